@@ -1,0 +1,50 @@
+# Two commands on a fresh machine:  make run   and   make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DAGSTER_HOME := $(CURDIR)/.dagster_home
+export DAGSTER_HOME
+
+.PHONY: run test dev lint demo-data clean help
+
+help:
+	@echo "make run   - set up .venv, materialise every asset on the bundled data, print where outputs are"
+	@echo "make test  - set up .venv with the dev extra, run ruff and the test suite"
+	@echo "make dev   - start the Dagster UI on http://127.0.0.1:3000"
+	@echo "make demo-data - regenerate the synthetic demo data in data/demo/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@ln -sf ../dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+run: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions
+	@$(BIN)/python -m pipelines.outputs
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+demo-data: $(VENV)/.installed
+	$(BIN)/python -m pipelines.demo.form13
+
+clean:
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/exports data/charts
