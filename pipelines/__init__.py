@@ -1,0 +1,1 @@
+"""Steering indicators for Norway's housing-social strategies, as a Dagster code location."""

@@ -1,0 +1,33 @@
+"""The one entry point of the Dagster code location: ``defs``.
+
+Runs use the in-process executor: the pipeline is many small DuckDB steps, and a new Python
+process per step (Dagster's default) would cost more than the work itself. It also means one
+process holds the warehouse during a run; the `duckdb_warehouse` pool (limit 1 in
+dagster.yaml) makes concurrent runs take turns.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.charts.assets import indicator_charts
+from pipelines.exports.assets import indicator_values_parquet
+from pipelines.indicators.assets import indicator_values
+from pipelines.resources import build_resources
+from pipelines.sources.assets import reference_geography, source_assets
+from pipelines.staging.assets import measure_values
+
+all_assets = [
+    reference_geography,
+    *source_assets,
+    measure_values,
+    indicator_values,
+    indicator_values_parquet,
+    indicator_charts,
+]
+
+defs = dg.Definitions(
+    assets=all_assets,
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,1 @@
+"""Typed, atomic Parquet exports that BI tools (Power BI) read."""

@@ -1,0 +1,35 @@
+"""Dagster asset of the ``exports`` stage."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pyarrow.parquet as pq
+from dagster_duckdb import DuckDBResource
+
+from pipelines.exports.indicator_values import export_indicator_values
+from pipelines.indicators.assets import indicator_values
+from pipelines.resources import DUCKDB_POOL, OutputPaths
+
+
+@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[indicator_values])
+def indicator_values_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+    """`exports/public/indicator_values.parquet` for Power BI and other tools: one row per
+    indicator × geography × year × target group with numerator, denominator, value, unit,
+    status and data_origin.
+
+    Types are chosen for Power BI: text as string, year as int32, counts and values as
+    float64, missing values as null (never text). `data_origin = synthetic` marks demo data —
+    not official figures.
+    """
+    with duckdb.get_connection() as con:
+        path = export_indicator_values(con, paths.base)
+    metadata = pq.read_metadata(path)
+    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(path)])
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "dagster/row_count": metadata.num_rows,
+            "dagster/column_schema": schema,
+            "size_kb": round(path.stat().st_size / 1024, 1),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Indicator maths: Σ numerator / Σ denominator × factor at every geography level."""

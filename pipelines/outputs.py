@@ -1,0 +1,28 @@
+"""Print where a run's outputs are (``python -m pipelines.outputs``, called by ``make run``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.paths import output_dir
+from pipelines.warehouse import warehouse_path
+
+
+def describe_outputs(base: Path) -> list[str]:
+    lines = [f"Warehouse (DuckDB, open read-only): {warehouse_path(base)}"]
+    for folder, pattern in (("exports", "*.parquet"), ("charts", "*.png")):
+        files = sorted((base / folder).rglob(pattern)) if (base / folder).exists() else []
+        lines.append(f"{folder.capitalize()}: {len(files)} file(s) under {base / folder}")
+        lines.extend(f"  {f.relative_to(base)}  ({f.stat().st_size / 1024:.0f} kB)" for f in files[:12])
+        if len(files) > 12:
+            lines.append(f"  … and {len(files) - 12} more")
+    return lines
+
+
+def main() -> None:
+    print("\n".join(describe_outputs(output_dir())))
+    print("Demo data are synthetic (data_origin = 'synthetic'): not official statistics.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""Where the project reads its bundled inputs and writes its outputs.
+
+Bundled inputs (reference data, demo data, declarative definitions) always come from the
+repository. Outputs (warehouse, exports, charts) go under ``BOLIG_OUTPUT_DIR`` when it is set
+— tests and benchmarks point it at a temporary folder — and under ``data/`` otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = REPO_ROOT / "assets"
+DATA_DIR = REPO_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+DEMO_DIR = DATA_DIR / "demo"
+
+OUTPUT_DIR_ENV = "BOLIG_OUTPUT_DIR"
+
+
+def output_dir() -> Path:
+    """The folder that receives the warehouse, exports and charts."""
+    configured = os.environ.get(OUTPUT_DIR_ENV)
+    return Path(configured).resolve() if configured else DATA_DIR

@@ -1,0 +1,1 @@
+"""Reading raw source files into tables, with errors that name file, row and column."""

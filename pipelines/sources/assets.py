@@ -1,0 +1,76 @@
+"""Dagster assets of the ``sources`` stage: reference geography and one asset per declared source."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.catalogue.models import Source
+from pipelines.metadata import table_metadata
+from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.sources.load import load_reference_geography, load_source
+
+
+@dg.asset(group_name="sources", kinds={"duckdb"}, pool=DUCKDB_POOL)
+def reference_geography(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Municipalities and counties in the geography vintage set in `assets/settings.yaml`
+    (2024 borders: 357 municipalities, 15 counties), from Statistics Norway's KLASS
+    classifications 131 and 104 as bundled in `data/reference/`.
+
+    Table: `dim_municipality` (kommunenr, kommune_name, county_code, county_name).
+    Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0.
+    """
+    with duckdb.get_connection() as con:
+        frame = load_reference_geography(con, catalogue())
+        return dg.MaterializeResult(
+            metadata=table_metadata(
+                con,
+                "dim_municipality",
+                municipalities=len(frame),
+                counties=int(frame["county_code"].nunique()),
+            )
+        )
+
+
+def _source_asset(source: Source) -> dg.AssetsDefinition:
+    measures = catalogue().measures_of(source.id)
+    measure_list = "\n".join(f"- `{m.id}`: {m.name_nb}" for m in measures)
+    origin = (
+        "given per row in the file's `data_origin` column"
+        if source.data_origin == "column"
+        else f"`{source.data_origin}`"
+    )
+    description = (
+        f"{source.name_nb}.\n\n{source.name_en}. Producer: {source.producer_nb}. "
+        f"Published at {source.url}.\n\nReads `{source.path}` into table `raw_{source.id}`. "
+        f"Every row is loaded, or the asset fails with the file, row and column of the problem. "
+        f"Data origin: {origin}.\n\nMeasures it feeds:\n{measure_list}\n\n"
+        "Declared in `assets/sources.yaml` and `assets/measures.yaml`."
+    )
+
+    @dg.asset(
+        name=source.id,
+        group_name="sources",
+        kinds={"duckdb", "csv"},
+        pool=DUCKDB_POOL,
+        deps=[reference_geography],
+        description=description,
+    )
+    def _load(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            frame = load_source(con, catalogue(), source.id)
+            origins = frame["data_origin"].value_counts().to_dict()
+            return dg.MaterializeResult(
+                metadata=table_metadata(
+                    con,
+                    f"raw_{source.id}",
+                    file=dg.MetadataValue.path(source.path),
+                    rows_read=len(frame),
+                    data_origin=dg.MetadataValue.json({k: int(v) for k, v in origins.items()}),
+                )
+            )
+
+    return _load
+
+
+source_assets = [_source_asset(source) for source in catalogue().sources.values()]

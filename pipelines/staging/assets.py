@@ -1,0 +1,30 @@
+"""Dagster asset of the ``staging`` stage."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.metadata import table_metadata
+from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.sources.assets import source_assets
+from pipelines.staging.measures import STAGED_TABLE, build_measure_values
+
+
+@dg.asset(group_name="staging", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=source_assets)
+def measure_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Every measure of `assets/measures.yaml` as one long table, `stg_measure_values`:
+    one row per municipality × year × measure, with the value, its data origin and source.
+
+    Population is turned into KOSTRA's "innbyggere per 31.12": the value for year Y is the
+    population on 1 January Y+1 (declared as `year_offset: 1`). Only the reporting years in
+    `assets/settings.yaml` are kept.
+    """
+    with duckdb.get_connection() as con:
+        build_measure_values(con, catalogue())
+        per_measure = dict(
+            con.execute(f"SELECT measure_id, count(*) FROM {STAGED_TABLE} GROUP BY 1 ORDER BY 1").fetchall()
+        )
+        return dg.MaterializeResult(
+            metadata=table_metadata(con, STAGED_TABLE, rows_per_measure=dg.MetadataValue.json(per_measure))
+        )

@@ -1,0 +1,62 @@
+"""The DuckDB warehouse: one file, one writer at a time.
+
+Tables are replaced whole inside a transaction, so a reader (or a killed run) never sees a
+half-written table: either the old table or the new one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.paths import output_dir
+
+WAREHOUSE_FILE = "warehouse.duckdb"
+
+
+def warehouse_path(base: Path | None = None) -> Path:
+    return (base or output_dir()) / WAREHOUSE_FILE
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:
+    """Replace table ``name`` with ``frame`` atomically; returns the row count."""
+    con.register("_incoming", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return len(frame)
+
+
+def replace_table_from_sql(con: duckdb.DuckDBPyConnection, name: str, query: str) -> int:
+    """Replace table ``name`` with the result of ``query`` atomically; returns the row count."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {query}')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return table_rows(con, name)
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    return con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) pairs, for the column schema shown in the Dagster UI."""
+    return [(row[0], row[1]) for row in con.execute(f'DESCRIBE "{name}"').fetchall()]
