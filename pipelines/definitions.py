@@ -11,7 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.charts.assets import indicator_charts
-from pipelines.exports.assets import indicator_values_parquet
+from pipelines.exports.assets import dim_geography_parquet, indicator_values_parquet
 from pipelines.indicators.assets import indicator_values
 from pipelines.resources import build_resources
 from pipelines.sources.assets import reference_geography, source_assets
@@ -23,6 +23,7 @@ all_assets = [
     measure_values,
     indicator_values,
     indicator_values_parquet,
+    dim_geography_parquet,
     indicator_charts,
 ]
 

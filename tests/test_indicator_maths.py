@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines.catalogue import load_catalogue
+from pipelines.geography.levels import comparison_groups
 from pipelines.indicators.compute import build_indicator_values
 from pipelines.warehouse import replace_table
 
@@ -24,6 +25,8 @@ def _staged(rows: list[tuple[str, int, str, float | None]]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["kommunenr", "year", "measure_id", "value"])
     frame["data_origin"] = "synthetic"
     frame["source_id"] = "test"
+    frame["is_estimate"] = False
+    frame["note"] = None
     return frame
 
 
@@ -32,6 +35,8 @@ def values() -> pd.DataFrame:
     cat = load_catalogue()
     con = duckdb.connect()
     replace_table(con, "dim_municipality", DIM)
+    # no comparison groups in this hand-made geography: kommune, fylke and land only
+    replace_table(con, "dim_comparison_group", comparison_groups(2024).iloc[0:0])
     rows = [
         # KOSandbarn3m0000: children households > 3 months / children households × 100
         ("0301", 2020, "temporary_accommodation_with_children", 40),

@@ -40,18 +40,24 @@ def values(pipeline_run: Path) -> pd.DataFrame:
     return pd.read_parquet(pipeline_run / EXPORT)
 
 
-def test_rectangular_grid(values: pd.DataFrame) -> None:
+def test_rectangular_grid(values: pd.DataFrame, pipeline_run: Path) -> None:
     cat = load_catalogue()
-    expected = (
-        sum(len(i.target_groups) for i in cat.indicators.values()) * (357 + 15 + 1) * len(cat.settings.years)
-    )
-    assert len(values) == expected
+    geographies = pd.read_parquet(pipeline_run / "exports/public/dim_geography.parquet")
+    cells = sum(len(i.target_groups) for i in cat.indicators.values()) * len(cat.settings.years)
+    assert len(values) == cells * len(geographies)
     assert not values.duplicated(["indicator_id", "geo_level", "geo_code", "year", "target_group"]).any()
     assert values.groupby("geo_level")["geo_code"].nunique().to_dict() == {
         "kommune": 357,
         "fylke": 15,
         "land": 1,
+        "kostragruppe": 17,
+        "sentralitet": 6,
+        "storrelsesgruppe": 4,
     }
+    # every geography of the dimension table has its rows, and nothing else does
+    assert set(zip(values.geo_level, values.geo_code, strict=True)) == set(
+        zip(geographies.geo_level, geographies.geo_code, strict=True)
+    )
 
 
 def test_land_equals_sum_of_numerators_over_sum_of_denominators(values: pd.DataFrame) -> None:
@@ -70,27 +76,38 @@ def test_land_equals_sum_of_numerators_over_sum_of_denominators(values: pd.DataF
     assert not (joined["value"] - means.reindex(joined.index)).abs().lt(1e-9).all()
 
 
-def test_county_sums_equal_nation(values: pd.DataFrame) -> None:
-    fylke = (
-        values[values.geo_level == "fylke"]
+@pytest.mark.parametrize("level", ["fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"])
+def test_each_partition_of_municipalities_sums_to_the_nation(values: pd.DataFrame, level: str) -> None:
+    parts = (
+        values[values.geo_level == level]
         .groupby(["indicator_id", "year"])[["numerator", "denominator"]]
         .sum()
     )
     land = values[values.geo_level == "land"].set_index(["indicator_id", "year"])[
         ["numerator", "denominator"]
     ]
-    pd.testing.assert_frame_equal(fylke.sort_index(), land.sort_index())
+    pd.testing.assert_frame_equal(parts.sort_index(), land.sort_index())
 
 
-def test_kostra_denominator_is_population_on_1_january_next_year(pipeline_run: Path) -> None:
+def test_population_harmonised_by_the_pipeline_equals_ssb_2024_borders(pipeline_run: Path) -> None:
+    """The pipeline reads population by each year's codes and harmonises it itself; the result
+    must equal the independently compiled 2024-border series (KOSTRA: inhabitants at 31.12 of
+    year Y = population on 1 January Y+1)."""
     with duckdb.connect(str(pipeline_run / "warehouse.duckdb"), read_only=True) as con:
         staged = con.execute(
-            "SELECT value FROM stg_measure_values WHERE measure_id = 'inhabitants_end_of_year' "
-            "AND kommunenr = '0301' AND year = 2023"
-        ).fetchall()
-    population = pd.read_csv("data/reference/population_municipality_2024borders.csv", dtype={"code": str})
-    oslo_2024 = population[(population.code == "0301") & (population.year == 2024)].population.item()
-    assert staged == [(oslo_2024,)]
+            "SELECT kommunenr AS code, year + 1 AS year, value, is_estimate FROM stg_measure_values "
+            "WHERE measure_id = 'inhabitants_end_of_year'"
+        ).df()
+    reference = pd.read_csv("data/reference/population_municipality_2024borders.csv", dtype={"code": str})
+    joined = staged.merge(reference, on=["code", "year"], validate="one_to_one")
+    assert len(joined) == len(staged) == 357 * 11
+    difference = (joined["value"] - joined["population"]).abs()
+    exact = ~joined["is_estimate_y"]
+    assert difference[exact].max() == 0
+    # apportioned splits: the reference rounds its weights to six decimals
+    assert difference[~exact].max() < 2
+    assert (joined["is_estimate_x"] == joined["is_estimate_y"]).all()
+    assert joined.loc[joined.code == "0301", "value"].gt(600_000).all()
 
 
 def test_export_schema_is_power_bi_safe(pipeline_run: Path) -> None:

@@ -5,14 +5,15 @@
 --   geo_membership(geo_level, geo_order, geo_code, geo_name, kommunenr): which municipalities
 --       make up each geography (a municipality is its own member)
 --   reporting_years(year)
---   stg_measure_values(kommunenr, year, measure_id, value, data_origin, source_id)
+--   stg_measure_values(kommunenr, year, measure_id, value, data_origin, source_id, is_estimate, note)
 --
 -- A municipality counts towards an aggregate only when both its numerator and denominator are
 -- known, so that Σ numerator / Σ denominator compares like with like. Rates are never averaged.
 WITH municipal AS (
     SELECT s.indicator_id, s.target_group, m.kommunenr, y.year,
            num.value AS numerator, den.value AS denominator,
-           num.data_origin AS numerator_origin, den.data_origin AS denominator_origin
+           num.data_origin AS numerator_origin, den.data_origin AS denominator_origin,
+           coalesce(num.is_estimate, false) OR coalesce(den.is_estimate, false) AS is_estimate
     FROM indicator_spec s
     CROSS JOIN (SELECT DISTINCT kommunenr FROM geo_membership) m
     CROSS JOIN reporting_years y
@@ -27,6 +28,7 @@ aggregated AS (
            sum(mu.denominator) FILTER (WHERE mu.numerator IS NOT NULL AND mu.denominator IS NOT NULL) AS denominator,
            count(*) FILTER (WHERE mu.numerator IS NOT NULL AND mu.denominator IS NOT NULL) AS municipalities_reported,
            count(*) AS municipalities_total,
+           bool_or(mu.is_estimate) FILTER (WHERE mu.numerator IS NOT NULL AND mu.denominator IS NOT NULL) AS is_estimate,
            CASE
                WHEN bool_or(mu.numerator_origin = 'synthetic' OR mu.denominator_origin = 'synthetic') THEN 'synthetic'
                WHEN bool_or(mu.numerator_origin = 'file' OR mu.denominator_origin = 'file') THEN 'file'
@@ -46,6 +48,7 @@ SELECT a.indicator_id, a.geo_level, a.geo_code, a.geo_name, a.year, a.target_gro
            ELSE 'shown'
        END AS status,
        a.municipalities_reported, a.municipalities_total,
+       coalesce(a.is_estimate, false) AS is_estimate,
        a.data_origin
 FROM aggregated a
 JOIN indicator_spec s USING (indicator_id, target_group)

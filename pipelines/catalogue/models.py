@@ -50,6 +50,12 @@ class Source(_Strict):
     path: str
     key_columns: list[str] = Field(min_length=2, max_length=2)
     data_origin: DataOrigin | Literal["column"]
+    # "row_year": each row's municipality code is the one valid on 1 January of its year (as
+    # data are collected); a year (e.g. 2024): every code is valid in that year's borders.
+    codes_valid_in: Literal["row_year"] | int = "row_year"
+    # Rows outside these years are outside what the pipeline covers; they are counted, not loaded.
+    first_year: int | None = None
+    last_year: int | None = None
 
 
 class Measure(_Strict):

@@ -6,9 +6,10 @@ import dagster as dg
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
-from pipelines.exports.indicator_values import export_indicator_values
+from pipelines.exports.indicator_values import export_dim_geography, export_indicator_values
 from pipelines.indicators.assets import indicator_values
 from pipelines.resources import DUCKDB_POOL, OutputPaths
+from pipelines.sources.assets import reference_geography
 
 
 @dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[indicator_values])
@@ -23,13 +24,30 @@ def indicator_values_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.M
     """
     with duckdb.get_connection() as con:
         path = export_indicator_values(con, paths.base)
+    return dg.MaterializeResult(metadata=parquet_metadata(path))
+
+
+@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[reference_geography])
+def dim_geography_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+    """`exports/public/dim_geography.parquet`: every geography analysts compare, in the
+    borders of the chosen vintage (2024: 357 municipalities, 15 counties, the nation, 17 KOSTRA
+    groups, 6 centrality classes, 4 population-size bands). Municipalities carry their county,
+    KOSTRA group, centrality class and size band, and the years their code has been valid.
+    Join to `indicator_values` on (geo_level, geo_code). Names as Statistics Norway writes them,
+    Sámi names included.
+    """
+    with duckdb.get_connection() as con:
+        path = export_dim_geography(con, paths.base)
+    return dg.MaterializeResult(metadata=parquet_metadata(path))
+
+
+def parquet_metadata(path) -> dict[str, object]:
+    """Path, row count, column schema and size of a written Parquet file, for the UI."""
     metadata = pq.read_metadata(path)
     schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(path)])
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(path)),
-            "dagster/row_count": metadata.num_rows,
-            "dagster/column_schema": schema,
-            "size_kb": round(path.stat().st_size / 1024, 1),
-        }
-    )
+    return {
+        "path": dg.MetadataValue.path(str(path)),
+        "dagster/row_count": metadata.num_rows,
+        "dagster/column_schema": schema,
+        "size_kb": round(path.stat().st_size / 1024, 1),
+    }

@@ -32,12 +32,36 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         pa.field("status", pa.string(), nullable=False),
         pa.field("municipalities_reported", pa.int32(), nullable=False),
         pa.field("municipalities_total", pa.int32(), nullable=False),
+        pa.field("is_estimate", pa.bool_(), nullable=False),
         pa.field("data_origin", pa.string()),
     ],
     metadata={
         "description": "Indicator values per indicator × geography × year × target group",
         "status_values": "shown | missing (..) | not_applicable (.) | suppressed (:)",
         "data_origin_values": "ssb | file | synthetic (synthetic = demo data, not official figures)",
+    },
+)
+
+DIM_GEOGRAPHY_SCHEMA = pa.schema(
+    [
+        pa.field("geo_level", pa.string(), nullable=False),
+        pa.field("geo_code", pa.string(), nullable=False),
+        pa.field("geo_name", pa.string(), nullable=False),
+        pa.field("geo_order", pa.int32(), nullable=False),
+        pa.field("county_code", pa.string()),
+        pa.field("county_name", pa.string()),
+        pa.field("kostra_group", pa.string()),
+        pa.field("centrality_class", pa.string()),
+        pa.field("size_band", pa.string()),
+        pa.field("valid_from_year", pa.int32()),
+        pa.field("valid_to_year", pa.int32()),
+        pa.field("vintage", pa.int32(), nullable=False),
+    ],
+    metadata={
+        "description": "Geographies of every level in one vintage of borders; join on (geo_level, geo_code)",
+        "levels": "land, fylke, kostragruppe, sentralitet, storrelsesgruppe, kommune",
+        "valid_years": "first/last year the code is valid on 1 January since 2014; null = open",
+        "source": "Kilde: Statistisk sentralbyrå (SSB), KLASS 131/104/112/128 and table 07459, CC BY 4.0",
     },
 )
 

@@ -10,12 +10,11 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.geography.reference import NATION_CODE, NATION_NAME
+from pipelines.geography.levels import geo_membership
 from pipelines.paths import ASSETS_DIR
 from pipelines.warehouse import replace_table_from_sql
 
 INDICATOR_TABLE = "indicator_values"
-GEO_LEVELS = ("land", "fylke", "kommune")  # order in which rows are listed
 
 
 def indicator_spec(catalogue: Catalogue) -> pd.DataFrame:
@@ -35,37 +34,6 @@ def indicator_spec(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def geo_membership(dim_municipality: pd.DataFrame) -> pd.DataFrame:
-    """Which municipalities make up each geography at each level."""
-    kommune = pd.DataFrame(
-        {
-            "geo_level": "kommune",
-            "geo_code": dim_municipality["kommunenr"],
-            "geo_name": dim_municipality["kommune_name"],
-            "kommunenr": dim_municipality["kommunenr"],
-        }
-    )
-    fylke = pd.DataFrame(
-        {
-            "geo_level": "fylke",
-            "geo_code": dim_municipality["county_code"],
-            "geo_name": dim_municipality["county_name"],
-            "kommunenr": dim_municipality["kommunenr"],
-        }
-    )
-    land = pd.DataFrame(
-        {
-            "geo_level": "land",
-            "geo_code": NATION_CODE,
-            "geo_name": NATION_NAME,
-            "kommunenr": dim_municipality["kommunenr"],
-        }
-    )
-    membership = pd.concat([land, fylke, kommune], ignore_index=True)
-    membership["geo_order"] = membership["geo_level"].map({lvl: i for i, lvl in enumerate(GEO_LEVELS)})
-    return membership
-
-
 def indicator_values_query() -> str:
     return (ASSETS_DIR / "sql" / "indicator_values.sql").read_text(encoding="utf-8")
 
@@ -73,9 +41,10 @@ def indicator_values_query() -> str:
 def build_indicator_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
     """Replace ``indicator_values`` in the warehouse; returns its row count."""
     dim = con.execute("SELECT * FROM dim_municipality").df()
+    groups = con.execute("SELECT * FROM dim_comparison_group").df()
     years = pd.DataFrame({"year": catalogue.settings.years})
     con.register("indicator_spec", indicator_spec(catalogue))
-    con.register("geo_membership", geo_membership(dim))
+    con.register("geo_membership", geo_membership(dim, groups))
     con.register("reporting_years", years)
     try:
         return replace_table_from_sql(con, INDICATOR_TABLE, indicator_values_query())

@@ -43,7 +43,8 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     description = (
         f"{source.name_nb}.\n\n{source.name_en}. Producer: {source.producer_nb}. "
         f"Published at {source.url}.\n\nReads `{source.path}` into table `raw_{source.id}`. "
-        f"Every row is loaded, or the asset fails with the file, row and column of the problem. "
+        f"Every row is loaded, or the asset fails with the file, row and column of the problem "
+        f"(rows before the source's first year, if set, are counted in the metadata, not loaded). "
         f"Data origin: {origin}.\n\nMeasures it feeds:\n{measure_list}\n\n"
         "Declared in `assets/sources.yaml` and `assets/measures.yaml`."
     )
@@ -58,14 +59,16 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     )
     def _load(duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            frame = load_source(con, catalogue(), source.id)
-            origins = frame["data_origin"].value_counts().to_dict()
+            loaded = load_source(con, catalogue(), source.id)
+            origins = loaded.frame["data_origin"].value_counts().to_dict()
             return dg.MaterializeResult(
                 metadata=table_metadata(
                     con,
                     f"raw_{source.id}",
                     file=dg.MetadataValue.path(source.path),
-                    rows_read=len(frame),
+                    rows_read=loaded.rows_read,
+                    rows_loaded=loaded.rows_loaded,
+                    rows_outside_scope=loaded.rows_outside_scope,
                     data_origin=dg.MetadataValue.json({k: int(v) for k, v in origins.items()}),
                 )
             )

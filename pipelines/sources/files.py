@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.catalogue.models import Measure, Source
+from pipelines.geography.codes import normalise_codes
 from pipelines.paths import REPO_ROOT
 
 
@@ -73,10 +74,9 @@ def _raise_at(bad: pd.Series, raw: pd.Series, shown: str, column: str, reason: s
 
 
 def _codes(raw: pd.Series, shown: str, column: str) -> pd.Series:
-    codes = raw.str.strip()
-    bad = ~codes.str.fullmatch(r"\d{3,4}")
-    _raise_at(bad, raw, shown, column, "not a municipality number")
-    return codes.str.zfill(4)
+    codes = normalise_codes(raw)
+    _raise_at(codes.isna(), raw, shown, column, "not a municipality number")
+    return codes.astype("string")
 
 
 def _integers(raw: pd.Series, shown: str, column: str) -> pd.Series:

@@ -1,43 +1,88 @@
-"""Build ``stg_measure_values``: one row per municipality × year × measure.
+"""Build ``stg_measure_values``: one row per municipality × year × measure, in one vintage of borders.
 
-The long shape lets every indicator be computed by one generic query, whatever source its
-numerator and denominator come from.
+Each source's raw table is harmonised to the borders in ``assets/settings.yaml`` (merged units
+summed, split units apportioned by population and flagged ``is_estimate``), then unpivoted to
+the long shape that lets one generic query compute every indicator.
 """
 
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.warehouse import replace_table_from_sql
+from pipelines.catalogue.models import Source
+from pipelines.geography.harmonise import harmonise
+from pipelines.warehouse import replace_table
 
 STAGED_TABLE = "stg_measure_values"
+STAGED_COLUMNS = [
+    "kommunenr",
+    "year",
+    "measure_id",
+    "value",
+    "data_origin",
+    "source_id",
+    "is_estimate",
+    "note",
+]
 
 
-def measure_values_query(catalogue: Catalogue) -> str:
-    """SQL that unpivots every declared measure from its raw source table."""
-    parts = []
-    for measure in catalogue.measures.values():
-        source = catalogue.sources[measure.source]
-        code, year = source.key_columns
-        parts.append(
-            f"""SELECT "{code}" AS kommunenr,
-                   CAST("{year}" - {measure.year_offset} AS INTEGER) AS year,
-                   '{measure.id}' AS measure_id,
-                   CAST("{measure.column}" AS DOUBLE) AS value,
-                   data_origin,
-                   '{source.id}' AS source_id
-            FROM "raw_{source.id}\""""
+def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -> pd.DataFrame:
+    """A source's raw rows in the target vintage; columns kommunenr, year, measure columns,
+    data_origin, is_estimate, note."""
+    code, year = source.key_columns
+    measures = catalogue.measures_of(source.id)
+    columns = list(dict.fromkeys(m.column for m in measures))
+    non_additive = [m.column for m in measures if not m.additive]
+    work = raw.rename(columns={code: "kommunenr", year: "year"})
+    if source.codes_valid_in == "row_year":
+        out = harmonise(work, "kommunenr", "year", columns, by=["data_origin"], non_additive=non_additive,
+                        vintage=catalogue.settings.geography_vintage)  # fmt: skip
+    else:
+        # Every code is valid in one fixed year: harmonise as of that year, keep the data year.
+        work = work.rename(columns={"year": "data_year"}).assign(year=source.codes_valid_in)
+        out = harmonise(work, "kommunenr", "year", columns, by=["data_year", "data_origin"],
+                        non_additive=non_additive, vintage=catalogue.settings.geography_vintage)  # fmt: skip
+        out = out.drop(columns="year").rename(columns={"data_year": "year"})
+    duplicated = out.duplicated(["kommunenr", "year"], keep=False)
+    if duplicated.any():
+        first = out[duplicated].iloc[0]
+        raise ValueError(
+            f"{source.path}: municipality {first['kommunenr']} in {first['year']} combines rows of "
+            "different data_origin after harmonisation; give the merged units one origin"
         )
+    return out
+
+
+def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue) -> pd.DataFrame:
+    """The staged long table from each source's raw rows."""
+    parts = []
+    for source_id, raw in raw_by_source.items():
+        source = catalogue.sources[source_id]
+        wide = harmonised_source(raw, source, catalogue)
+        for measure in catalogue.measures_of(source_id):
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "kommunenr": wide["kommunenr"].astype(str),
+                        "year": (wide["year"] - measure.year_offset).astype("int32"),
+                        "measure_id": measure.id,
+                        "value": wide[measure.column].astype("float64"),
+                        "data_origin": wide["data_origin"].astype(str),
+                        "source_id": source_id,
+                        "is_estimate": wide["is_estimate"].astype(bool),
+                        "note": wide["note"].astype("string"),
+                    }
+                )
+            )
+    staged = pd.concat(parts, ignore_index=True)
     settings = catalogue.settings
-    return (
-        "SELECT * FROM (\n"
-        + "\nUNION ALL\n".join(parts)
-        + f"\n) WHERE year BETWEEN {settings.first_year} AND {settings.last_year}"
-        + " ORDER BY measure_id, kommunenr, year"
-    )
+    staged = staged[staged["year"].between(settings.first_year, settings.last_year)]
+    return staged.sort_values(["measure_id", "kommunenr", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
 
 
 def build_measure_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
-    """Replace the staged measure table; returns its row count."""
-    return replace_table_from_sql(con, STAGED_TABLE, measure_values_query(catalogue))
+    """Replace the staged measure table from the raw tables; returns its row count."""
+    raw = {source_id: con.execute(f'SELECT * FROM "raw_{source_id}"').df() for source_id in catalogue.sources}
+    return replace_table(con, STAGED_TABLE, measure_values(raw, catalogue))
