@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
@@ -12,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.catalogue import load_catalogue
+from pipelines.direct import run_all
 from pipelines.exports.parquet import BI_SAFE_TYPES
 
 EXPORT = Path("exports/public/indicator_values.parquet")
@@ -142,3 +144,19 @@ def test_cli_style_job_resolves_every_asset() -> None:
     job = defs.resolve_implicit_global_asset_job_def()
     assert isinstance(job, dg.JobDefinition)
     assert len(job.asset_layer.executable_asset_keys) >= 6
+
+
+def test_another_vintage_of_borders_is_a_setting(tmp_path: Path, values: pd.DataFrame) -> None:
+    """With geography_vintage 2020 the same data come out in the 356 municipalities of 2020,
+    and the national figures do not change."""
+    cat = load_catalogue()
+    variant = dataclasses.replace(cat, settings=cat.settings.model_copy(update={"geography_vintage": 2020}))
+    run_all(tmp_path, variant, charts=False)
+    in_2020 = pd.read_parquet(tmp_path / EXPORT)
+    assert in_2020.loc[in_2020.geo_level == "kommune", "geo_code"].nunique() == 356
+    assert in_2020.loc[in_2020.geo_level == "fylke", "geo_code"].nunique() == 11
+    assert {"3024", "1507"} <= set(in_2020.geo_code) and "3201" not in set(in_2020.geo_code)
+    key = ["indicator_id", "year"]
+    land_2020 = in_2020[in_2020.geo_level == "land"].set_index(key)[["numerator", "denominator"]].sort_index()
+    land_2024 = values[values.geo_level == "land"].set_index(key)[["numerator", "denominator"]].sort_index()
+    pd.testing.assert_frame_equal(land_2020, land_2024)

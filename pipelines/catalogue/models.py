@@ -34,7 +34,7 @@ class _Strict(BaseModel):
 class Settings(_Strict):
     first_year: int = Field(ge=2014)
     last_year: int = Field(le=2030)
-    geography_vintage: Literal[2024] = 2024
+    geography_vintage: int = Field(default=2024, ge=2014, le=2025)
 
     @property
     def years(self) -> list[int]:

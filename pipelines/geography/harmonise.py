@@ -174,14 +174,27 @@ def _check_codes(
 def code_problems(
     raw: pd.Series, codes: pd.Series, years: pd.Series, reference_dir: Path = REFERENCE_DIR
 ) -> pd.Series:
-    """Per row, why its code is not valid on 1 January of its year — or None when it is."""
+    """Per row, why its code is not valid on 1 January of its year — or None when it is.
+
+    Each distinct (code, year) is checked once, so a million rows cost little.
+    """
     history = load_history(reference_dir)
-    pairs = pd.DataFrame({"raw": raw.to_numpy(), "code": codes.to_numpy(), "year": years.to_numpy()})
-    reasons: dict[tuple[object, object, int], str | None] = {}
-    for raw_value, code, year in pairs.drop_duplicates().itertuples(index=False):
-        reasons[(raw_value, code, year)] = _code_problem(history, raw_value, code, int(year))
-    keyed = list(pairs.itertuples(index=False, name=None))
-    return pd.Series([reasons[key] for key in keyed], index=raw.index, dtype="object")
+    pairs = pd.DataFrame({"code": codes.to_numpy(), "year": years.to_numpy()}, index=raw.index)
+    distinct = pairs.drop_duplicates()
+    bad_pairs = [
+        (code, int(year))
+        for code, year in distinct.itertuples(index=False)
+        if code is None or code not in history.valid_codes.get(int(year), frozenset())
+    ]
+    problems = pd.Series(None, index=raw.index, dtype="object")
+    if not bad_pairs:
+        return problems
+    bad_lookup = pd.MultiIndex.from_tuples(bad_pairs, names=["code", "year"])
+    is_bad = pd.MultiIndex.from_frame(pairs).isin(bad_lookup)
+    for position in np.flatnonzero(is_bad):
+        code, year = pairs.iloc[position]
+        problems.iloc[position] = _code_problem(history, raw.iloc[position], code, int(year))
+    return problems
 
 
 def _code_problem(history, raw: object, code: str | None, year: int) -> str | None:
