@@ -44,7 +44,7 @@ dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 demo-data: $(VENV)/.installed
-	$(BIN)/python -m pipelines.demo.form13
+	$(BIN)/python -m pipelines.demo
 
 clean:
 	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/exports data/charts

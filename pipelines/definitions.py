@@ -11,8 +11,14 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.charts.assets import indicator_charts
-from pipelines.exports.assets import dim_geography_parquet, indicator_values_parquet
+from pipelines.exports.assets import (
+    catalogue_parquet,
+    dim_geography_parquet,
+    goal_attainment_parquet,
+    indicator_values_parquet,
+)
 from pipelines.indicators.assets import indicator_values
+from pipelines.progress.assets import goal_attainment
 from pipelines.resources import build_resources
 from pipelines.sources.assets import reference_geography, source_assets
 from pipelines.staging.assets import measure_values
@@ -22,8 +28,11 @@ all_assets = [
     *source_assets,
     measure_values,
     indicator_values,
+    goal_attainment,
     indicator_values_parquet,
     dim_geography_parquet,
+    catalogue_parquet,
+    goal_attainment_parquet,
     indicator_charts,
 ]
 

@@ -11,19 +11,61 @@ import yaml
 from pipelines.catalogue import CatalogueError, load_catalogue
 from pipelines.paths import ASSETS_DIR
 
+KOSTRA_INDICATORS_IN_DOMAIN_BRIEF = {
+    "KOSboligSper10000000",
+    "KOSEidavsamlet0000",
+    "KOSAndeltilgjeng0000",
+    "KOSandelnyavslag0000",
+    "KOSantnyinnflytt0000",
+    "KOSandnyinnflytt0001",
+    "KOSnyinnflyttfly0000",
+    "KOSventelistetil0000",
+    "KOStotmidlbo0000",
+    "KOSandmidlbo14d0000",
+    "KOSmidlbobarn0000",
+    "KOSandbarn3m0000",
+    "KOStotnatt0000",
+    "KOSfainansstartp0000",
+    "K1179762623P00004792",
+}
+
 
 def test_bundled_catalogue_loads() -> None:
     cat = load_catalogue()
-    assert {
-        "KOSboligSper10000000",
-        "KOSAndeltilgjeng0000",
-        "KOSandelnyavslag0000",
-        "KOSandbarn3m0000",
-    } <= set(cat.indicators)
+    assert len(cat.indicators) >= 25
+    assert set(cat.indicators) >= KOSTRA_INDICATORS_IN_DOMAIN_BRIEF
+    assert all(cat.indicators[i].kind == "kostra" for i in KOSTRA_INDICATORS_IN_DOMAIN_BRIEF)
     for indicator in cat.indicators.values():
-        assert indicator.numerator in cat.measures
-        assert indicator.denominator in cat.measures
+        for group in indicator.target_groups:
+            numerator, denominator = indicator.parts(group)
+            assert numerator in cat.measures
+            assert denominator is None or denominator in cat.measures
     assert cat.settings.years[0] == 2014
+
+
+def test_every_goal_priority_area_and_target_group_is_covered() -> None:
+    cat = load_catalogue()
+    served = {(r.strategy, r.goal) for i in cat.indicators.values() for r in i.serves}
+    for strategy in cat.strategies.values():
+        for goal in strategy.goals:
+            children = {g.id for g in strategy.goals if g.parent == goal.id}
+            assert (strategy.id, goal.id) in served or any((strategy.id, c) in served for c in children), (
+                goal.id
+            )
+    groups = {g for i in cat.indicators.values() for g in i.target_groups}
+    assert groups == set(cat.target_groups)
+
+
+def test_official_and_analytical_targets() -> None:
+    cat = load_catalogue()
+    official = {(t.indicator, t.strategy) for t in cat.targets if t.kind == "official"}
+    assert ("KOSandbarn3m0000", "bfv") in official  # RM2
+    assert ("bostedslose_per_1000", "atth") in official  # zero vision
+    assert ("begjaeringer_fravikelse_per_1000_leie", "bfv") in official  # −50 % yardstick
+    assert ("utkastelser_per_1000_leie", "bfv") in official  # −30 % yardstick
+    for target in cat.targets:
+        if target.kind == "analytical":
+            assert target.author and target.reason
 
 
 @pytest.fixture()
@@ -36,7 +78,7 @@ def assets_copy(tmp_path: Path) -> Path:
 def _edit(path: Path, key: str, position: int, field: str, value: object) -> None:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     if value is None:
-        del document[key][position][field]
+        document[key][position].pop(field, None)
     else:
         document[key][position][field] = value
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
@@ -61,7 +103,7 @@ def _edit(path: Path, key: str, position: int, field: str, value: object) -> Non
             ["pensjonister"],
             r"target_groups: unknown target group 'pensjonister'",
         ),
-        ("indicators.yaml", "indicators", "factor", None, r"indicators\[0\] .*factor: Field required"),
+        ("indicators.yaml", "indicators", "unit", None, r"indicators\[0\] .*unit: Field required"),
         (
             "indicators.yaml",
             "indicators",
@@ -77,6 +119,50 @@ def _edit(path: Path, key: str, position: int, field: str, value: object) -> Non
             r"measures\[0\] .*source: unknown source 'nowhere'",
         ),
         ("measures.yaml", "measures", "additive", "maybe", r"measures\[0\] .*additive"),
+        (
+            "indicators.yaml",
+            "indicators",
+            "serves",
+            [{"strategy": "bfv", "goal": "H9"}],
+            r"serves: strategy 'bfv' has no goal 'H9'",
+        ),
+        (
+            "indicators.yaml",
+            "indicators",
+            "serves",
+            [{"strategy": "x", "goal": "H1"}],
+            r"serves: unknown strategy 'x'",
+        ),
+        (
+            "indicators.yaml",
+            "indicators",
+            "group_measures",
+            {"unge": {"numerator": "homeless"}},
+            r"group_measures.unge: not one of",
+        ),
+        (
+            "indicators.yaml",
+            "indicators",
+            "denominator",
+            None,
+            r"denominator: required unless unit is 'count'",
+        ),
+        (
+            "targets.yaml",
+            "targets",
+            "indicator",
+            "nope",
+            r"targets\[0\] .*indicator: unknown indicator 'nope'",
+        ),
+        (
+            "targets.yaml",
+            "targets",
+            "change",
+            -0.5,
+            r"targets\[0\] .*give exactly one of 'value' and 'change'",
+        ),
+        ("targets.yaml", "targets", "goal", "Z1", r"targets\[0\] .*goal: strategy 'bfv' has no goal 'Z1'"),
+        ("strategies.yaml", "strategies", "baseline_year", "soon", r"strategies\[0\] .*baseline_year"),
     ],
 )
 def test_broken_definition_names_file_and_field(
@@ -107,4 +193,16 @@ def test_non_additive_measure_cannot_be_a_numerator(assets_copy: Path) -> None:
 def test_invalid_yaml_is_reported_with_file(assets_copy: Path) -> None:
     (assets_copy / "indicators.yaml").write_text("indicators: [unclosed", encoding="utf-8")
     with pytest.raises(CatalogueError, match="indicators.yaml: not valid YAML"):
+        load_catalogue(assets_copy)
+
+
+def test_analytical_target_needs_author_and_reason(assets_copy: Path) -> None:
+    path = assets_copy / "targets.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    analytical = next(i for i, t in enumerate(document["targets"]) if t["kind"] == "analytical")
+    del document["targets"][analytical]["reason"]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(
+        CatalogueError, match=rf"targets.yaml: targets\[{analytical}\] .*needs 'author' and 'reason'"
+    ):
         load_catalogue(assets_copy)

@@ -152,7 +152,7 @@ def test_tick_formatter_uses_shared_decimals():
         ("percent", "prosent"),
         ("count", "antall"),
         ("nok_per_inhabitant", "kroner per innbygger"),
-        ("per_1000_households", "per 1000 husstander"),
+        ("per_1000_households", "per 1000 husholdninger"),
         ("per_1000_children", "per 1000 barn"),
     ],
 )

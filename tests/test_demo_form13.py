@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,6 +18,27 @@ from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 BUNDLED = DEMO_DIR / "kostra_form13.csv"
 YEARS = list(range(2014, 2025))
+
+# The original columns of the file, before the extension columns were added. Their values must
+# never change: SHA-256 of exactly these columns written as CSV (header, "\n" line endings) —
+# the hash of the whole file as it was before the extension.
+ORIGINAL_COLUMNS = [
+    "kommunenr",
+    "year",
+    "municipal_dwellings",
+    "municipal_dwellings_owned",
+    "municipal_dwellings_leased",
+    "municipal_dwellings_private_allocation",
+    "municipal_dwellings_wheelchair_accessible",
+    "new_applications",
+    "new_applications_refused",
+    "temporary_accommodation_households",
+    "temporary_accommodation_over_3_months",
+    "temporary_accommodation_with_children",
+    "temporary_accommodation_with_children_over_3_months",
+    "data_origin",
+]
+ORIGINAL_COLUMNS_SHA256 = "c01b7332731c2cd91476a9d3cb7787bf7c2b144e7b5f74245c73525b89ba1641"
 
 # Published measure -> the column whose national sum must equal it. Written out here (not
 # imported) so the test states independently what "reproducing the published figures" means.
@@ -40,6 +62,10 @@ SUBSETS = [  # (subset column, superset column)
     ("temporary_accommodation_with_children", "temporary_accommodation_households"),
     ("temporary_accommodation_with_children_over_3_months", "temporary_accommodation_with_children"),
     ("temporary_accommodation_with_children_over_3_months", "temporary_accommodation_over_3_months"),
+    ("municipal_dwellings_let", "municipal_dwellings"),
+    ("newly_housed_mental_substance", "newly_housed_households"),
+    ("newly_housed_refugees", "newly_housed_households"),
+    ("temporary_accommodation_max_14_days", "temporary_accommodation_households"),
 ]
 
 
@@ -74,6 +100,19 @@ def inhabitants() -> pd.DataFrame:
 def test_bundled_file_equals_fresh_generation(fresh_file: Path) -> None:
     assert BUNDLED.exists(), "run `python -m pipelines.demo.form13` to create the demo file"
     assert fresh_file.read_bytes() == BUNDLED.read_bytes()
+
+
+def test_original_columns_are_unchanged_by_the_extension(data: pd.DataFrame) -> None:
+    text = data[ORIGINAL_COLUMNS].to_csv(index=False, lineterminator="\n")
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == ORIGINAL_COLUMNS_SHA256
+
+
+def test_extension_columns_come_last_before_data_origin() -> None:
+    original_counts = ORIGINAL_COLUMNS[2:-1]
+    assert list(form13.COLUMNS[: len(ORIGINAL_COLUMNS) - 1]) == ORIGINAL_COLUMNS[:-1]
+    assert list(form13.BASE_COUNT_COLUMNS) == original_counts
+    assert form13.COLUMNS[-1] == "data_origin"
+    assert list(form13.COLUMNS[len(ORIGINAL_COLUMNS) - 1 : -1]) == list(form13.EXTENSION_COUNT_COLUMNS)
 
 
 def test_generation_is_repeatable(tmp_path: Path, fresh_file: Path) -> None:
@@ -165,6 +204,9 @@ def test_subset_constraints(data: pd.DataFrame) -> None:
     assert (parts == data["municipal_dwellings"]).all()
     for subset, superset in SUBSETS:
         assert (data[subset] <= data[superset]).all(), (subset, superset)
+    # A stay of at most 14 days is not a stay of more than 3 months.
+    short_stays = data["temporary_accommodation_households"] - data["temporary_accommodation_over_3_months"]
+    assert (data["temporary_accommodation_max_14_days"] <= short_stays).all()
 
 
 # --- plausibility -----------------------------------------------------------------------------
@@ -207,6 +249,33 @@ def test_many_small_municipalities_lease_none(data: pd.DataFrame, inhabitants: p
     merged = data.merge(inhabitants, on=["kommunenr", "year"], validate="one_to_one")
     small_2014 = merged[(merged["year"] == 2014) & (merged["population"] < 3_000)]
     assert (small_2014["municipal_dwellings_leased"] == 0).mean() > 0.4
+
+
+def test_extension_shares_are_plausible(national: pd.DataFrame, data: pd.DataFrame) -> None:
+    let_share = national["municipal_dwellings_let"] / national["municipal_dwellings"]
+    assert let_share.between(0.92, 0.95).all(), let_share.to_dict()
+    row_share = data["municipal_dwellings_let"] / data["municipal_dwellings"]
+    assert row_share.between(0.80, 1.0).all()
+    assert national["newly_housed_households"].between(9_000, 11_000).all()
+    mental = national["newly_housed_mental_substance"] / national["newly_housed_households"]
+    assert mental.between(0.25, 0.30).all(), mental.to_dict()
+    refugees = national["newly_housed_refugees"] / national["newly_housed_households"]
+    assert refugees[[2016, 2017]].between(0.28, 0.33).all()
+    assert refugees[[2019, 2020, 2021]].between(0.08, 0.12).all()
+    assert refugees[[2022, 2023]].between(0.33, 0.37).all()
+    assert national["waiting_list_adapted"].between(2_000, 3_000).all()
+    short = national["temporary_accommodation_max_14_days"] / national["temporary_accommodation_households"]
+    assert short.between(0.45, 0.55).all(), short.to_dict()
+    assert national["night_shelter_households"].between(300, 600).all()
+
+
+def test_night_shelters_only_in_large_municipalities(data: pd.DataFrame, inhabitants: pd.DataFrame) -> None:
+    merged = data.merge(inhabitants, on=["kommunenr", "year"], validate="one_to_one")
+    with_shelter = merged[merged["night_shelter_households"] > 0]
+    assert with_shelter["population"].min() > 20_000
+    in_2024 = merged[merged["year"] == 2024]
+    assert (in_2024["night_shelter_households"] == 0).mean() > 0.9
+    assert in_2024.loc[in_2024["kommunenr"] == "0301", "night_shelter_households"].item() > 0
 
 
 # --- allocation helpers -----------------------------------------------------------------------

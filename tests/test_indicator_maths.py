@@ -22,7 +22,8 @@ DIM = pd.DataFrame(
 
 
 def _staged(rows: list[tuple[str, int, str, float | None]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["kommunenr", "year", "measure_id", "value"])
+    frame = pd.DataFrame(rows, columns=["geo_code", "year", "measure_id", "value"])
+    frame.insert(0, "geo_level", "kommune")
     frame["data_origin"] = "synthetic"
     frame["source_id"] = "test"
     frame["is_estimate"] = False
@@ -94,7 +95,7 @@ def test_per_1000_uses_only_municipalities_with_both_parts(values: pd.DataFrame)
     # Bergen's dwellings are missing, so its inhabitants must not dilute the national rate.
     assert nation.numerator == 15000 and nation.denominator == 923000
     assert nation.value == pytest.approx(15000 / 923000 * 1000)
-    assert nation.municipalities_reported == 3 and nation.municipalities_total == 4
+    assert nation.units_reported == 3 and nation.units_total == 4
     oslo = _cell(values, "KOSboligSper10000000", "0301")
     assert oslo.value == pytest.approx(12000 / 700000 * 1000)
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipelines.catalogue.models import Indicator, Measure, Settings, Source, TargetGroup
+from pipelines.catalogue.models import Indicator, Measure, Settings, Source, Strategy, Target, TargetGroup
 from pipelines.paths import ASSETS_DIR, REPO_ROOT
 
 M = TypeVar("M", bound=BaseModel)
@@ -31,9 +31,15 @@ class Catalogue:
     measures: dict[str, Measure]
     target_groups: dict[str, TargetGroup]
     indicators: dict[str, Indicator]
+    strategies: dict[str, Strategy]
+    targets: list[Target]
 
     def measures_of(self, source_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.source == source_id]
+
+    def measure_level(self, measure_id: str) -> str:
+        """The geography level a measure is reported at (that of its source)."""
+        return self.sources[self.measures[measure_id].source].geo_level
 
 
 def _display(path: Path) -> str:
@@ -110,12 +116,21 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         "measures": assets_dir / "measures.yaml",
         "target_groups": assets_dir / "target_groups.yaml",
         "indicators": assets_dir / "indicators.yaml",
+        "strategies": assets_dir / "strategies.yaml",
     }
-    models = {"sources": Source, "measures": Measure, "target_groups": TargetGroup, "indicators": Indicator}
+    models = {
+        "sources": Source,
+        "measures": Measure,
+        "target_groups": TargetGroup,
+        "indicators": Indicator,
+        "strategies": Strategy,
+    }
     loaded = {
         key: _index(_read_list(path, key, models[key]), _display(path), key) for key, path in files.items()
     }
-    catalogue = Catalogue(settings=settings, **loaded)
+    files["targets"] = assets_dir / "targets.yaml"
+    targets = _read_list(files["targets"], "targets", Target)
+    catalogue = Catalogue(settings=settings, targets=targets, **loaded)
     _check_references(catalogue, {k: _display(p) for k, p in files.items()})
     return catalogue
 
@@ -128,19 +143,78 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 f"unknown source '{measure.source}' (known: {', '.join(sorted(cat.sources))})"
             )
     for position, indicator in enumerate(cat.indicators.values()):
-        label = f"{where['indicators']}: indicators[{position}] ({indicator.id})"
-        for field in ("numerator", "denominator"):
-            measure_id = getattr(indicator, field)
+        _check_indicator(cat, indicator, f"{where['indicators']}: indicators[{position}] ({indicator.id})")
+    for position, strategy in enumerate(cat.strategies.values()):
+        label = f"{where['strategies']}: strategies[{position}] ({strategy.id})"
+        goal_ids = [g.id for g in strategy.goals]
+        if len(set(goal_ids)) != len(goal_ids):
+            raise CatalogueError(f"{label}.goals: duplicate goal id")
+        for goal in strategy.goals:
+            if goal.parent is not None and goal.parent not in goal_ids:
+                raise CatalogueError(f"{label}.goals ({goal.id}).parent: unknown goal '{goal.parent}'")
+        if not strategy.first_year <= strategy.last_year:
+            raise CatalogueError(f"{label}.first_year: after last_year")
+    for position, target in enumerate(cat.targets):
+        _check_target(cat, target, f"{where['targets']}: targets[{position}] ({target.indicator})")
+
+
+def _check_indicator(cat: Catalogue, indicator: Indicator, label: str) -> None:
+    for group in indicator.target_groups:
+        if group not in cat.target_groups:
+            raise CatalogueError(
+                f"{label}.target_groups: unknown target group '{group}' "
+                f"(known: {', '.join(cat.target_groups)})"
+            )
+    for group in indicator.group_measures:
+        if group not in indicator.target_groups[1:]:
+            raise CatalogueError(
+                f"{label}.group_measures.{group}: not one of the indicator's target groups after the first"
+            )
+    for group in indicator.target_groups:
+        numerator, denominator = indicator.parts(group)
+        for field, measure_id in (("numerator", numerator), ("denominator", denominator)):
+            if measure_id is None:
+                continue
+            where = (
+                f"{label}.{field}"
+                if group == indicator.target_groups[0]
+                else f"{label}.group_measures.{group}"
+            )
             if measure_id not in cat.measures:
-                raise CatalogueError(f"{label}.{field}: unknown measure '{measure_id}'")
+                raise CatalogueError(f"{where}: unknown measure '{measure_id}'")
             if not cat.measures[measure_id].additive:
                 raise CatalogueError(
-                    f"{label}.{field}: measure '{measure_id}' is not additive, so it cannot be "
-                    "summed to county and national level"
+                    f"{where}: measure '{measure_id}' is not additive, so it cannot be summed to "
+                    "county and national level"
                 )
-        for group in indicator.target_groups:
-            if group not in cat.target_groups:
-                raise CatalogueError(
-                    f"{label}.target_groups: unknown target group '{group}' "
-                    f"(known: {', '.join(cat.target_groups)})"
-                )
+    if indicator.denominator is None and indicator.unit != "count":
+        raise CatalogueError(f"{label}.denominator: required unless unit is 'count'")
+    for ref in indicator.serves:
+        strategy = cat.strategies.get(ref.strategy)
+        if strategy is None:
+            raise CatalogueError(
+                f"{label}.serves: unknown strategy '{ref.strategy}' (known: {', '.join(cat.strategies)})"
+            )
+        if ref.goal not in {g.id for g in strategy.goals}:
+            raise CatalogueError(f"{label}.serves: strategy '{ref.strategy}' has no goal '{ref.goal}'")
+
+
+def _check_target(cat: Catalogue, target: Target, label: str) -> None:
+    indicator = cat.indicators.get(target.indicator)
+    if indicator is None:
+        raise CatalogueError(f"{label}.indicator: unknown indicator '{target.indicator}'")
+    if target.target_group not in indicator.target_groups:
+        raise CatalogueError(
+            f"{label}.target_group: '{target.target_group}' is not a target group of {target.indicator}"
+        )
+    strategy = cat.strategies.get(target.strategy)
+    if strategy is None:
+        raise CatalogueError(f"{label}.strategy: unknown strategy '{target.strategy}'")
+    if target.goal not in {g.id for g in strategy.goals}:
+        raise CatalogueError(f"{label}.goal: strategy '{target.strategy}' has no goal '{target.goal}'")
+    if (target.value is None) == (target.change is None):
+        raise CatalogueError(f"{label}.value: give exactly one of 'value' and 'change'")
+    if target.kind == "analytical" and not (target.author and target.reason):
+        raise CatalogueError(f"{label}.author: an analytical target needs 'author' and 'reason'")
+    if target.target_year <= strategy.baseline_year:
+        raise CatalogueError(f"{label}.target_year: must be after the strategy's baseline year")

@@ -53,6 +53,7 @@ class Source(_Strict):
     # "row_year": each row's municipality code is the one valid on 1 January of its year (as
     # data are collected); a year (e.g. 2024): every code is valid in that year's borders.
     codes_valid_in: Literal["row_year"] | int = "row_year"
+    geo_level: Literal["kommune", "fylke", "land"] = "kommune"
     # Rows outside these years are outside what the pipeline covers; they are counted, not loaded.
     first_year: int | None = None
     last_year: int | None = None
@@ -69,6 +70,7 @@ class Measure(_Strict):
     year_offset: int = 0
     reference_date: str
     frequency: Literal["yearly", "monthly", "four_yearly"]
+    years: list[int] | None = None
 
 
 class TargetGroup(_Strict):
@@ -78,6 +80,16 @@ class TargetGroup(_Strict):
     definition_nb: str
 
 
+class GoalRef(_Strict):
+    strategy: str
+    goal: str
+
+
+class GroupMeasures(_Strict):
+    numerator: str | None = None
+    denominator: str | None = None
+
+
 class Indicator(_Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     name_nb: str
@@ -85,12 +97,55 @@ class Indicator(_Strict):
     definition_nb: str
     definition_en: str
     numerator: str
-    denominator: str
-    factor: float = Field(gt=0)
+    denominator: str | None = None
+    factor: float = Field(default=1, gt=0)
     unit: Unit
     decimals: int = Field(ge=0, le=3)
     direction: Direction
     target_groups: list[str] = Field(min_length=1)
+    group_measures: dict[str, GroupMeasures] = Field(default_factory=dict)
     kind: IndicatorKind
     source_nb: str
     source_url: str
+    serves: list[GoalRef] = Field(min_length=1)
+
+    def parts(self, target_group: str) -> tuple[str, str | None]:
+        """(numerator, denominator) measure ids for one of the indicator's target groups."""
+        override = self.group_measures.get(target_group)
+        if override is None:
+            return self.numerator, self.denominator
+        return override.numerator or self.numerator, override.denominator or self.denominator
+
+
+class Goal(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9]+$")
+    kind: Literal["goal", "priority_area", "result_target"]
+    parent: str | None = None
+    name_nb: str
+    name_en: str
+
+
+class Strategy(_Strict):
+    id: str = Field(pattern=SNAKE_CASE)
+    name_nb: str
+    name_en: str
+    first_year: int
+    last_year: int
+    baseline_year: int
+    url: str
+    goals: list[Goal] = Field(min_length=1)
+
+
+class Target(_Strict):
+    indicator: str
+    target_group: str
+    strategy: str
+    goal: str
+    kind: Literal["official", "analytical"]
+    # Either an absolute value or a relative change from the baseline (-0.5 = halve it).
+    value: float | None = None
+    change: float | None = None
+    target_year: int
+    source_nb: str
+    author: str | None = None  # required for analytical targets: who set it
+    reason: str | None = None  # required for analytical targets: why

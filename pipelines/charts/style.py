@@ -23,6 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import Formatter, FuncFormatter
 
+from pipelines.catalogue.labels import UNIT_LABELS_NB
+
 # --- Palette ----------------------------------------------------------------------------------
 
 # Okabe & Ito (2008): eight colours that stay distinguishable for the common colour-vision
@@ -201,17 +203,10 @@ def year_tick_formatter() -> Formatter:
 
 # --- Units ------------------------------------------------------------------------------------
 
-UNIT_LABELS_NB: dict[str, str] = {
-    "per_1000_inhabitants": "per 1000 innbyggere",
-    "percent": "prosent",
-    "count": "antall",
-    "nok_per_inhabitant": "kroner per innbygger",
-    "per_1000_households": "per 1000 husstander",
-    "per_1000_children": "per 1000 barn",
-}
 
 # Units whose values cannot be negative; for these a zero baseline is the honest default.
-NON_NEGATIVE_UNITS = frozenset(UNIT_LABELS_NB)
+# (Net expenditure per inhabitant can be negative: rent income may exceed costs.)
+NON_NEGATIVE_UNITS = frozenset(UNIT_LABELS_NB) - {"nok_per_inhabitant"}
 
 
 def unit_label_nb(unit: str | None) -> str:

@@ -32,9 +32,27 @@ How the municipal rows are made (all counts are exact integers at every step):
   municipalities get 0). The subsets are drawn with the multivariate hypergeometric
   distribution, which keeps them nested and their national sums exact.
 
-The output is deterministic: a fixed seed, a fixed order of random draws, exact integer
-allocation and a CSV written with ``\\n`` line endings. Run ``python -m pipelines.demo.form13``
-to regenerate ``data/demo/kostra_form13.csv``.
+The extension columns (:data:`EXTENSION_COUNT_COLUMNS`, after the original ones) come from a
+separate random stream (:data:`EXTENSION_SEED`) drawn after the original columns are complete,
+so adding them left every original value unchanged:
+
+* **Let dwellings** – the vacant dwellings (dwellings − let) are apportioned with weights
+  ``dwellings × lognormal propensity × noise`` and cap 20 % of dwellings, so every
+  municipality lets 80–100 % of its dwellings.
+* **Newly housed households** – apportioned with weights ``dwellings × turnover propensity ×
+  noise`` (cap dwellings); those with mental illness / substance problems and the refugees are
+  apportioned within them (cap newly housed) with their own propensities.
+* **Waiting list for an adapted dwelling** – drawn multinomially, weights ``inhabitants ×
+  lognormal propensity × noise``.
+* **Temporary stays of at most 14 days** – drawn (multivariate hypergeometric) from each
+  municipality's stays of less than 3 months, so they never exceed households − over 3 months.
+* **Night shelters** – only in large municipalities (chance of having one rising from ~25 % at
+  50 000 inhabitants; Oslo always), households drawn multinomially with weights
+  ``inhabitants**1.5 × propensity × noise``.
+
+The output is deterministic: fixed seeds, a fixed order of random draws, exact integer
+allocation and a CSV written with ``\\n`` line endings. Run ``python -m pipelines.demo`` (all demo
+files) or ``python -m pipelines.demo.form13`` to regenerate ``data/demo/kostra_form13.csv``.
 """
 
 from __future__ import annotations
@@ -56,7 +74,7 @@ YEARS: tuple[int, ...] = tuple(range(2014, 2025))
 OUTPUT_FILENAME = "kostra_form13.csv"
 DATA_ORIGIN = "synthetic"
 
-COUNT_COLUMNS: tuple[str, ...] = (
+BASE_COUNT_COLUMNS: tuple[str, ...] = (
     "municipal_dwellings",
     "municipal_dwellings_owned",
     "municipal_dwellings_leased",
@@ -69,6 +87,25 @@ COUNT_COLUMNS: tuple[str, ...] = (
     "temporary_accommodation_with_children",
     "temporary_accommodation_with_children_over_3_months",
 )
+"""The original form-13 columns, drawn from the stream seeded with :data:`SEED`."""
+
+EXTENSION_SEED = 13_2024
+"""Seed of the separate random stream of :data:`EXTENSION_COUNT_COLUMNS`.
+
+The extension columns are drawn after, and independently of, the original ones, so adding them
+left every value of :data:`BASE_COUNT_COLUMNS` exactly as it was.
+"""
+
+EXTENSION_COUNT_COLUMNS: tuple[str, ...] = (
+    "municipal_dwellings_let",
+    "newly_housed_households",
+    "newly_housed_mental_substance",
+    "newly_housed_refugees",
+    "waiting_list_adapted",
+    "temporary_accommodation_max_14_days",
+    "night_shelter_households",
+)
+COUNT_COLUMNS: tuple[str, ...] = (*BASE_COUNT_COLUMNS, *EXTENSION_COUNT_COLUMNS)
 COLUMNS: tuple[str, ...] = ("kommunenr", "year", *COUNT_COLUMNS, "data_origin")
 
 # ---------------------------------------------------------------------------------------------
@@ -222,6 +259,98 @@ NATIONAL_TARGETS: dict[str, dict[int, int]] = {
         2023: 27,  # invented, trend
         2024: 25,  # invented, trend
     },
+    # --- extension columns (drawn from the EXTENSION_SEED stream) ------------------------------
+    "municipal_dwellings_let": {  # utleide at 31.12; all invented: share of dwellings, high in refugee years
+        2014: 98_705,  # invented, 93.5 % of dwellings
+        2015: 100_821,  # invented, 94.0 %
+        2016: 102_956,  # invented, 94.6 %
+        2017: 104_562,  # invented, 94.2 %
+        2018: 102_974,  # invented, 93.4 %
+        2019: 101_616,  # invented, 92.8 %
+        2020: 100_233,  # invented, 92.5 %
+        2021: 100_127,  # invented, 92.6 %
+        2022: 104_231,  # invented, 94.3 % (refugees from Ukraine)
+        2023: 109_573,  # invented, 94.8 %
+        2024: 110_904,  # invented, 93.9 %
+    },
+    "newly_housed_households": {  # nyinnflyttede husstander; all invented, peaks in refugee years
+        2014: 9_800,  # invented
+        2015: 10_300,  # invented
+        2016: 10_900,  # invented
+        2017: 10_600,  # invented
+        2018: 9_900,  # invented
+        2019: 9_500,  # invented
+        2020: 9_200,  # invented
+        2021: 9_300,  # invented
+        2022: 10_800,  # invented
+        2023: 10_950,  # invented
+        2024: 10_100,  # invented
+    },
+    "newly_housed_mental_substance": {  # psykiske lidelser og/eller rus; all invented, 25–30 %
+        2014: 2_548,  # invented, 26.0 % of newly housed
+        2015: 2_627,  # invented, 25.5 %
+        2016: 2_725,  # invented, 25.0 %
+        2017: 2_756,  # invented, 26.0 %
+        2018: 2_673,  # invented, 27.0 %
+        2019: 2_660,  # invented, 28.0 %
+        2020: 2_668,  # invented, 29.0 %
+        2021: 2_744,  # invented, 29.5 %
+        2022: 2_916,  # invented, 27.0 %
+        2023: 2_902,  # invented, 26.5 %
+        2024: 2_879,  # invented, 28.5 %
+    },
+    "newly_housed_refugees": {  # all invented: share follows the settlement of refugees
+        2014: 1_960,  # invented, 20 % of newly housed
+        2015: 2_472,  # invented, 24 %
+        2016: 3_270,  # invented, 30 %
+        2017: 3_286,  # invented, 31 %
+        2018: 1_782,  # invented, 18 %
+        2019: 1_045,  # invented, 11 %
+        2020: 920,  # invented, 10 %
+        2021: 930,  # invented, 10 %
+        2022: 3_780,  # invented, 35 %
+        2023: 3_723,  # invented, 34 %
+        2024: 2_525,  # invented, 25 %
+    },
+    "waiting_list_adapted": {  # venteliste tilrettelagt bolig at 31.12; all invented, slowly falling
+        2014: 2_900,  # invented
+        2015: 2_850,  # invented
+        2016: 2_780,  # invented
+        2017: 2_700,  # invented
+        2018: 2_620,  # invented
+        2019: 2_560,  # invented
+        2020: 2_450,  # invented
+        2021: 2_380,  # invented
+        2022: 2_300,  # invented
+        2023: 2_240,  # invented
+        2024: 2_180,  # invented
+    },
+    "temporary_accommodation_max_14_days": {  # all invented: share of temporary households
+        2014: 2_106,  # invented, 47 % of temporary accommodation households
+        2015: 2_107,  # invented, 48 %
+        2016: 2_021,  # invented, 49 %
+        2017: 2_010,  # invented, 50 %
+        2018: 1_984,  # invented, 51 %
+        2019: 2_085,  # invented, 52 %
+        2020: 1_890,  # invented, 50 %
+        2021: 1_887,  # invented, 51 %
+        2022: 1_893,  # invented, 52 %
+        2023: 1_892,  # invented, 53 %
+        2024: 1_855,  # invented, 53 %
+    },
+    "night_shelter_households": {  # natthjem; all invented, falling (fewer shelters, COVID-19 2020)
+        2014: 560,  # invented
+        2015: 540,  # invented
+        2016: 520,  # invented
+        2017: 490,  # invented
+        2018: 470,  # invented
+        2019: 450,  # invented
+        2020: 390,  # invented
+        2021: 370,  # invented
+        2022: 360,  # invented
+        2023: 345,  # invented
+        2024: 330,  # invented
+    },
 }
 
 # Published measures (published_national_figures.csv) that the demo data must reproduce.
@@ -254,6 +383,8 @@ _SMALL_MUNICIPALITY_SCALE = 6_000.0
 _MAX_LEASED_SHARE = 0.6  # cap: leased ≤ 60 % of a municipality's dwellings
 _MAX_PRIVATE_SHARE_OF_REST = 0.6  # cap: private ≤ 60 % of what is not leased
 _TEMPORARY_POPULATION_EXPONENT = 1.3  # temporary accommodation grows faster than population
+_MAX_VACANT_SHARE = 0.2  # cap: at most 20 % of a municipality's dwellings stand empty (let ≥ 80 %)
+_SHELTER_HALF_CHANCE_SIZE = 80_000.0  # inhabitants at which a municipality has a night shelter at odds 1:1
 
 
 def national_share_percent(numerator: int, denominator: int, complement: bool = False) -> float:
@@ -315,6 +446,9 @@ def check_national_targets(targets: Mapping[str, Mapping[int, int]], published: 
             ("temporary_accommodation_with_children", "temporary_accommodation_households"),
             ("temporary_accommodation_with_children_over_3_months", "temporary_accommodation_with_children"),
             ("temporary_accommodation_with_children_over_3_months", "temporary_accommodation_over_3_months"),
+            ("municipal_dwellings_let", "municipal_dwellings"),
+            ("newly_housed_mental_substance", "newly_housed_households"),
+            ("newly_housed_refugees", "newly_housed_households"),
         ]
         for sub, sup in subsets:
             if not 0 <= t(sub, y) <= t(sup, y):
@@ -326,6 +460,13 @@ def check_national_targets(targets: Mapping[str, Mapping[int, int]], published: 
         adults = t("temporary_accommodation_households", y) - t("temporary_accommodation_with_children", y)
         if adults_over_3 > adults:
             problems.append(f"{y}: {adults_over_3} long stays without children > {adults} such households")
+        # A stay of at most 14 days is not a stay of more than 3 months.
+        short = t("temporary_accommodation_households", y) - t("temporary_accommodation_over_3_months", y)
+        if not 0 <= t("temporary_accommodation_max_14_days", y) <= short:
+            problems.append(f"{y}: stays of at most 14 days not within 0..{short} stays under 3 months")
+        for column in EXTENSION_COUNT_COLUMNS:
+            if t(column, y) < 0:
+                problems.append(f"{y}: {column} is negative")
 
     for row in published.itertuples(index=False):
         year = int(row.year)
@@ -485,7 +626,7 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             - target["temporary_accommodation_with_children_over_3_months"],
         )
 
-        columns_this_year = {
+        columns_this_year: dict[str, np.ndarray] = {
             "municipal_dwellings": dwellings,
             "municipal_dwellings_owned": owned,
             "municipal_dwellings_leased": leased,
@@ -503,6 +644,12 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
                 raise RuntimeError(f"{column} {year}: sum {values.sum()} != target {target[column]}")
             out[column][:, t] = values
 
+    # The extension columns come from their own random stream, drawn after the original columns
+    # are complete, so they leave every original value unchanged.
+    extension = _extension_columns(np.random.default_rng(EXTENSION_SEED), codes, inhabitants, out)
+    for column, values in extension.items():
+        out[column] = values
+
     frame = pd.DataFrame(
         {
             "kommunenr": np.repeat(np.asarray(codes, dtype=object), n_years),
@@ -513,6 +660,104 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     )
     frame["kommunenr"] = frame["kommunenr"].astype(str)
     return frame.sort_values(["kommunenr", "year"], kind="stable").reset_index(drop=True)[list(COLUMNS)]
+
+
+def _extension_columns(
+    rng: np.random.Generator,
+    codes: list[str],
+    inhabitants: np.ndarray,
+    base: Mapping[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The :data:`EXTENSION_COUNT_COLUMNS`, shape ``(municipalities, years)`` each.
+
+    ``base`` holds the finished original columns; the new ones are built on them (let dwellings
+    within dwellings, short stays within the stays under 3 months) with draws from ``rng`` only.
+    Every column sums exactly to :data:`NATIONAL_TARGETS` each year.
+    """
+    n, n_years = inhabitants.shape
+    # Persistent municipal traits. Draw order is fixed: reordering changes the data.
+    vacancy_propensity = rng.lognormal(0.0, 0.6, n)
+    vacancy_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.5)
+    turnover_propensity = rng.lognormal(0.0, 0.3, n)
+    turnover_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
+    mental_propensity = rng.lognormal(0.0, 0.35, n)
+    mental_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
+    refugee_propensity = rng.lognormal(0.0, 0.6, n)
+    refugee_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.6)
+    waiting_propensity = rng.lognormal(0.0, 0.8, n)
+    waiting_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.8)
+    shelter_uniform = rng.random(n)
+    shelter_propensity = rng.lognormal(0.0, 0.4, n)
+    shelter_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
+
+    # Night shelters exist in the largest cities only: the chance of having one is ~0.25 at
+    # 50 000 inhabitants and ~1 from 300 000; the largest municipality (Oslo) always has one.
+    size_2024 = inhabitants[:, -1]
+    has_shelter = shelter_uniform < _logistic(2.5 * (np.log(size_2024) - np.log(_SHELTER_HALF_CHANCE_SIZE)))
+    has_shelter[int(np.argmax(size_2024))] = True
+
+    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in EXTENSION_COUNT_COLUMNS}
+    for t, year in enumerate(YEARS):
+        target = {column: int(NATIONAL_TARGETS[column][year]) for column in EXTENSION_COUNT_COLUMNS}
+        dwellings = base["municipal_dwellings"][:, t]
+
+        # Vacant dwellings (not let) are shared out with caps of 20 % of a municipality's
+        # dwellings, so every municipality lets 80–100 % of its dwellings.
+        vacant = largest_remainder(
+            int(NATIONAL_TARGETS["municipal_dwellings"][year]) - target["municipal_dwellings_let"],
+            dwellings * vacancy_propensity * vacancy_noise[:, t],
+            caps=np.floor(_MAX_VACANT_SHARE * dwellings).astype(np.int64),
+        )
+        let = dwellings - vacant
+        newly_housed = largest_remainder(
+            target["newly_housed_households"],
+            dwellings * turnover_propensity * turnover_noise[:, t],
+            caps=dwellings,
+        )
+        mental = largest_remainder(
+            target["newly_housed_mental_substance"],
+            newly_housed * mental_propensity * mental_noise[:, t],
+            caps=newly_housed,
+        )
+        refugees = largest_remainder(
+            target["newly_housed_refugees"],
+            newly_housed * refugee_propensity * refugee_noise[:, t],
+            caps=newly_housed,
+        )
+        waiting = rng.multinomial(
+            target["waiting_list_adapted"],
+            _normalised(inhabitants[:, t] * waiting_propensity * waiting_noise[:, t]),
+        )
+        # Stays of at most 14 days are drawn, without replacement, from each municipality's
+        # stays of less than 3 months, so max_14_days ≤ households − over_3_months on every row.
+        short_stays = (
+            base["temporary_accommodation_households"][:, t]
+            - base["temporary_accommodation_over_3_months"][:, t]
+        )
+        max_14_days = rng.multivariate_hypergeometric(
+            short_stays, target["temporary_accommodation_max_14_days"]
+        )
+        shelter_weight = inhabitants[:, t] ** 1.5 * shelter_propensity * shelter_noise[:, t] * has_shelter
+        night_shelter = rng.multinomial(target["night_shelter_households"], _normalised(shelter_weight))
+
+        columns_this_year = {
+            "municipal_dwellings_let": let,
+            "newly_housed_households": newly_housed,
+            "newly_housed_mental_substance": mental,
+            "newly_housed_refugees": refugees,
+            "waiting_list_adapted": waiting,
+            "temporary_accommodation_max_14_days": max_14_days,
+            "night_shelter_households": night_shelter,
+        }
+        for column, values in columns_this_year.items():
+            if int(values.sum()) != target[column]:  # cannot happen; guards future edits
+                raise RuntimeError(f"{column} {year}: sum {values.sum()} != target {target[column]}")
+            out[column][:, t] = values
+    return out
+
+
+def _normalised(weights: np.ndarray) -> np.ndarray:
+    return weights / weights.sum()
 
 
 def form13_csv_text(frame: pd.DataFrame) -> str:

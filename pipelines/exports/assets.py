@@ -6,9 +6,15 @@ import dagster as dg
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
-from pipelines.exports.indicator_values import export_dim_geography, export_indicator_values
+from pipelines.exports.indicator_values import (
+    export_catalogue_dimensions,
+    export_dim_geography,
+    export_goal_attainment,
+    export_indicator_values,
+)
 from pipelines.indicators.assets import indicator_values
-from pipelines.resources import DUCKDB_POOL, OutputPaths
+from pipelines.progress.assets import goal_attainment
+from pipelines.resources import DUCKDB_POOL, OutputPaths, catalogue
 from pipelines.sources.assets import reference_geography
 
 
@@ -39,6 +45,33 @@ def dim_geography_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Mate
     with duckdb.get_connection() as con:
         path = export_dim_geography(con, paths.base)
     return dg.MaterializeResult(metadata=parquet_metadata(path))
+
+
+@dg.asset(group_name="exports", kinds={"parquet"})
+def catalogue_parquet(paths: OutputPaths) -> dg.MaterializeResult:
+    """The catalogue as star-schema dimensions for BI tools: `dim_indicator` (names, definitions,
+    parts, unit, direction, kind, source), `dim_goal` (both strategies' goals, priority areas and
+    result targets), `dim_target_group`, and `bridge_indicator_goal` (which goals each indicator
+    serves — many-to-many). Join on `indicator_id`, `goal_key` and `target_group`.
+    Built from the YAML files in `assets/`.
+    """
+    written = export_catalogue_dimensions(catalogue(), paths.base)
+    return dg.MaterializeResult(
+        metadata={p.stem: dg.MetadataValue.path(str(p)) for p in written}
+        | {"dagster/row_count": sum(pq.read_metadata(p).num_rows for p in written)}
+    )
+
+
+@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[goal_attainment])
+def goal_attainment_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+    """`goal_attainment.parquet` (progress status per strategy × indicator × target group ×
+    geography, with baseline, current value, target and growth rates) and `goal_rollup.parquet`
+    (statuses counted per goal and per target group for the nation and every county)."""
+    with duckdb.get_connection() as con:
+        attainment, rollup = export_goal_attainment(con, paths.base)
+    return dg.MaterializeResult(
+        metadata=parquet_metadata(attainment) | {"rollup_path": dg.MetadataValue.path(str(rollup))}
+    )
 
 
 def parquet_metadata(path) -> dict[str, object]:

@@ -30,8 +30,9 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         pa.field("value", pa.float64()),
         pa.field("unit", pa.string(), nullable=False),
         pa.field("status", pa.string(), nullable=False),
-        pa.field("municipalities_reported", pa.int32(), nullable=False),
-        pa.field("municipalities_total", pa.int32(), nullable=False),
+        pa.field("unit_level", pa.string(), nullable=False),
+        pa.field("units_reported", pa.int32(), nullable=False),
+        pa.field("units_total", pa.int32(), nullable=False),
         pa.field("is_estimate", pa.bool_(), nullable=False),
         pa.field("data_origin", pa.string()),
     ],
@@ -64,6 +65,60 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
         "source": "Kilde: Statistisk sentralbyrå (SSB), KLASS 131/104/112/128 and table 07459, CC BY 4.0",
     },
 )
+
+
+_TYPES = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(),
+          "bool": pa.bool_()}  # fmt: skip
+
+
+def bi_schema(description: str, *columns: str) -> pa.Schema:
+    """A schema from compact "name:type" or "name:type?" (nullable) declarations."""
+    fields = []
+    for column in columns:
+        name, declared = column.split(":")
+        nullable = declared.endswith("?")
+        fields.append(pa.field(name, _TYPES[declared.rstrip("?")], nullable=nullable))
+    return pa.schema(fields, metadata={"description": description})
+
+
+DIM_INDICATOR_SCHEMA = bi_schema(
+    "One row per indicator: names, definitions, parts, unit, direction, kind and source",
+    "indicator_id:string", "name_nb:string", "name_en:string", "definition_nb:string", "definition_en:string",
+    "numerator_measure:string", "denominator_measure:string?", "factor:float64", "unit:string",
+    "unit_nb:string", "unit_en:string", "decimals:int32", "direction:string", "direction_nb:string",
+    "kind:string", "kind_nb:string", "target_groups:string", "unit_level:string", "source_nb:string",
+    "source_url:string",
+)  # fmt: skip
+DIM_GOAL_SCHEMA = bi_schema(
+    "Strategies, their main goals, priority areas and result targets; goal_key = strategy_id:goal_id",
+    "goal_key:string", "strategy_id:string", "strategy_name_nb:string", "strategy_name_en:string",
+    "strategy_first_year:int32", "strategy_last_year:int32", "baseline_year:int32", "goal_id:string",
+    "goal_kind:string", "parent_goal_id:string?", "name_nb:string", "name_en:string",
+)  # fmt: skip
+DIM_TARGET_GROUP_SCHEMA = bi_schema(
+    "The strategies' target groups",
+    "target_group:string", "name_nb:string", "name_en:string", "definition_nb:string",
+)  # fmt: skip
+BRIDGE_INDICATOR_GOAL_SCHEMA = bi_schema(
+    "Which goals and priority areas each indicator serves (many-to-many)",
+    "indicator_id:string", "goal_key:string", "strategy_id:string", "goal_id:string",
+)  # fmt: skip
+GOAL_ATTAINMENT_SCHEMA = bi_schema(
+    "Progress status per strategy × indicator × target group × geography (compound annual growth method)",
+    "strategy_id:string", "indicator_id:string", "target_group:string", "geo_level:string", "geo_code:string",
+    "geo_name:string", "direction:string", "baseline_year:int32?", "baseline_value:float64?",
+    "current_year:int32?", "current_value:float64?", "target_kind:string?", "target_value:float64?",
+    "target_year:int32?", "observed_cagr:float64?", "required_cagr:float64?", "ratio:float64?",
+    "status:string", "status_nb:string", "note:string?", "data_origin:string?",
+)  # fmt: skip
+GOAL_ROLLUP_SCHEMA = bi_schema(
+    "Progress statuses counted per goal and per target group, for the nation and every county",
+    "strategy_id:string", "rollup_by:string", "rollup_id:string", "rollup_name_nb:string", "geo_level:string",
+    "geo_code:string", "geo_name:string", "n_series:int32", "n_assessed:int32", "n_target_achieved:int32",
+    "n_substantial_progress:int32", "n_moderate_progress:int32", "n_limited_progress:int32",
+    "n_deterioration:int32", "n_insufficient_data:int32", "n_not_assessed:int32", "mean_score:float64?",
+    "status:string", "status_nb:string",
+)  # fmt: skip
 
 
 def cast_to_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -1,7 +1,8 @@
-"""Compute every catalogue indicator for every municipality, county and the nation.
+"""Compute every catalogue indicator for every geography, year and target group.
 
-The arithmetic lives in ``assets/sql/indicator_values.sql``; this module prepares its inputs
-(the indicator specs from YAML and the geography membership) and runs it in DuckDB.
+The arithmetic lives in ``assets/sql/indicator_values.sql``; this module prepares its inputs —
+the indicator specs from YAML, the level each indicator's values rest on, and which reported
+geographies make up which published ones — and runs it in DuckDB.
 """
 
 from __future__ import annotations
@@ -11,27 +12,94 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.geography.levels import geo_membership
+from pipelines.geography.reference import NATION_CODE, NATION_NAME
 from pipelines.paths import ASSETS_DIR
 from pipelines.warehouse import replace_table_from_sql
 
 INDICATOR_TABLE = "indicator_values"
+LEVEL_RANK = {"kommune": 0, "fylke": 1, "land": 2}
+
+
+def base_level(catalogue: Catalogue, numerator: str, denominator: str | None) -> str:
+    """The coarsest level among an indicator's measures: where its parts can be paired."""
+    levels = [catalogue.measure_level(numerator)]
+    if denominator is not None:
+        levels.append(catalogue.measure_level(denominator))
+    return max(levels, key=LEVEL_RANK.__getitem__)
 
 
 def indicator_spec(catalogue: Catalogue) -> pd.DataFrame:
     """One row per indicator × target group, as the SQL expects."""
-    rows = [
+    rows = []
+    for indicator in catalogue.indicators.values():
+        for group in indicator.target_groups:
+            numerator, denominator = indicator.parts(group)
+            rows.append(
+                {
+                    "indicator_id": indicator.id,
+                    "target_group": group,
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "factor": float(indicator.factor),
+                    "unit": indicator.unit,
+                    "base_level": base_level(catalogue, numerator, denominator),
+                }
+            )
+    return pd.DataFrame(rows).astype({"denominator": "object"})
+
+
+def unit_tables(
+    membership: pd.DataFrame, dim_municipality: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(unit_rollup, unit_membership) for the three base levels."""
+    municipalities = dim_municipality["kommunenr"]
+    counties = dim_municipality[["county_code", "county_name"]].drop_duplicates()
+    county_of = dim_municipality[["county_code", "kommunenr"]]
+    def rows(base: str, unit, member_level: str, member) -> pd.DataFrame:
+        return pd.DataFrame({"base_level": base, "unit_code": unit, "member_level": member_level,
+                             "member_code": member})  # fmt: skip
+
+    codes = counties["county_code"]
+    rollup = pd.concat(
+        [
+            rows("kommune", municipalities, "kommune", municipalities),
+            rows("fylke", county_of["county_code"], "kommune", county_of["kommunenr"]),
+            rows("fylke", codes, "fylke", codes),
+            rows("land", NATION_CODE, "kommune", municipalities),
+            rows("land", NATION_CODE, "fylke", codes),
+            rows("land", [NATION_CODE], "land", [NATION_CODE]),
+        ],
+        ignore_index=True,
+    )
+    order = membership.drop_duplicates("geo_level").set_index("geo_level")["geo_order"]
+    by_municipality = membership.rename(columns={"kommunenr": "unit_code"}).assign(base_level="kommune")
+    by_county = pd.concat(
+        [
+            pd.DataFrame({"unit_code": codes, "geo_level": "fylke", "geo_code": codes,
+                          "geo_name": counties["county_name"]}),
+            pd.DataFrame({"unit_code": codes, "geo_level": "land", "geo_code": NATION_CODE,
+                          "geo_name": NATION_NAME}),
+        ]
+    ).assign(base_level="fylke")  # fmt: skip
+    by_nation = pd.DataFrame(
         {
-            "indicator_id": ind.id,
-            "target_group": group,
-            "numerator": ind.numerator,
-            "denominator": ind.denominator,
-            "factor": float(ind.factor),
-            "unit": ind.unit,
+            "unit_code": [NATION_CODE],
+            "geo_level": ["land"],
+            "geo_code": [NATION_CODE],
+            "geo_name": [NATION_NAME],
         }
-        for ind in catalogue.indicators.values()
-        for group in ind.target_groups
-    ]
-    return pd.DataFrame(rows)
+    ).assign(base_level="land")
+    unit_membership = pd.concat([by_municipality, by_county, by_nation], ignore_index=True)
+    unit_membership["geo_order"] = unit_membership["geo_level"].map(order)
+    columns = ["base_level", "unit_code", "geo_level", "geo_order", "geo_code", "geo_name"]
+    return rollup, unit_membership[columns]
+
+
+def measure_years(catalogue: Catalogue) -> pd.DataFrame:
+    rows = [(m.id, year) for m in catalogue.measures.values() if m.years for year in m.years]
+    return pd.DataFrame(rows, columns=["measure_id", "year"]).astype(
+        {"measure_id": "object", "year": "int64"}
+    )
 
 
 def indicator_values_query() -> str:
@@ -42,12 +110,20 @@ def build_indicator_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue)
     """Replace ``indicator_values`` in the warehouse; returns its row count."""
     dim = con.execute("SELECT * FROM dim_municipality").df()
     groups = con.execute("SELECT * FROM dim_comparison_group").df()
-    years = pd.DataFrame({"year": catalogue.settings.years})
-    con.register("indicator_spec", indicator_spec(catalogue))
-    con.register("geo_membership", geo_membership(dim, groups))
-    con.register("reporting_years", years)
+    membership = geo_membership(dim, groups)
+    rollup, unit_membership = unit_tables(membership, dim)
+    inputs = {
+        "indicator_spec": indicator_spec(catalogue),
+        "unit_rollup": rollup,
+        "unit_membership": unit_membership,
+        "geographies": membership.drop(columns="kommunenr").drop_duplicates(["geo_level", "geo_code"]),
+        "measure_years": measure_years(catalogue),
+        "reporting_years": pd.DataFrame({"year": catalogue.settings.years}),
+    }
+    for name, frame in inputs.items():
+        con.register(name, frame)
     try:
         return replace_table_from_sql(con, INDICATOR_TABLE, indicator_values_query())
     finally:
-        for view in ("indicator_spec", "geo_membership", "reporting_years"):
-            con.unregister(view)
+        for name in inputs:
+            con.unregister(name)

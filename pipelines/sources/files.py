@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipelines.catalogue.models import Measure, Source
 from pipelines.geography.codes import normalise_codes
+from pipelines.geography.reference import NATION_CODE
 from pipelines.paths import REPO_ROOT
 
 
@@ -46,7 +47,7 @@ def read_source(source: Source, measures: list[Measure], repo_root: Path = REPO_
 
     out = pd.DataFrame(
         {
-            code_column: _codes(frame[code_column], shown, code_column),
+            code_column: _codes(frame[code_column], shown, code_column, source.geo_level),
             year_column: _integers(frame[year_column], shown, year_column),
         }
     )
@@ -73,10 +74,17 @@ def _raise_at(bad: pd.Series, raw: pd.Series, shown: str, column: str, reason: s
         raise SourceDataError(f"{shown}: column '{column}': {reason} at {rows}{more}")
 
 
-def _codes(raw: pd.Series, shown: str, column: str) -> pd.Series:
-    codes = normalise_codes(raw)
-    _raise_at(codes.isna(), raw, shown, column, "not a municipality number")
-    return codes.astype("string")
+def _codes(raw: pd.Series, shown: str, column: str, level: str) -> pd.Series:
+    if level == "kommune":
+        codes = normalise_codes(raw)
+        _raise_at(codes.isna(), raw, shown, column, "not a municipality number")
+        return codes.astype("string")
+    text = raw.str.strip()
+    if level == "fylke":
+        _raise_at(~text.str.fullmatch(r"\d{1,2}"), raw, shown, column, "not a county number")
+        return text.str.zfill(2).astype("string")
+    _raise_at(text != NATION_CODE, raw, shown, column, f"expected {NATION_CODE} (the nation)")
+    return text.astype("string")
 
 
 def _integers(raw: pd.Series, shown: str, column: str) -> pd.Series:

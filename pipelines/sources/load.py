@@ -53,12 +53,7 @@ def load_source(
     in_scope = frame[
         frame[year_column].between(source.first_year or frame[year_column].min(), source.last_year or 9999)
     ]
-    years = (
-        in_scope[year_column]
-        if source.codes_valid_in == "row_year"
-        else pd.Series(source.codes_valid_in, index=in_scope.index)
-    )
-    problems = code_problems(in_scope[code_column], in_scope[code_column], years)
+    problems = _code_problems(con, catalogue, source_id, in_scope)
     bad = problems.notna()
     if bad.any():
         first = bad[bad].index[0]
@@ -68,3 +63,31 @@ def load_source(
         )
     replace_table(con, f"raw_{source.id}", in_scope.reset_index(drop=True))
     return LoadedSource(in_scope, len(frame), len(frame) - len(in_scope))
+
+
+def _code_problems(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, source_id: str, rows: pd.DataFrame
+) -> pd.Series:
+    """Per row, why its geography code is not valid — or None."""
+    source = catalogue.sources[source_id]
+    code_column, year_column = source.key_columns
+    codes = rows[code_column]
+    if source.geo_level == "kommune":
+        years = (
+            rows[year_column]
+            if source.codes_valid_in == "row_year"
+            else pd.Series(source.codes_valid_in, index=rows.index)
+        )
+        return code_problems(codes, codes, years)
+    if source.geo_level == "fylke":
+        vintage = catalogue.settings.geography_vintage
+        if source.codes_valid_in != vintage:
+            raise SourceDataError(
+                f"{source.path}: county-level sources must be in the {vintage} county borders "
+                f"(codes_valid_in: {vintage}); harmonising counties across reforms is not supported"
+            )
+        counties = {
+            row[0] for row in con.execute("SELECT DISTINCT county_code FROM dim_municipality").fetchall()
+        }
+        return codes.map(lambda c: None if c in counties else f"county {c} does not exist in {vintage}")
+    return pd.Series(None, index=rows.index, dtype="object")

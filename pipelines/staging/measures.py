@@ -17,7 +17,8 @@ from pipelines.warehouse import replace_table
 
 STAGED_TABLE = "stg_measure_values"
 STAGED_COLUMNS = [
-    "kommunenr",
+    "geo_level",
+    "geo_code",
     "year",
     "measure_id",
     "value",
@@ -30,12 +31,15 @@ STAGED_COLUMNS = [
 
 def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -> pd.DataFrame:
     """A source's raw rows in the target vintage; columns kommunenr, year, measure columns,
-    data_origin, is_estimate, note."""
+    data_origin, is_estimate, note. County and national sources pass through (their codes were
+    checked against the vintage when they were loaded)."""
     code, year = source.key_columns
     measures = catalogue.measures_of(source.id)
     columns = list(dict.fromkeys(m.column for m in measures))
     non_additive = [m.column for m in measures if not m.additive]
     work = raw.rename(columns={code: "kommunenr", year: "year"})
+    if source.geo_level != "kommune":
+        return work.assign(is_estimate=False, note=pd.NA)
     if source.codes_valid_in == "row_year":
         out = harmonise(work, "kommunenr", "year", columns, by=["data_origin"], non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
@@ -65,7 +69,8 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
             parts.append(
                 pd.DataFrame(
                     {
-                        "kommunenr": wide["kommunenr"].astype(str),
+                        "geo_level": source.geo_level,
+                        "geo_code": wide["kommunenr"].astype(str),
                         "year": (wide["year"] - measure.year_offset).astype("int32"),
                         "measure_id": measure.id,
                         "value": wide[measure.column].astype("float64"),
@@ -79,7 +84,7 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
     staged = pd.concat(parts, ignore_index=True)
     settings = catalogue.settings
     staged = staged[staged["year"].between(settings.first_year, settings.last_year)]
-    return staged.sort_values(["measure_id", "kommunenr", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
+    return staged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
 
 
 def build_measure_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:

@@ -1,0 +1,152 @@
+"""Generator of SYNTHETIC IMDi demo data: refugees settled in the municipalities.
+
+The Directorate of Integration and Diversity (IMDi) publishes, per municipality and year, the
+refugees settled (bosatte flyktninger) and how many of them were settled within 6 months of the
+decision that gave them residence. Those figures are not bundled with the project, so this module
+writes a clearly labelled stand-in, ``data/demo/imdi_bosetting.csv``, one row per 2024
+municipality and year 2014–2024.
+
+Nothing in a single municipality's row is real, and no national figure is published for these
+measures in ``data/reference/published_national_figures.csv``: the national totals are invented
+to follow the real pattern (the 2015–17 arrivals, the low years 2019–21, refugees from Ukraine
+2022–24; see :data:`NATIONAL_TARGETS`).
+
+How the rows are made: whether a municipality settles anyone in a year depends on its size and
+on the national volume (a persistent uniform draw mixed with a yearly one, against a logistic
+chance that rises with both), so in the low years many small municipalities settle 0 and in 2022
+nearly all settle some. The settled are shared out by largest remainder with weights
+inhabitants^0.85 (settlement is spread, so small municipalities get relatively many) × persistent
+lognormal propensity × AR(1) noise; those settled within 6 months within them (cap = settled)
+with a municipal Beta share.
+
+Run ``python -m pipelines.demo`` (all demo files) or ``python -m pipelines.demo.refugees``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.demo.allocation import largest_remainder
+from pipelines.demo.common import (
+    YEARS,
+    NationalTargets,
+    ar1_log_noise,
+    check_sum,
+    check_table,
+    load_municipalities,
+    load_population,
+    logistic,
+    panel_frame,
+    raise_if,
+    write_csv,
+)
+from pipelines.paths import DEMO_DIR, REFERENCE_DIR
+
+SEED = 7_2014
+OUTPUT_FILENAME = "imdi_bosetting.csv"
+COUNT_COLUMNS: tuple[str, ...] = ("refugees_settled", "refugees_settled_within_6_months")
+COLUMNS: tuple[str, ...] = ("kommunenr", "year", *COUNT_COLUMNS, "data_origin")
+
+# ---------------------------------------------------------------------------------------------
+# National targets per year. Nothing is published for these measures: all invented.
+# ---------------------------------------------------------------------------------------------
+NATIONAL_TARGETS: dict[str, dict[int, int]] = {
+    "refugees_settled": {
+        2014: 7_800,  # invented
+        2015: 11_300,  # invented (arrivals of 2015)
+        2016: 15_300,  # invented, peak after the 2015 arrivals
+        2017: 11_700,  # invented
+        2018: 5_400,  # invented
+        2019: 4_600,  # invented
+        2020: 3_600,  # invented (COVID-19: fewer resettlement refugees)
+        2021: 5_600,  # invented
+        2022: 35_000,  # invented (refugees from Ukraine)
+        2023: 33_500,  # invented
+        2024: 22_000,  # invented
+    },
+    "refugees_settled_within_6_months": {  # share varies with the pressure on the municipalities
+        2014: 4_992,  # invented, 64 % of settled
+        2015: 6_780,  # invented, 60 %
+        2016: 10_710,  # invented, 70 %
+        2017: 9_360,  # invented, 80 %
+        2018: 4_644,  # invented, 86 %
+        2019: 4_048,  # invented, 88 %
+        2020: 2_988,  # invented, 83 %
+        2021: 4_592,  # invented, 82 %
+        2022: 31_500,  # invented, 90 % (fast settlement of refugees from Ukraine)
+        2023: 26_130,  # invented, 78 %
+        2024: 15_620,  # invented, 71 %
+    },
+}
+SUBSETS = (("refugees_settled_within_6_months", "refugees_settled"),)
+
+_SETTLEMENT_REFERENCE = (
+    11_300.0  # national volume (2015) at which a 2 000-inhabitant municipality settles at odds 1:1
+)
+
+
+def check_national_targets(targets: NationalTargets) -> list[str]:
+    """Problems with the national targets (empty list = usable)."""
+    return check_table(targets, COUNT_COLUMNS, YEARS, SUBSETS)
+
+
+def generate_refugees(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Synthetic settlement rows (:data:`COLUMNS`) for all 2024 municipalities, 2014–2024."""
+    reference_dir = Path(reference_dir)
+    raise_if(check_national_targets(NATIONAL_TARGETS), "refugee-settlement targets")
+    codes = list(load_municipalities(reference_dir)["code"])
+    inhabitants = load_population(reference_dir, codes, [y + 1 for y in YEARS])
+    n, n_years = inhabitants.shape
+    rng = np.random.default_rng(SEED)
+
+    willingness = rng.random(n)
+    yearly_willingness = rng.random((n, n_years))
+    propensity = rng.lognormal(0.0, 0.5, n)
+    noise = ar1_log_noise(rng, (n, n_years), sigma=0.3, rho=0.5)
+    fast_share = rng.beta(8.0, 2.0, n)  # mean 0.8
+    fast_noise = ar1_log_noise(rng, (n, n_years), sigma=0.1, rho=0.5)
+    largest = int(np.argmax(inhabitants[:, -1]))
+
+    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
+    for t, year in enumerate(YEARS):
+        target = {column: int(NATIONAL_TARGETS[column][year]) for column in COUNT_COLUMNS}
+        # Odds 1:1 at 2 000 inhabitants in a year like 2015; the threshold size falls as the
+        # national volume rises (≈ 650 inhabitants in 2022, ≈ 6 300 in 2020).
+        threshold = 2_000.0 * _SETTLEMENT_REFERENCE / target["refugees_settled"]
+        chance = logistic(1.5 * (np.log(inhabitants[:, t]) - np.log(threshold)))
+        settles = 0.7 * willingness + 0.3 * yearly_willingness[:, t] < chance
+        settles[largest] = True  # never an empty allocation
+        settled = largest_remainder(
+            target["refugees_settled"], inhabitants[:, t] ** 0.85 * propensity * noise[:, t] * settles
+        )
+        fast = largest_remainder(
+            target["refugees_settled_within_6_months"],
+            settled * fast_share * fast_noise[:, t],
+            caps=settled,
+        )
+        for column, values in (("refugees_settled", settled), ("refugees_settled_within_6_months", fast)):
+            check_sum(values, target[column], column, year)
+            out[column][:, t] = values
+    return panel_frame("kommunenr", codes, YEARS, out)[list(COLUMNS)]
+
+
+def write_refugees(reference_dir: Path = REFERENCE_DIR, out_dir: Path = DEMO_DIR) -> Path:
+    """Write ``out_dir/imdi_bosetting.csv`` (byte-identical on every run); return its path."""
+    return write_csv(generate_refugees(reference_dir), out_dir, OUTPUT_FILENAME)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: ``python -m pipelines.demo.refugees [--reference-dir D] [--out-dir D]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR)
+    parser.add_argument("--out-dir", type=Path, default=DEMO_DIR)
+    args = parser.parse_args(argv)
+    print(f"wrote {write_refugees(args.reference_dir, args.out_dir)}")
+
+
+if __name__ == "__main__":
+    main()

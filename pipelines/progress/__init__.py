@@ -1,0 +1,1 @@
+"""Goal attainment: progress status per indicator, geography and target group, and roll-ups."""

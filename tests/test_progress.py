@@ -1,0 +1,81 @@
+"""Progress status by the compound-annual-growth method, on hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pipelines.progress.method import assess, cagr, summary_status
+
+
+def test_cagr_hand_computed() -> None:
+    assert cagr(121, 100, 2) == pytest.approx(0.10)
+    assert cagr(81, 100, 2) == pytest.approx(-0.10)
+    assert cagr(5, 0, 2) == pytest.approx(math.sqrt(5 / 0.001) - 1)  # zero baseline → 0.001, as Open SDG
+    assert cagr(5, 4, 0) is None
+    assert cagr(-5, 4, 2) is None  # across zero: no compound rate
+
+
+@pytest.mark.parametrize(
+    ("direction", "base", "current", "expected"),
+    [
+        ("higher_is_better", 100, 110, "substantial_progress"),  # +4.9 % a year ≥ 1.5 %
+        ("higher_is_better", 100, 101.5, "moderate_progress"),  # +0.74 % a year
+        ("higher_is_better", 100, 100.5, "limited_progress"),  # +0.25 % a year
+        ("higher_is_better", 100, 90, "deterioration"),
+        ("lower_is_better", 100, 90, "substantial_progress"),  # falling is good
+        ("lower_is_better", 100, 110, "deterioration"),
+        ("neutral", 100, 50, "not_assessed"),
+    ],
+)
+def test_without_target_direction_and_pace(
+    direction: str, base: float, current: float, expected: str
+) -> None:
+    assert assess(direction, 2014, base, 2016, current).status == expected
+
+
+def test_with_target_ratio_of_observed_to_required_growth() -> None:
+    # halve 100 → 50 by 2020 from 2014: required CAGR = 0.5 ** (1/6) - 1 = -10.9 % a year
+    required = 0.5 ** (1 / 6) - 1
+    on_pace = assess("lower_is_better", 2014, 100, 2017, 100 * (1 + required) ** 3, 50, 2020)
+    assert on_pace.status == "substantial_progress" and on_pace.ratio == pytest.approx(1.0)
+    halfway = assess("lower_is_better", 2014, 100, 2017, 100 * (1 + 0.7 * required) ** 3, 50, 2020)
+    assert halfway.status == "moderate_progress" and halfway.ratio == pytest.approx(0.7)
+    slow = assess("lower_is_better", 2014, 100, 2017, 100 * (1 + 0.3 * required) ** 3, 50, 2020)
+    assert slow.status == "limited_progress"
+    wrong_way = assess("lower_is_better", 2014, 100, 2017, 105, 50, 2020)
+    assert wrong_way.status == "deterioration" and wrong_way.ratio < 0
+
+
+def test_target_achieved_when_current_meets_it() -> None:
+    assert assess("lower_is_better", 2014, 10, 2020, 0, 0, 2020).status == "target_achieved"
+    assert assess("higher_is_better", 2020, 45, 2023, 51, 50, 2024).status == "target_achieved"
+
+
+def test_zero_target_is_reachable_through_the_replacement() -> None:
+    # RM2: zero children's households over 3 months; from 40 to 20 in 3 of 6 years is limited progress
+    progress = assess("lower_is_better", 2014, 40, 2017, 20, 0, 2020)
+    assert progress.required_cagr == pytest.approx((0.001 / 40) ** (1 / 6) - 1)
+    assert progress.status == "limited_progress"
+
+
+@pytest.mark.parametrize(
+    ("base_year", "base", "current_year", "current"),
+    [
+        (None, None, 2020, 5.0),
+        (2016, 4.0, 2016, 5.0),
+        (2016, float("nan"), 2020, 5.0),
+        (2016, 4.0, None, None),
+    ],
+)
+def test_too_short_or_missing_series_is_insufficient(base_year, base, current_year, current) -> None:
+    assert assess("lower_is_better", base_year, base, current_year, current).status == "insufficient_data"
+
+
+def test_summary_status_uses_score_bands() -> None:
+    assert summary_status([5, 3.75]) == "substantial_progress"
+    assert summary_status([3.75, -1.25]) == "moderate_progress"
+    assert summary_status([-1.25, -3.75, 1.25]) == "limited_progress"
+    assert summary_status([-3.75]) == "deterioration"
+    assert summary_status([]) == "insufficient_data"
