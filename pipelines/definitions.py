@@ -11,14 +11,10 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.charts.assets import indicator_charts
-from pipelines.exports.assets import (
-    catalogue_parquet,
-    dim_geography_parquet,
-    goal_attainment_parquet,
-    indicator_values_parquet,
-)
+from pipelines.exports.assets import internal_exports, public_release
 from pipelines.indicators.assets import indicator_values
-from pipelines.progress.assets import goal_attainment
+from pipelines.privacy.assets import indicator_values_public
+from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.resources import build_resources
 from pipelines.sources.assets import reference_geography, source_assets
 from pipelines.staging.assets import measure_values
@@ -28,11 +24,11 @@ all_assets = [
     *source_assets,
     measure_values,
     indicator_values,
+    indicator_values_public,
     goal_attainment,
-    indicator_values_parquet,
-    dim_geography_parquet,
-    catalogue_parquet,
-    goal_attainment_parquet,
+    goal_attainment_internal,
+    public_release,
+    internal_exports,
     indicator_charts,
 ]
 

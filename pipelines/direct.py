@@ -6,30 +6,27 @@ variant catalogue (another vintage of borders, an extra indicator).
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-
-import pandas as pd
 
 from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.charts.render import render_indicator_charts
-from pipelines.exports.indicator_values import (
-    PUBLIC_DIR,
-    export_catalogue_dimensions,
-    export_dim_geography,
-    export_goal_attainment,
-    export_indicator_values,
-)
+from pipelines.exports.internal import write_internal
+from pipelines.exports.public import publish_public
+from pipelines.exports.release import default_release_id
 from pipelines.indicators.compute import build_indicator_values
+from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
 from pipelines.progress.build import build_goal_attainment
 from pipelines.sources.load import load_reference_geography, load_source
 from pipelines.staging.measures import build_measure_values
 from pipelines.warehouse import connect, warehouse_path
 
 
-def run_all(base_dir: Path, catalogue: Catalogue | None = None, charts: bool = True) -> Path:
+def run_all(
+    base_dir: Path, catalogue: Catalogue | None = None, charts: bool = True, release: str | None = None
+) -> Path:
     """Materialise everything into ``base_dir``; returns the warehouse path."""
     catalogue = catalogue or load_catalogue()
+    release = release or default_release_id()
     path = warehouse_path(base_dir)
     with connect(path) as con:
         load_reference_geography(con, catalogue)
@@ -37,12 +34,12 @@ def run_all(base_dir: Path, catalogue: Catalogue | None = None, charts: bool = T
             load_source(con, catalogue, source_id)
         build_measure_values(con, catalogue)
         build_indicator_values(con, catalogue)
-        build_goal_attainment(con, catalogue)
-        export_indicator_values(con, base_dir)
-        export_dim_geography(con, base_dir)
-        export_goal_attainment(con, base_dir)
-    export_catalogue_dimensions(catalogue, base_dir)
-    if charts:
-        values = pd.read_parquet(base_dir / PUBLIC_DIR / "indicator_values.parquet")
-        render_indicator_charts(values, catalogue, base_dir, dt.date.today().isoformat())
+        build_public_values(con, catalogue)
+        build_goal_attainment(con, catalogue, "public")
+        build_goal_attainment(con, catalogue, "internal")
+        publish_public(con, catalogue, base_dir, release)
+        write_internal(con, base_dir, release)
+        if charts:
+            values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
+            render_indicator_charts(values, catalogue, base_dir, release)
     return path

@@ -10,9 +10,13 @@ from pipelines.warehouse import warehouse_path
 
 def describe_outputs(base: Path) -> list[str]:
     lines = [f"Warehouse (DuckDB, open read-only): {warehouse_path(base)}"]
-    for folder, pattern in (("exports", "*.parquet"), ("charts", "*.png")):
-        files = sorted((base / folder).rglob(pattern)) if (base / folder).exists() else []
-        lines.append(f"{folder.capitalize()}: {len(files)} file(s) under {base / folder}")
+    for folder, pattern in (
+        ("exports/public/latest", "*.parquet"),
+        ("exports/internal", "*.parquet"),
+        ("charts", "*.png"),
+    ):
+        files = sorted((base / folder).glob(pattern)) if (base / folder).exists() else []
+        lines.append(f"{folder}: {len(files)} file(s) under {base / folder}")
         lines.extend(f"  {f.relative_to(base)}  ({f.stat().st_size / 1024:.0f} kB)" for f in files[:12])
         if len(files) > 12:
             lines.append(f"  … and {len(files) - 12} more")
@@ -21,6 +25,8 @@ def describe_outputs(base: Path) -> list[str]:
 
 def main() -> None:
     print("\n".join(describe_outputs(output_dir())))
+    print("Public release (safe to publish): exports/public/latest/")
+    print("Internal tier (data owners only, never publish): exports/internal/")
     print("Demo data are synthetic (data_origin = 'synthetic'): not official statistics.")
 
 

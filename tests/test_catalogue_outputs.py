@@ -13,7 +13,7 @@ from pipelines.demo.allocation import round_half_up
 from pipelines.direct import run_all
 from pipelines.paths import ASSETS_DIR, REFERENCE_DIR
 
-PUBLIC = Path("exports/public")
+PUBLIC = Path("exports/public/latest")
 
 
 def _read(run: Path, name: str) -> pd.DataFrame:

@@ -16,7 +16,8 @@ from pipelines.catalogue import load_catalogue
 from pipelines.direct import run_all
 from pipelines.exports.parquet import BI_SAFE_TYPES
 
-EXPORT = Path("exports/public/indicator_values.parquet")
+EXPORT = Path("exports/public/latest/indicator_values.parquet")
+INTERNAL = Path("exports/internal/indicator_values.parquet")
 
 
 def test_definitions_load_with_every_stage() -> None:
@@ -39,12 +40,18 @@ def test_full_run_writes_warehouse_export_and_charts(pipeline_run: Path) -> None
 
 @pytest.fixture(scope="module")
 def values(pipeline_run: Path) -> pd.DataFrame:
+    """The internal (unsuppressed) tier: the arithmetic is checked on every cell."""
+    return pd.read_parquet(pipeline_run / INTERNAL)
+
+
+@pytest.fixture(scope="module")
+def public_values(pipeline_run: Path) -> pd.DataFrame:
     return pd.read_parquet(pipeline_run / EXPORT)
 
 
 def test_rectangular_grid(values: pd.DataFrame, pipeline_run: Path) -> None:
     cat = load_catalogue()
-    geographies = pd.read_parquet(pipeline_run / "exports/public/dim_geography.parquet")
+    geographies = pd.read_parquet(pipeline_run / "exports/public/latest/dim_geography.parquet")
     cells = sum(len(i.target_groups) for i in cat.indicators.values()) * len(cat.settings.years)
     assert len(values) == cells * len(geographies)
     assert not values.duplicated(["indicator_id", "geo_level", "geo_code", "year", "target_group"]).any()
@@ -65,7 +72,7 @@ def test_rectangular_grid(values: pd.DataFrame, pipeline_run: Path) -> None:
 @pytest.fixture(scope="module")
 def municipal_based(values: pd.DataFrame, pipeline_run: Path) -> pd.DataFrame:
     """Rows of the indicators whose values rest on municipalities (not county or national sources)."""
-    indicators = pd.read_parquet(pipeline_run / "exports/public/dim_indicator.parquet")
+    indicators = pd.read_parquet(pipeline_run / "exports/public/latest/dim_indicator.parquet")
     municipal = indicators.loc[indicators.unit_level == "kommune", "indicator_id"]
     return values[values.indicator_id.isin(municipal)]
 
@@ -155,7 +162,10 @@ def test_export_schema_is_power_bi_safe(pipeline_run: Path) -> None:
     assert not any(pa.types.is_dictionary(t) or pa.types.is_unsigned_integer(t) for t in types.values())
 
 
-def test_export_is_readable_by_duckdb_pyarrow_and_pandas(pipeline_run: Path, values: pd.DataFrame) -> None:
+def test_export_is_readable_by_duckdb_pyarrow_and_pandas(
+    pipeline_run: Path, public_values: pd.DataFrame
+) -> None:
+    values = public_values
     path = pipeline_run / EXPORT
     by_duckdb = duckdb.sql(f"SELECT count(*), count(value) FROM read_parquet('{path}')").fetchall()[0]
     by_arrow = pq.read_table(path)
@@ -199,7 +209,7 @@ def test_another_vintage_of_borders_is_a_setting(tmp_path: Path, values: pd.Data
         targets=[t for t in cat.targets if t.indicator in indicators],
     )
     run_all(tmp_path, variant, charts=False)
-    in_2020 = pd.read_parquet(tmp_path / EXPORT)
+    in_2020 = pd.read_parquet(tmp_path / INTERNAL)
     assert in_2020.loc[in_2020.geo_level == "kommune", "geo_code"].nunique() == 356
     assert in_2020.loc[in_2020.geo_level == "fylke", "geo_code"].nunique() == 11
     assert {"3024", "1507"} <= set(in_2020.geo_code) and "3201" not in set(in_2020.geo_code)

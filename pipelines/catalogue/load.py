@@ -14,7 +14,16 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipelines.catalogue.models import Indicator, Measure, Settings, Source, Strategy, Target, TargetGroup
+from pipelines.catalogue.models import (
+    Indicator,
+    Measure,
+    Settings,
+    Source,
+    Strategy,
+    SuppressionRules,
+    Target,
+    TargetGroup,
+)
 from pipelines.paths import ASSETS_DIR, REPO_ROOT
 
 M = TypeVar("M", bound=BaseModel)
@@ -27,6 +36,7 @@ class CatalogueError(ValueError):
 @dataclass(frozen=True)
 class Catalogue:
     settings: Settings
+    suppression: SuppressionRules
     sources: dict[str, Source]
     measures: dict[str, Measure]
     target_groups: dict[str, TargetGroup]
@@ -83,7 +93,7 @@ def _index(items: list[M], where: str, key: str) -> dict[str, M]:
     return indexed
 
 
-def _read_settings(path: Path) -> Settings:
+def _read_mapping(path: Path, key: str, model: type[M]) -> M:
     where = _display(path)
     if not path.exists():
         raise CatalogueError(f"{where}: file not found")
@@ -91,12 +101,17 @@ def _read_settings(path: Path) -> Settings:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get("settings"), dict):
-        raise CatalogueError(f"{where}: expected a top-level mapping 'settings:'")
+    if not isinstance(document, dict) or not isinstance(document.get(key), dict):
+        raise CatalogueError(f"{where}: expected a top-level mapping '{key}:'")
     try:
-        settings = Settings.model_validate(document["settings"])
+        return model.model_validate(document[key])
     except ValidationError as exc:
-        raise CatalogueError(f"{where}: settings.{_describe(exc)}") from exc
+        raise CatalogueError(f"{where}: {key}.{_describe(exc)}") from exc
+
+
+def _read_settings(path: Path) -> Settings:
+    where = _display(path)
+    settings = _read_mapping(path, "settings", Settings)
     if settings.first_year > settings.last_year:
         raise CatalogueError(f"{where}: settings.first_year: {settings.first_year} is after last_year")
     return settings
@@ -111,6 +126,7 @@ def _describe(exc: ValidationError) -> str:
 def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
     """Read every definition file and check the references between them."""
     settings = _read_settings(assets_dir / "settings.yaml")
+    suppression = _read_mapping(assets_dir / "suppression.yaml", "suppression", SuppressionRules)
     files = {
         "sources": assets_dir / "sources.yaml",
         "measures": assets_dir / "measures.yaml",
@@ -130,7 +146,7 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
     }
     files["targets"] = assets_dir / "targets.yaml"
     targets = _read_list(files["targets"], "targets", Target)
-    catalogue = Catalogue(settings=settings, targets=targets, **loaded)
+    catalogue = Catalogue(settings=settings, suppression=suppression, targets=targets, **loaded)
     _check_references(catalogue, {k: _display(p) for k, p in files.items()})
     return catalogue
 

@@ -65,6 +65,7 @@ class Measure(_Strict):
     name_en: str
     unit: str
     additive: bool
+    sensitive: bool = False
     source: str
     column: str
     year_offset: int = 0
@@ -78,6 +79,19 @@ class TargetGroup(_Strict):
     name_nb: str
     name_en: str
     definition_nb: str
+
+
+class SuppressionRules(_Strict):
+    min_count: int = Field(ge=1)
+    min_complement: int = Field(ge=1)
+    min_denominator: int = Field(ge=1)
+    series_share: float = Field(gt=0, le=1)
+
+
+class SuppressionOverride(_Strict):
+    min_count: int | None = Field(default=None, ge=1)
+    min_complement: int | None = Field(default=None, ge=1)
+    min_denominator: int | None = Field(default=None, ge=1)
 
 
 class GoalRef(_Strict):
@@ -108,6 +122,7 @@ class Indicator(_Strict):
     source_nb: str
     source_url: str
     serves: list[GoalRef] = Field(min_length=1)
+    suppression: SuppressionOverride | None = None
 
     def parts(self, target_group: str) -> tuple[str, str | None]:
         """(numerator, denominator) measure ids for one of the indicator's target groups."""

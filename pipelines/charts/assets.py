@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import dagster as dg
-import pandas as pd
+from dagster_duckdb import DuckDBResource
 
 from pipelines.charts.render import render_indicator_charts
-from pipelines.exports.assets import indicator_values_parquet
-from pipelines.exports.indicator_values import PUBLIC_DIR
-from pipelines.resources import OutputPaths, catalogue
+from pipelines.privacy.assets import indicator_values_public
+from pipelines.privacy.build import PUBLIC_TABLE
+from pipelines.resources import DUCKDB_POOL, OutputPaths, catalogue
 
 
-@dg.asset(group_name="charts", kinds={"matplotlib", "png"}, deps=[indicator_values_parquet])
-def indicator_charts(paths: OutputPaths) -> dg.MaterializeResult:
+@dg.asset(group_name="charts", kinds={"matplotlib", "png"}, pool=DUCKDB_POOL, deps=[indicator_values_public])
+def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
     """One PNG per indicator in `charts/`: the national series as a line, with the spread
     between the counties (lowest–highest and the middle half) as bands behind it.
 
     Norwegian labels and number formats; the footer names the source, the data origin
     («Syntetiske demodata» for the bundled demo data) and the release date. Missing values are
-    gaps in the line, never zeros. Built from the exported Parquet file, like any BI tool.
+    gaps in the line, never zeros. Built from the public, suppressed values only.
     """
-    values = pd.read_parquet(paths.base / PUBLIC_DIR / "indicator_values.parquet")
-    release = dt.date.today().isoformat()
-    written = render_indicator_charts(values, catalogue(), paths.base, release)
+    with duckdb.get_connection() as con:
+        values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
+    written = render_indicator_charts(values, catalogue(), paths.base, paths.release_id)
     return dg.MaterializeResult(
         metadata={
             "charts": len(written),

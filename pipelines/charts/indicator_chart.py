@@ -193,7 +193,7 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
             dpi=dpi,
             facecolor="white",
             metadata={"Software": None},
-            pil_kwargs={"optimize": True},
+            # PIL's optimize=True saves ~15 % of bytes but costs half the render time.
         )
     _close(fig)
     return target

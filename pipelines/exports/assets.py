@@ -1,4 +1,4 @@
-"""Dagster asset of the ``exports`` stage."""
+"""Dagster assets of the ``exports`` stage: the public release and the internal tier."""
 
 from __future__ import annotations
 
@@ -6,81 +6,73 @@ import dagster as dg
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 
-from pipelines.exports.indicator_values import (
-    export_catalogue_dimensions,
-    export_dim_geography,
-    export_goal_attainment,
-    export_indicator_values,
-)
-from pipelines.indicators.assets import indicator_values
-from pipelines.progress.assets import goal_attainment
+from pipelines.exports.internal import write_internal
+from pipelines.exports.public import PUBLIC_DIR, publish_public
+from pipelines.privacy.assets import indicator_values_public
+from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.resources import DUCKDB_POOL, OutputPaths, catalogue
 from pipelines.sources.assets import reference_geography
 
 
-@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[indicator_values])
-def indicator_values_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
-    """`exports/public/indicator_values.parquet` for Power BI and other tools: one row per
-    indicator × geography × year × target group with numerator, denominator, value, unit,
-    status and data_origin.
+@dg.asset(
+    group_name="exports",
+    kinds={"parquet", "json"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values_public, goal_attainment, reference_geography],
+)
+def public_release(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+    """The public release for BI tools and the web — safe to publish (suppressed).
 
-    Types are chosen for Power BI: text as string, year as int32, counts and values as
-    float64, missing values as null (never text). `data_origin = synthetic` marks demo data —
-    not official figures.
+    `exports/public/latest/` (stable names) and `exports/public/<release>/` (the dated copy) hold the
+    star schema as Parquet — `indicator_values`, `goal_attainment`, `goal_rollup`, `dim_indicator`,
+    `dim_indicator_target_group`, `dim_goal`, `dim_target_group`, `bridge_indicator_goal`,
+    `dim_geography`, `dim_year` — plus `jsonstat/<indicator>.json` (JSON-stat 2.0, as SSB's API) and
+    `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder).
+
+    Written atomically: a run killed half-way leaves the previous release in place; publishing the
+    same data again changes nothing. Reads only public tables.
     """
+    release = paths.release_id
     with duckdb.get_connection() as con:
-        path = export_indicator_values(con, paths.base)
-    return dg.MaterializeResult(metadata=parquet_metadata(path))
-
-
-@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[reference_geography])
-def dim_geography_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
-    """`exports/public/dim_geography.parquet`: every geography analysts compare, in the
-    borders of the chosen vintage (2024: 357 municipalities, 15 counties, the nation, 17 KOSTRA
-    groups, 6 centrality classes, 4 population-size bands). Municipalities carry their county,
-    KOSTRA group, centrality class and size band, and the years their code has been valid.
-    Join to `indicator_values` on (geo_level, geo_code). Names as Statistics Norway writes them,
-    Sámi names included.
-    """
-    with duckdb.get_connection() as con:
-        path = export_dim_geography(con, paths.base)
-    return dg.MaterializeResult(metadata=parquet_metadata(path))
-
-
-@dg.asset(group_name="exports", kinds={"parquet"})
-def catalogue_parquet(paths: OutputPaths) -> dg.MaterializeResult:
-    """The catalogue as star-schema dimensions for BI tools: `dim_indicator` (names, definitions,
-    parts, unit, direction, kind, source), `dim_goal` (both strategies' goals, priority areas and
-    result targets), `dim_target_group`, and `bridge_indicator_goal` (which goals each indicator
-    serves — many-to-many). Join on `indicator_id`, `goal_key` and `target_group`.
-    Built from the YAML files in `assets/`.
-    """
-    written = export_catalogue_dimensions(catalogue(), paths.base)
+        build = publish_public(con, catalogue(), paths.base, release)
+    values = build / "indicator_values.parquet"
+    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(values)])
     return dg.MaterializeResult(
-        metadata={p.stem: dg.MetadataValue.path(str(p)) for p in written}
-        | {"dagster/row_count": sum(pq.read_metadata(p).num_rows for p in written)}
+        metadata={
+            "release": release,
+            "latest": dg.MetadataValue.path(str(paths.base / PUBLIC_DIR / "latest")),
+            "build": dg.MetadataValue.path(str(build)),
+            "dagster/row_count": pq.read_metadata(values).num_rows,
+            "dagster/column_schema": schema,
+            "files": len([p for p in build.rglob("*") if p.is_file()]),
+        }
     )
 
 
-@dg.asset(group_name="exports", kinds={"parquet"}, pool=DUCKDB_POOL, deps=[goal_attainment])
-def goal_attainment_parquet(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
-    """`goal_attainment.parquet` (progress status per strategy × indicator × target group ×
-    geography, with baseline, current value, target and growth rates) and `goal_rollup.parquet`
-    (statuses counted per goal and per target group for the nation and every county)."""
+@dg.asset(
+    group_name="exports",
+    kinds={"parquet"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values_public, goal_attainment_internal],
+)
+def internal_exports(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+    """INTERNAL tier, `exports/internal/`: unsuppressed indicator values with the public tier's
+    suppression flags (primary/secondary and the reason), goal attainment on unsuppressed values,
+    every suppressed cell, a snapshot per release, and the release QC report
+    (`qc/<release>.md` and `.parquet`: changed values, new and lifted suppressions, new and removed
+    indicators since the previous release).
+
+    Only for the analysts who own the data. Never publish or attach these files.
+    """
+    release = paths.release_id
     with duckdb.get_connection() as con:
-        attainment, rollup = export_goal_attainment(con, paths.base)
+        written = write_internal(con, paths.base, release)
+    qc = pq.read_table(written["qc_parquet"]).to_pandas()
     return dg.MaterializeResult(
-        metadata=parquet_metadata(attainment) | {"rollup_path": dg.MetadataValue.path(str(rollup))}
+        metadata={
+            "release": release,
+            "folder": dg.MetadataValue.path(str(written["indicator_values"].parent)),
+            "qc_report": dg.MetadataValue.path(str(written["qc_report"])),
+            "changes_since_previous_release": dg.MetadataValue.json(qc["change"].value_counts().to_dict()),
+        }
     )
-
-
-def parquet_metadata(path) -> dict[str, object]:
-    """Path, row count, column schema and size of a written Parquet file, for the UI."""
-    metadata = pq.read_metadata(path)
-    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(path)])
-    return {
-        "path": dg.MetadataValue.path(str(path)),
-        "dagster/row_count": metadata.num_rows,
-        "dagster/column_schema": schema,
-        "size_kb": round(path.stat().st_size / 1024, 1),
-    }

@@ -2,8 +2,9 @@
 
 Power BI and older Parquet readers choke on unsigned integers, nanosecond timestamps and
 dictionary-only columns, so every export is cast to an explicit pyarrow schema built only from
-the types in :data:`BI_SAFE_TYPES`, written with snappy compression and format version 2.4, to
-a temporary file that is then renamed into place (a reader never sees half a file).
+the types in :data:`BI_SAFE_TYPES`, written with snappy compression and Parquet format version 1.0, to
+a temporary file that is then renamed into place (a reader never sees half a file). Format
+version 1.0 is the one every Parquet reader accepts; none of our types needs more.
 """
 
 from __future__ import annotations
@@ -31,14 +32,15 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         pa.field("unit", pa.string(), nullable=False),
         pa.field("status", pa.string(), nullable=False),
         pa.field("unit_level", pa.string(), nullable=False),
-        pa.field("units_reported", pa.int32(), nullable=False),
-        pa.field("units_total", pa.int32(), nullable=False),
+        pa.field("units_reported", pa.int64(), nullable=False),
+        pa.field("units_total", pa.int64(), nullable=False),
         pa.field("is_estimate", pa.bool_(), nullable=False),
         pa.field("data_origin", pa.string()),
     ],
     metadata={
         "description": "Indicator values per indicator × geography × year × target group",
         "status_values": "shown | missing (..) | not_applicable (.) | suppressed (:)",
+        "numerator_denominator": "counts as float64: values apportioned from municipal splits are fractional",
         "data_origin_values": "ssb | file | synthetic (synthetic = demo data, not official figures)",
     },
 )
@@ -67,8 +69,13 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
 )
 
 
-_TYPES = {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(),
-          "bool": pa.bool_()}  # fmt: skip
+_TYPES = {
+    "string": pa.string(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "bool": pa.bool_(),
+}
 
 
 def bi_schema(description: str, *columns: str) -> pa.Schema:
@@ -102,6 +109,23 @@ DIM_TARGET_GROUP_SCHEMA = bi_schema(
 BRIDGE_INDICATOR_GOAL_SCHEMA = bi_schema(
     "Which goals and priority areas each indicator serves (many-to-many)",
     "indicator_id:string", "goal_key:string", "strategy_id:string", "goal_id:string",
+)  # fmt: skip
+DIM_INDICATOR_TARGET_GROUP_SCHEMA = bi_schema(
+    "Which measures make up each indicator × target group (numerator and denominator)",
+    "indicator_id:string", "target_group:string", "numerator_measure:string", "denominator_measure:string?",
+)  # fmt: skip
+DIM_YEAR_SCHEMA = bi_schema(
+    "Reporting years and the strategy periods they belong to",
+    "year:int32", "bolig_for_velferd:bool", "alle_trenger_et_trygt_hjem:bool",
+)  # fmt: skip
+SUPPRESSED_CELLS_SCHEMA = bi_schema(
+    "INTERNAL: every measure cell hidden in the public tier and why",
+    "measure_id:string", "geo_level:string", "geo_code:string", "year:int32", "reason:string",
+)  # fmt: skip
+QC_SCHEMA = bi_schema(
+    "INTERNAL: what changed since the previous release",
+    "change:string", "indicator_id:string", "target_group:string?", "geo_level:string?", "geo_code:string?",
+    "year:int32?", "old_value:float64?", "new_value:float64?", "old_status:string?", "new_status:string?",
 )  # fmt: skip
 GOAL_ATTAINMENT_SCHEMA = bi_schema(
     "Progress status per strategy × indicator × target group × geography (compound annual growth method)",
@@ -139,12 +163,38 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return cast_to_schema(pa.Table.from_pandas(frame, preserve_index=False), schema)
 
 
+INTERNAL_INDICATOR_VALUES_SCHEMA = pa.schema(
+    [
+        *INDICATOR_VALUES_SCHEMA,
+        pa.field("suppression", pa.string()),
+        pa.field("suppression_reason", pa.string()),
+    ],
+    metadata={
+        "description": "INTERNAL, unsuppressed: indicator values with the public tier's suppression flags"
+    },
+)
+
+
+def with_metadata(table: pa.Table, **extra: str) -> pa.Table:
+    """Add key-value metadata (e.g. the release id) to a table's schema."""
+    metadata = dict(table.schema.metadata or {})
+    metadata.update({k.encode(): v.encode() for k, v in extra.items()})
+    return table.replace_schema_metadata(metadata)
+
+
+def write_parquet(table: pa.Table, path: Path) -> Path:
+    """Write ``table`` with the project's BI-safe settings (snappy, format 1.0, data page v1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="snappy", version="1.0", data_page_version="1.0")
+    return path
+
+
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     """Write ``table`` to ``path`` via a temporary file and an atomic rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table, temporary, compression="snappy", version="2.4", data_page_version="1.0")
+        write_parquet(table, temporary)
         os.replace(temporary, path)
     finally:
         if temporary.exists():

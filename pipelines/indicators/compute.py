@@ -55,6 +55,7 @@ def unit_tables(
     municipalities = dim_municipality["kommunenr"]
     counties = dim_municipality[["county_code", "county_name"]].drop_duplicates()
     county_of = dim_municipality[["county_code", "kommunenr"]]
+
     def rows(base: str, unit, member_level: str, member) -> pd.DataFrame:
         return pd.DataFrame({"base_level": base, "unit_code": unit, "member_level": member_level,
                              "member_code": member})  # fmt: skip

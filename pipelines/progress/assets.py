@@ -7,11 +7,12 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.indicators.assets import indicator_values
 from pipelines.metadata import table_metadata
+from pipelines.privacy.assets import indicator_values_public
 from pipelines.progress.build import build_goal_attainment
 from pipelines.resources import DUCKDB_POOL, catalogue
 
 
-@dg.asset(group_name="progress", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values])
+@dg.asset(group_name="progress", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values_public])
 def goal_attainment(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Progress towards the strategies' goals, per indicator × target group × geography, and
     roll-ups per goal and per target group for the nation and every county.
@@ -23,10 +24,10 @@ def goal_attainment(duckdb: DuckDBResource) -> dg.MaterializeResult:
     judged. Baselines: 2014 (Bolig for velferd) and 2020 (Alle trenger et trygt hjem). Too short a
     series gives «For lite data»; context indicators are not judged.
 
-    Tables: `goal_attainment`, `goal_rollup`.
+    Judged on the public, suppressed values only. Tables: `goal_attainment`, `goal_rollup`.
     """
     with duckdb.get_connection() as con:
-        build_goal_attainment(con, catalogue())
+        build_goal_attainment(con, catalogue(), "public")
         statuses = dict(con.execute("SELECT status, count(*) FROM goal_attainment GROUP BY 1").fetchall())
         national = con.execute(
             "SELECT strategy_id || ' ' || rollup_id, status FROM goal_rollup "
@@ -40,3 +41,14 @@ def goal_attainment(duckdb: DuckDBResource) -> dg.MaterializeResult:
                 national_goal_status=dg.MetadataValue.json(dict(national)),
             )
         )
+
+
+@dg.asset(group_name="progress", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values])
+def goal_attainment_internal(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Goal attainment on the unsuppressed values, for the analysts who own the data (internal
+    tier; never published). Same method as `goal_attainment`. Tables: `goal_attainment_internal`,
+    `goal_rollup_internal`.
+    """
+    with duckdb.get_connection() as con:
+        build_goal_attainment(con, catalogue(), "internal")
+        return dg.MaterializeResult(metadata=table_metadata(con, "goal_attainment_internal"))

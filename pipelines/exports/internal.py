@@ -1,0 +1,73 @@
+"""The internal tier: unsuppressed values with their suppression flags, for the data owners.
+
+Never publish these files. A snapshot per release under ``releases/<release>/`` lets the QC report
+list what changed since the previous release.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.exports.parquet import (
+    GOAL_ATTAINMENT_SCHEMA,
+    GOAL_ROLLUP_SCHEMA,
+    INTERNAL_INDICATOR_VALUES_SCHEMA,
+    QC_SCHEMA,
+    SUPPRESSED_CELLS_SCHEMA,
+    cast_to_schema,
+    to_arrow,
+    with_metadata,
+    write_parquet_atomic,
+)
+from pipelines.exports.qc import qc_markdown, release_diff
+from pipelines.privacy.build import CELLS_TABLE, FLAGGED_TABLE
+
+INTERNAL_DIR = Path("exports") / "internal"
+
+
+def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str) -> dict[str, Path]:
+    """Write the internal tier, the release snapshot and the QC report; returns the paths."""
+    folder = base_dir / INTERNAL_DIR
+    flagged = con.sql(f'SELECT * FROM "{FLAGGED_TABLE}"').to_arrow_table()
+    flagged = with_metadata(cast_to_schema(flagged, INTERNAL_INDICATOR_VALUES_SCHEMA), release=release)
+    written = {
+        "indicator_values": write_parquet_atomic(flagged, folder / "indicator_values.parquet"),
+        "goal_attainment": write_parquet_atomic(
+            cast_to_schema(
+                con.sql("SELECT * FROM goal_attainment_internal").to_arrow_table(), GOAL_ATTAINMENT_SCHEMA
+            ),
+            folder / "goal_attainment.parquet",
+        ),
+        "goal_rollup": write_parquet_atomic(
+            cast_to_schema(
+                con.sql("SELECT * FROM goal_rollup_internal").to_arrow_table(), GOAL_ROLLUP_SCHEMA
+            ),
+            folder / "goal_rollup.parquet",
+        ),
+        "suppressed_cells": write_parquet_atomic(
+            cast_to_schema(
+                con.sql(f'SELECT * FROM "{CELLS_TABLE}"').to_arrow_table(), SUPPRESSED_CELLS_SCHEMA
+            ),
+            folder / "suppressed_cells.parquet",
+        ),
+    }
+    snapshots = folder / "releases"
+    written["snapshot"] = write_parquet_atomic(flagged, snapshots / release / "indicator_values.parquet")
+    earlier = sorted(p.name for p in snapshots.iterdir() if p.is_dir() and p.name < release)
+    previous_release = earlier[-1] if earlier else None
+    previous = (
+        pd.read_parquet(snapshots / previous_release / "indicator_values.parquet")
+        if previous_release
+        else None
+    )
+    diff = release_diff(previous, flagged.to_pandas())
+    written["qc_parquet"] = write_parquet_atomic(
+        to_arrow(diff, QC_SCHEMA), folder / "qc" / f"{release}.parquet"
+    )
+    report = folder / "qc" / f"{release}.md"
+    report.write_text(qc_markdown(diff, release, previous_release), encoding="utf-8")
+    written["qc_report"] = report
+    return written

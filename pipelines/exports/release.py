@@ -1,0 +1,107 @@
+"""Atomic, idempotent public releases.
+
+A release is written in full to a hidden temporary folder, then renamed to an immutable build
+folder named by the release id and a hash of its content (``.builds/2026-11-26-3f2a…``). The
+dated folder (``<release>``) and ``latest`` are symbolic links to that build, each switched in one
+atomic rename. A process killed at any moment leaves ``latest`` pointing at the previous complete
+build. Publishing the same content again finds the same build and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+BUILDS = ".builds"
+LATEST = "latest"
+MANIFEST = "release.json"
+
+
+def default_release_id() -> str:
+    """Today's date in Norway (releases are named by date)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
+
+
+def content_digest(folder: Path) -> str:
+    """SHA-256 over every file's name and bytes, except the manifest (which holds a timestamp)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def publish(public_dir: Path, release: str, write_files: Callable[[Path], None]) -> Path:
+    """Write a release with ``write_files(folder)`` and switch ``<release>`` and ``latest`` to it.
+
+    Returns the build folder. Safe to run twice: identical content reuses the existing build.
+    """
+    if not release or "/" in release or release.startswith("."):
+        raise ValueError(f"invalid release id {release!r}")
+    builds = public_dir / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    staging = builds / f".tmp-{release}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        write_files(staging)
+        digest = content_digest(staging)
+        (staging / MANIFEST).write_text(
+            json.dumps(
+                {
+                    "release": release,
+                    "content_sha256": digest,
+                    "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                    "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        build = builds / f"{release}-{digest[:16]}"
+        if build.exists():
+            shutil.rmtree(staging)  # same content already published: keep the existing files
+        else:
+            os.rename(staging, build)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    _point(public_dir / release, build)
+    _point(public_dir / LATEST, build)
+    _remove_unreferenced_builds(public_dir)
+    return build
+
+
+def _point(link: Path, build: Path) -> None:
+    """Make ``link`` a symbolic link to ``build``, replacing any previous link in one rename."""
+    if link.exists() and not link.is_symlink():
+        raise FileExistsError(f"{link} exists and is not a release link; move it away first")
+    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex[:8]}.link")
+    os.symlink(os.path.relpath(build, link.parent), temporary)
+    os.replace(temporary, link)
+
+
+def _remove_unreferenced_builds(public_dir: Path) -> None:
+    builds = public_dir / BUILDS
+    referenced = {p.resolve() for p in public_dir.iterdir() if p.is_symlink()}
+    for build in builds.iterdir():
+        if build.name.startswith(".tmp-"):
+            continue  # another process may be writing it
+        if build.resolve() not in referenced:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def releases(public_dir: Path) -> list[str]:
+    """Published release ids, oldest first."""
+    if not public_dir.exists():
+        return []
+    return sorted(p.name for p in public_dir.iterdir() if p.is_symlink() and p.name != LATEST)

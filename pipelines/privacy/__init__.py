@@ -1,0 +1,1 @@
+"""Statistical disclosure control (prikking) for the public tier, and the attack that tests it."""
