@@ -28,6 +28,9 @@ def _staged(rows: list[tuple[str, int, str, float | None]]) -> pd.DataFrame:
     frame["source_id"] = "test"
     frame["is_estimate"] = False
     frame["note"] = None
+    frame["source_ref"] = "file:test.csv"
+    frame["vintage"] = "sha256:test"
+    frame["stale"] = False
     return frame
 
 

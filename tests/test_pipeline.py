@@ -217,3 +217,12 @@ def test_another_vintage_of_borders_is_a_setting(tmp_path: Path, values: pd.Data
     land_2020 = in_2020[in_2020.geo_level == "land"].set_index(key)[["numerator", "denominator"]].sort_index()
     land_2024 = values[values.geo_level == "land"].set_index(key)[["numerator", "denominator"]].sort_index()
     pd.testing.assert_frame_equal(land_2020, land_2024.loc[land_2020.index])
+
+
+def test_every_published_value_knows_its_source_vintage_and_origin(public_values: pd.DataFrame) -> None:
+    shown = public_values[public_values.status == "shown"]
+    assert shown[["source", "vintage", "data_origin"]].notna().all().all()
+    assert not shown.stale.any()
+    dwellings = shown[(shown.indicator_id == "KOSboligSper10000000") & (shown.geo_level == "land")].iloc[0]
+    assert dwellings.source == "file:data/demo/kostra_form13.csv + file:data/reference/population_municipality.csv"
+    assert dwellings.vintage.count("sha256:") == 2

@@ -13,7 +13,7 @@
 --   measure_years(measure_id, year): for measures that exist only in some years (surveys).
 --   reporting_years(year)
 --   stg_measure_values(geo_level, geo_code, year, measure_id, value, data_origin, source_id,
---       is_estimate, note)
+--       is_estimate, note, source_ref, vintage, stale)
 --
 -- A unit counts towards an aggregate only when both its numerator and denominator are known, so
 -- Σ numerator / Σ denominator compares like with like. Rates are never averaged. A measure summed
@@ -38,7 +38,10 @@ unit_values AS (
            bool_or(v.is_estimate) AS is_estimate,
            CASE WHEN bool_or(v.data_origin = 'synthetic') THEN 'synthetic'
                 WHEN bool_or(v.data_origin = 'file') THEN 'file'
-                ELSE 'ssb' END AS data_origin
+                ELSE 'ssb' END AS data_origin,
+           string_agg(DISTINCT v.source_ref, ' + ' ORDER BY v.source_ref) AS source_ref,
+           string_agg(DISTINCT v.vintage, ' + ' ORDER BY v.vintage) AS vintage,
+           bool_or(v.stale) AS stale
     FROM measures m
     JOIN unit_rollup r ON r.base_level = m.base_level
     JOIN stg_measure_values v
@@ -57,7 +60,10 @@ paired AS (
            coalesce(num.is_estimate, false) OR coalesce(den.is_estimate, false) AS is_estimate,
            CASE WHEN 'synthetic' IN (num.data_origin, den.data_origin) THEN 'synthetic'
                 WHEN 'file' IN (num.data_origin, den.data_origin) THEN 'file'
-                WHEN 'ssb' IN (num.data_origin, den.data_origin) THEN 'ssb' END AS data_origin
+                WHEN 'ssb' IN (num.data_origin, den.data_origin) THEN 'ssb' END AS data_origin,
+           concat_ws(' + ', num.source_ref, den.source_ref) AS source_ref,
+           concat_ws(' + ', num.vintage, den.vintage) AS vintage,
+           coalesce(num.stale, false) OR coalesce(den.stale, false) AS stale
     FROM indicator_spec s
     JOIN units u ON u.base_level = s.base_level
     CROSS JOIN reporting_years y
@@ -77,7 +83,10 @@ aggregated AS (
            coalesce(bool_or(p.is_estimate) FILTER (WHERE p.complete), false) AS is_estimate,
            CASE WHEN bool_or(p.data_origin = 'synthetic') FILTER (WHERE p.complete) THEN 'synthetic'
                 WHEN bool_or(p.data_origin = 'file') FILTER (WHERE p.complete) THEN 'file'
-                WHEN bool_or(p.data_origin = 'ssb') FILTER (WHERE p.complete) THEN 'ssb' END AS data_origin
+                WHEN bool_or(p.data_origin = 'ssb') FILTER (WHERE p.complete) THEN 'ssb' END AS data_origin,
+           string_agg(DISTINCT p.source_ref, ' + ' ORDER BY p.source_ref) FILTER (WHERE p.complete) AS source_ref,
+           string_agg(DISTINCT p.vintage, ' + ' ORDER BY p.vintage) FILTER (WHERE p.complete) AS vintage,
+           coalesce(bool_or(p.stale) FILTER (WHERE p.complete), false) AS stale
     FROM paired p
     JOIN unit_membership m ON m.base_level = p.base_level AND m.unit_code = p.unit_code
     GROUP BY ALL
@@ -111,7 +120,10 @@ SELECT s.indicator_id, g.geo_level, g.geo_code, g.geo_name, y.year, s.target_gro
        coalesce(a.units_reported, 0) AS units_reported,
        coalesce(a.units_total, 0) AS units_total,
        coalesce(a.is_estimate, false) AS is_estimate,
-       a.data_origin
+       a.data_origin,
+       a.source_ref AS source,
+       a.vintage,
+       coalesce(a.stale, false) AS stale
 FROM indicator_spec s
 CROSS JOIN geographies g
 CROSS JOIN reporting_years y

@@ -36,9 +36,14 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         pa.field("units_total", pa.int64(), nullable=False),
         pa.field("is_estimate", pa.bool_(), nullable=False),
         pa.field("data_origin", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("vintage", pa.string()),
+        pa.field("stale", pa.bool_(), nullable=False),
     ],
     metadata={
         "description": "Indicator values per indicator × geography × year × target group",
+        "provenance": "source = file path or statbank:<table>; vintage = file sha256 or StatBank 'updated'; "
+        "stale = built on a cached StatBank response after a failed live call",
         "status_values": "shown | missing (..) | not_applicable (.) | suppressed (:)",
         "numerator_denominator": "counts as float64: values apportioned from municipal splits are fractional",
         "data_origin_values": "ssb | file | synthetic (synthetic = demo data, not official figures)",

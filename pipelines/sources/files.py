@@ -7,6 +7,7 @@ and fix it. Nothing is dropped silently: either every row loads or the asset fai
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,16 @@ from pipelines.catalogue.models import Measure, Source
 from pipelines.geography.codes import normalise_codes
 from pipelines.geography.reference import NATION_CODE
 from pipelines.paths import REPO_ROOT
+
+
+# Every loaded row says where it came from: the file or StatBank table, its vintage (a file's
+# content hash; a StatBank table's `updated` time) and whether it is a stale cached copy.
+PROVENANCE_COLUMNS = ("source_ref", "vintage", "stale")
+
+
+def file_provenance(path: Path, shown: str) -> dict[str, object]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"source_ref": f"file:{shown}", "vintage": f"sha256:{digest[:16]}", "stale": False}
 
 
 class SourceDataError(ValueError):
@@ -28,7 +39,8 @@ def source_path(source: Source, repo_root: Path = REPO_ROOT) -> Path:
 def read_source(source: Source, measures: list[Measure], repo_root: Path = REPO_ROOT) -> pd.DataFrame:
     """The file's rows with key columns as text and measure columns as numbers.
 
-    Returns columns: the two key columns, every measure column, and ``data_origin``.
+    Returns columns: the two key columns, every measure column, ``data_origin`` and the
+    provenance columns (:data:`PROVENANCE_COLUMNS`).
     """
     path = source_path(source, repo_root)
     shown = source.path
@@ -60,6 +72,7 @@ def read_source(source: Source, measures: list[Measure], repo_root: Path = REPO_
         out["data_origin"] = origins
     else:
         out["data_origin"] = source.data_origin
+    out = out.assign(**file_provenance(path, source.path))
 
     duplicated = out.duplicated([code_column, year_column], keep=False)
     _raise_at(duplicated, frame[code_column] + "/" + frame[year_column], shown, code_column, "duplicate key")

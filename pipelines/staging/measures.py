@@ -26,7 +26,11 @@ STAGED_COLUMNS = [
     "source_id",
     "is_estimate",
     "note",
+    "source_ref",
+    "vintage",
+    "stale",
 ]
+KEEP = ["data_origin", "source_ref", "vintage", "stale"]  # carried through harmonisation
 
 
 def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -> pd.DataFrame:
@@ -41,12 +45,12 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
     if source.geo_level != "kommune":
         return work.assign(is_estimate=False, note=pd.NA)
     if source.codes_valid_in == "row_year":
-        out = harmonise(work, "kommunenr", "year", columns, by=["data_origin"], non_additive=non_additive,
+        out = harmonise(work, "kommunenr", "year", columns, by=KEEP, non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
     else:
         # Every code is valid in one fixed year: harmonise as of that year, keep the data year.
         work = work.rename(columns={"year": "data_year"}).assign(year=source.codes_valid_in)
-        out = harmonise(work, "kommunenr", "year", columns, by=["data_year", "data_origin"],
+        out = harmonise(work, "kommunenr", "year", columns, by=["data_year", *KEEP],
                         non_additive=non_additive, vintage=catalogue.settings.geography_vintage)  # fmt: skip
         out = out.drop(columns="year").rename(columns={"data_year": "year"})
     duplicated = out.duplicated(["kommunenr", "year"], keep=False)
@@ -54,7 +58,7 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
         first = out[duplicated].iloc[0]
         raise ValueError(
             f"{source.path}: municipality {first['kommunenr']} in {first['year']} combines rows of "
-            "different data_origin after harmonisation; give the merged units one origin"
+            "different data_origin or provenance after harmonisation; give the merged units one origin"
         )
     return out
 
@@ -78,6 +82,9 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
                         "source_id": source_id,
                         "is_estimate": wide["is_estimate"].astype(bool),
                         "note": wide["note"].astype("string"),
+                        "source_ref": wide["source_ref"].astype(str),
+                        "vintage": wide["vintage"].astype(str),
+                        "stale": wide["stale"].astype(bool),
                     }
                 )
             )
