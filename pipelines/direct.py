@@ -16,22 +16,30 @@ from pipelines.exports.release import default_release_id
 from pipelines.indicators.compute import build_indicator_values
 from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
 from pipelines.progress.build import build_goal_attainment
+from pipelines.resources import SourceSettings
 from pipelines.sources.load import load_reference_geography, load_source
+from pipelines.sources.modes import resolve
 from pipelines.staging.measures import build_measure_values
 from pipelines.warehouse import connect, warehouse_path
 
 
 def run_all(
-    base_dir: Path, catalogue: Catalogue | None = None, charts: bool = True, release: str | None = None
+    base_dir: Path,
+    catalogue: Catalogue | None = None,
+    charts: bool = True,
+    release: str | None = None,
+    sources: SourceSettings | None = None,
 ) -> Path:
     """Materialise everything into ``base_dir``; returns the warehouse path."""
-    catalogue = catalogue or load_catalogue()
+    sources = sources or SourceSettings()
+    catalogue = resolve(catalogue or load_catalogue(), sources.mode)
+    statbank = sources.statbank_client(base_dir)
     release = release or default_release_id()
     path = warehouse_path(base_dir)
     with connect(path) as con:
         load_reference_geography(con, catalogue)
         for source_id in catalogue.sources:
-            load_source(con, catalogue, source_id)
+            load_source(con, catalogue, source_id, statbank=statbank)
         build_measure_values(con, catalogue)
         build_indicator_values(con, catalogue)
         build_public_values(con, catalogue)

@@ -12,6 +12,9 @@ from dagster_duckdb import DuckDBResource
 from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.exports.release import default_release_id
 from pipelines.paths import output_dir
+from pipelines.sources.modes import catalogue_for
+from pipelines.ssb.cache import ResponseCache
+from pipelines.ssb.statbank import StatbankClient
 from pipelines.warehouse import warehouse_path
 
 # Every asset that writes the warehouse claims a slot in this pool. dagster.yaml limits the
@@ -19,6 +22,8 @@ from pipelines.warehouse import warehouse_path
 # single-writer lock.
 DUCKDB_POOL = "duckdb_warehouse"
 RELEASE_ENV = "BOLIG_RELEASE"  # e.g. 2025-06-16; default: today's date in Norway
+STATBANK_URL = "https://data.ssb.no/api/pxwebapi/v2"
+KLASS_URL = "https://data.ssb.no/api/klass/v1"
 
 
 class OutputPaths(dg.ConfigurableResource):
@@ -37,13 +42,56 @@ class OutputPaths(dg.ConfigurableResource):
         return self.release or default_release_id()
 
 
+class SourceSettings(dg.ConfigurableResource):
+    """Where source data come from: `demo` (bundled files, default), `cache` (replayed StatBank
+    responses, offline) or `live` (Statistics Norway's APIs). Set in the launchpad's resource
+    config, or with BOLIG_SOURCE_MODE, BOLIG_STATBANK_URL, BOLIG_KLASS_URL, BOLIG_ALLOW_STALE."""
+
+    mode: str = "demo"
+    statbank_base_url: str = STATBANK_URL
+    klass_base_url: str = KLASS_URL
+    cache_dir: str = ""
+    allow_stale: bool = False  # use the last cached response (marked stale) when a live call fails
+    retries: int = 4
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = 30.0
+
+    def cache_root(self, base: Path) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else base / "cache" / "ssb"
+
+    def statbank_client(self, base: Path) -> StatbankClient | None:
+        if self.mode == "demo":
+            return None
+        return StatbankClient(
+            self.statbank_base_url,
+            ResponseCache(self.cache_root(base)),
+            self.mode,
+            allow_stale=self.allow_stale,
+            retries=self.retries,
+            backoff=self.backoff_seconds,
+            timeout=self.timeout_seconds,
+        )
+
+    def catalogue(self) -> Catalogue:
+        return catalogue_for(self.mode)
+
+
 def build_resources(
-    base: Path | None = None, release: str | None = None
+    base: Path | None = None, release: str | None = None, sources: SourceSettings | None = None
 ) -> dict[str, dg.ConfigurableResource]:
     base = base or output_dir()
+    env = os.environ
     return {
         "duckdb": DuckDBResource(database=str(warehouse_path(base))),
-        "paths": OutputPaths(output_dir=str(base), release=release or os.environ.get(RELEASE_ENV, "")),
+        "paths": OutputPaths(output_dir=str(base), release=release or env.get(RELEASE_ENV, "")),
+        "sources": sources
+        or SourceSettings(
+            mode=env.get("BOLIG_SOURCE_MODE", "demo"),
+            statbank_base_url=env.get("BOLIG_STATBANK_URL", STATBANK_URL),
+            klass_base_url=env.get("BOLIG_KLASS_URL", KLASS_URL),
+            cache_dir=env.get("BOLIG_CACHE_DIR", ""),
+            allow_stale=env.get("BOLIG_ALLOW_STALE", "").lower() in {"1", "true", "yes"},
+        ),
     }
 
 

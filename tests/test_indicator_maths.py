@@ -31,6 +31,7 @@ def _staged(rows: list[tuple[str, int, str, float | None]]) -> pd.DataFrame:
     frame["source_ref"] = "file:test.csv"
     frame["vintage"] = "sha256:test"
     frame["stale"] = False
+    frame["source_status"] = pd.Series(pd.NA, index=frame.index, dtype="string")
     return frame
 
 

@@ -224,5 +224,6 @@ def test_every_published_value_knows_its_source_vintage_and_origin(public_values
     assert shown[["source", "vintage", "data_origin"]].notna().all().all()
     assert not shown.stale.any()
     dwellings = shown[(shown.indicator_id == "KOSboligSper10000000") & (shown.geo_level == "land")].iloc[0]
-    assert dwellings.source == "file:data/demo/kostra_form13.csv + file:data/reference/population_municipality.csv"
+    files = ["file:data/demo/kostra_form13.csv", "file:data/reference/population_municipality.csv"]
+    assert dwellings.source == " + ".join(files)
     assert dwellings.vintage.count("sha256:") == 2

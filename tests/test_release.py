@@ -18,10 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.catalogue import load_catalogue
-from pipelines.exports.jsonstat import read_dataset
 from pipelines.exports.parquet import BI_SAFE_TYPES
 from pipelines.exports.public import publish_public
 from pipelines.exports.release import content_digest
+from pipelines.ssb.jsonstat import decode
 from pipelines.warehouse import connect
 
 PUBLIC = Path("exports/public")
@@ -83,7 +83,7 @@ def test_jsonstat_files_parse_back_to_the_parquet(pipeline_run: Path) -> None:
     for path in files:
         document = json.loads(path.read_text(encoding="utf-8"))
         assert document["version"] == "2.0" and document["class"] == "dataset"
-        decoded = read_dataset(document).rename(
+        decoded = decode(document)[0].rename(
             columns={"Region": "geo_code", "Tid": "year", "Maalgruppe": "target_group"}
         )
         decoded["year"] = decoded["year"].astype(int)

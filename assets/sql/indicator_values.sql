@@ -13,7 +13,8 @@
 --   measure_years(measure_id, year): for measures that exist only in some years (surveys).
 --   reporting_years(year)
 --   stg_measure_values(geo_level, geo_code, year, measure_id, value, data_origin, source_id,
---       is_estimate, note, source_ref, vintage, stale)
+--       is_estimate, note, source_ref, vintage, stale, source_status)
+--       source_status: SSB's symbol for a cell that arrived without a value (`.`, `..`, `:`)
 --
 -- A unit counts towards an aggregate only when both its numerator and denominator are known, so
 -- Σ numerator / Σ denominator compares like with like. Rates are never averaged. A measure summed
@@ -41,7 +42,8 @@ unit_values AS (
                 ELSE 'ssb' END AS data_origin,
            string_agg(DISTINCT v.source_ref, ' + ' ORDER BY v.source_ref) AS source_ref,
            string_agg(DISTINCT v.vintage, ' + ' ORDER BY v.vintage) AS vintage,
-           bool_or(v.stale) AS stale
+           bool_or(v.stale) AS stale,
+           max(v.source_status) FILTER (WHERE v.value IS NULL) AS source_status
     FROM measures m
     JOIN unit_rollup r ON r.base_level = m.base_level
     JOIN stg_measure_values v
@@ -63,7 +65,8 @@ paired AS (
                 WHEN 'ssb' IN (num.data_origin, den.data_origin) THEN 'ssb' END AS data_origin,
            concat_ws(' + ', num.source_ref, den.source_ref) AS source_ref,
            concat_ws(' + ', num.vintage, den.vintage) AS vintage,
-           coalesce(num.stale, false) OR coalesce(den.stale, false) AS stale
+           coalesce(num.stale, false) OR coalesce(den.stale, false) AS stale,
+           coalesce(num.source_status, den.source_status) AS source_status
     FROM indicator_spec s
     JOIN units u ON u.base_level = s.base_level
     CROSS JOIN reporting_years y
@@ -86,7 +89,8 @@ aggregated AS (
                 WHEN bool_or(p.data_origin = 'ssb') FILTER (WHERE p.complete) THEN 'ssb' END AS data_origin,
            string_agg(DISTINCT p.source_ref, ' + ' ORDER BY p.source_ref) FILTER (WHERE p.complete) AS source_ref,
            string_agg(DISTINCT p.vintage, ' + ' ORDER BY p.vintage) FILTER (WHERE p.complete) AS vintage,
-           coalesce(bool_or(p.stale) FILTER (WHERE p.complete), false) AS stale
+           coalesce(bool_or(p.stale) FILTER (WHERE p.complete), false) AS stale,
+           max(p.source_status) AS source_status
     FROM paired p
     JOIN unit_membership m ON m.base_level = p.base_level AND m.unit_code = p.unit_code
     GROUP BY ALL
@@ -112,6 +116,9 @@ SELECT s.indicator_id, g.geo_level, g.geo_code, g.geo_name, y.year, s.target_gro
        s.unit,
        CASE
            WHEN a.units_total IS NULL OR NOT sv.exists_in_year THEN 'not_applicable'
+           -- a unit on its own keeps the symbol SSB sent for it
+           WHEN a.units_reported = 0 AND a.units_total = 1 AND a.source_status = '.' THEN 'not_applicable'
+           WHEN a.units_reported = 0 AND a.units_total = 1 AND a.source_status = ':' THEN 'suppressed'
            WHEN a.units_reported = 0 THEN 'missing'
            WHEN s.denominator IS NOT NULL AND a.denominator = 0 THEN 'not_applicable'
            ELSE 'shown'

@@ -19,6 +19,7 @@ from pipelines.catalogue.models import (
     Measure,
     Settings,
     Source,
+    StatbankTable,
     Strategy,
     SuppressionRules,
     Target,
@@ -43,9 +44,14 @@ class Catalogue:
     indicators: dict[str, Indicator]
     strategies: dict[str, Strategy]
     targets: list[Target]
+    statbank: dict[str, StatbankTable]
 
     def measures_of(self, source_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.source == source_id]
+
+    def statbank_for(self, source_id: str) -> StatbankTable | None:
+        """The StatBank definition that feeds a source in live/cache mode, if any."""
+        return next((t for t in self.statbank.values() if t.feeds_source == source_id), None)
 
     def measure_level(self, measure_id: str) -> str:
         """The geography level a measure is reported at (that of its source)."""
@@ -133,6 +139,7 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         "target_groups": assets_dir / "target_groups.yaml",
         "indicators": assets_dir / "indicators.yaml",
         "strategies": assets_dir / "strategies.yaml",
+        "statbank": assets_dir / "statbank.yaml",
     }
     models = {
         "sources": Source,
@@ -140,9 +147,12 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         "target_groups": TargetGroup,
         "indicators": Indicator,
         "strategies": Strategy,
+        "statbank": StatbankTable,
     }
+    lists = {"statbank": "tables"}  # the YAML key when it differs from the catalogue field
     loaded = {
-        key: _index(_read_list(path, key, models[key]), _display(path), key) for key, path in files.items()
+        key: _index(_read_list(path, lists.get(key, key), models[key]), _display(path), lists.get(key, key))
+        for key, path in files.items()
     }
     files["targets"] = assets_dir / "targets.yaml"
     targets = _read_list(files["targets"], "targets", Target)
@@ -170,6 +180,19 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 raise CatalogueError(f"{label}.goals ({goal.id}).parent: unknown goal '{goal.parent}'")
         if not strategy.first_year <= strategy.last_year:
             raise CatalogueError(f"{label}.first_year: after last_year")
+    for position, table in enumerate(cat.statbank.values()):
+        label = f"{where['statbank']}: tables[{position}] ({table.id})"
+        if table.feeds_source not in cat.sources:
+            raise CatalogueError(f"{label}.feeds_source: unknown source '{table.feeds_source}'")
+        columns = {m.column for m in cat.measures_of(table.feeds_source)}
+        for code, column in table.contents.items():
+            if column not in columns:
+                raise CatalogueError(
+                    f"{label}.contents.{code}: '{column}' is not a measure column of source "
+                    f"'{table.feeds_source}'"
+                )
+        if sum(t.feeds_source == table.feeds_source for t in cat.statbank.values()) > 1:
+            raise CatalogueError(f"{label}.feeds_source: another table already feeds '{table.feeds_source}'")
     for position, target in enumerate(cat.targets):
         _check_target(cat, target, f"{where['targets']}: targets[{position}] ({target.indicator})")
 

@@ -59,6 +59,23 @@ class Source(_Strict):
     last_year: int | None = None
 
 
+class StatbankTable(_Strict):
+    id: str = Field(pattern=SNAKE_CASE)
+    table_id: str = Field(pattern=r"^\d{5}$")
+    confirmed: bool
+    note: str | None = None
+    title_nb: str
+    feeds_source: str
+    selection: dict[str, list[str]]
+    codelist: dict[str, str] = Field(default_factory=dict)
+    output_values: dict[str, Literal["aggregated", "single"]] = Field(default_factory=dict)
+    region_variable: str
+    region_prefix: str = ""
+    time_variable: str = "Tid"
+    contents: dict[str, str] = Field(min_length=1)
+    codes_valid_in: Literal["row_year"] | int
+
+
 class Measure(_Strict):
     id: str = Field(pattern=SNAKE_CASE)
     name_nb: str

@@ -8,7 +8,6 @@ are missing, not applicable or suppressed are ``null`` in ``value`` with the SSB
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
@@ -76,18 +75,3 @@ def indicator_dataset(rows: pd.DataFrame, indicator: Indicator, release: str, so
         "status": status,
         "extension": {"data_origin": origins, "synthetic": "synthetic" in origins},
     }
-
-
-def read_dataset(document: dict[str, Any]) -> pd.DataFrame:
-    """Decode a JSON-stat 2.0 dataset (dict indices, row-major values) into one row per cell."""
-    ids = document["id"]
-    categories = []
-    for dimension in ids:
-        index = document["dimension"][dimension]["category"]["index"]
-        categories.append(sorted(index, key=index.get))
-    status = document.get("status") or {}
-    rows = [
-        (*combo, document["value"][n], status.get(str(n)))
-        for n, combo in enumerate(itertools.product(*categories))
-    ]
-    return pd.DataFrame(rows, columns=[*ids, "value", "status"])

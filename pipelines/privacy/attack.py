@@ -62,9 +62,11 @@ def attack(
         shown = known_by.get((measure, year), {})
         rows, constants = [], []
         for parent, children in relations[levels[measure]]:
-            equation = [(parent, 1.0), *((child, -1.0) for child in children)]
-            if not all(cell in column or cell in shown for cell, _ in equation):
-                continue  # a cell of this sum is not published at all (missing data): no equation
+            if parent not in column and parent not in shown:
+                continue  # the aggregate itself is not published
+            # A published aggregate sums the units that have a value; a child with no value at all
+            # (missing data) contributes nothing, so it drops out of the sum.
+            equation = [(parent, 1.0), *((c, -1.0) for c in children if c in column or c in shown)]
             if not any(cell in column for cell, _ in equation):
                 continue
             coefficients = np.zeros(len(hidden))

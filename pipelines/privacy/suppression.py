@@ -139,7 +139,8 @@ def _pair(indexed: pd.Series, numerator: str, denominator: str) -> pd.DataFrame:
     num = indexed.xs(numerator, level="measure_id") if numerator in indexed.index.levels[0] else None
     den = indexed.xs(denominator, level="measure_id") if denominator in indexed.index.levels[0] else None
     if num is None or den is None:
-        return pd.DataFrame(columns=["numerator", "denominator"])
+        empty = pd.MultiIndex.from_arrays([[], [], []], names=CELL_KEY[1:])
+        return pd.DataFrame({"numerator": [], "denominator": []}, index=empty)
     return pd.concat({"numerator": num, "denominator": den}, axis=1, join="inner")
 
 
@@ -195,10 +196,12 @@ def protect(
     """
     cells = sorted(values)
     index = {cell: i for i, cell in enumerate(cells)}
+    # A published aggregate sums the units that have a value, so a child without a value (missing
+    # data) contributes nothing: it is left out of the sum rather than voiding it.
     rows = [
-        [index[parent], *(index[c] for c in children)]
+        [index[parent], *(index[c] for c in children if c in index)]
         for parent, children in relations
-        if parent in index and all(c in index for c in children)
+        if parent in index
     ]
     if not rows:
         return []
@@ -244,10 +247,31 @@ def protect(
             if choice is not None:
                 break
         if choice is None:
+            # Every sum through the exposed cells is already hidden: the exposure comes from a
+            # combination of other sums. Hide the cheapest cell that breaks it.
+            choice = _breaking_cell(coefficients, member, is_hidden, rank, unknown[determined][0])
+        if choice is None:
             raise RuntimeError(
                 "cannot protect the suppressed cells: every cell of their sums is already hidden"
             )
         hide(choice)
+
+
+def _breaking_cell(
+    coefficients: np.ndarray, member: np.ndarray, is_hidden: np.ndarray, rank: np.ndarray, target: int
+) -> int | None:
+    """The cheapest open cell whose hiding leaves ``target`` undetermined (tried in cost order)."""
+    active_rows = member[:, is_hidden].any(axis=1)
+    candidates = np.flatnonzero(member[active_rows].any(axis=0) & ~is_hidden)
+    for candidate in candidates[np.argsort(rank[candidates])][:200]:
+        trial = is_hidden.copy()
+        trial[candidate] = True
+        unknown = np.flatnonzero(trial)
+        rows = member[:, unknown].any(axis=1)
+        determined = determined_unknowns(coefficients[np.ix_(rows, unknown)])
+        if not determined[np.searchsorted(unknown, target)]:
+            return int(candidate)
+    return None
 
 
 # What hiding a cell costs readers: comparison-group aggregates least (they duplicate what

@@ -7,7 +7,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue.models import Source
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, OutputPaths, SourceSettings, catalogue
 from pipelines.sources.load import load_reference_geography, load_source
 
 
@@ -35,6 +35,13 @@ def reference_geography(duckdb: DuckDBResource) -> dg.MaterializeResult:
 def _source_asset(source: Source) -> dg.AssetsDefinition:
     measures = catalogue().measures_of(source.id)
     measure_list = "\n".join(f"- `{m.id}`: {m.name_nb}" for m in measures)
+    table = catalogue().statbank_for(source.id)
+    statbank_note = (
+        f" In `live`/`cache` mode it comes from StatBank table {table.table_id}"
+        f"{'' if table.confirmed else ' (table id unconfirmed)'} instead (`assets/statbank.yaml`)."
+        if table
+        else ""
+    )
     origin = (
         "given per row in the file's `data_origin` column"
         if source.data_origin == "column"
@@ -45,7 +52,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         f"Published at {source.url}.\n\nReads `{source.path}` into table `raw_{source.id}`. "
         f"Every row is loaded, or the asset fails with the file, row and column of the problem "
         f"(rows before the source's first year, if set, are counted in the metadata, not loaded). "
-        f"Data origin: {origin}.\n\nMeasures it feeds:\n{measure_list}\n\n"
+        f"Data origin: {origin}.{statbank_note}\n\nMeasures it feeds:\n{measure_list}\n\n"
         "Declared in `assets/sources.yaml` and `assets/measures.yaml`."
     )
 
@@ -57,15 +64,19 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         deps=[reference_geography],
         description=description,
     )
-    def _load(duckdb: DuckDBResource) -> dg.MaterializeResult:
+    def _load(duckdb: DuckDBResource, sources: SourceSettings, paths: OutputPaths) -> dg.MaterializeResult:
+        cat = sources.catalogue()
         with duckdb.get_connection() as con:
-            loaded = load_source(con, catalogue(), source.id)
+            loaded = load_source(con, cat, source.id, statbank=sources.statbank_client(paths.base))
             origins = loaded.frame["data_origin"].value_counts().to_dict()
             return dg.MaterializeResult(
                 metadata=table_metadata(
                     con,
                     f"raw_{source.id}",
-                    file=dg.MetadataValue.path(source.path),
+                    source=cat.sources[source.id].path,
+                    mode=sources.mode,
+                    vintage=dg.MetadataValue.json(sorted(set(loaded.frame["vintage"].astype(str)))),
+                    stale=bool(loaded.frame["stale"].any()),
                     rows_read=loaded.rows_read,
                     rows_loaded=loaded.rows_loaded,
                     rows_outside_scope=loaded.rows_outside_scope,

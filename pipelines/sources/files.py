@@ -17,7 +17,6 @@ from pipelines.geography.codes import normalise_codes
 from pipelines.geography.reference import NATION_CODE
 from pipelines.paths import REPO_ROOT
 
-
 # Every loaded row says where it came from: the file or StatBank table, its vintage (a file's
 # content hash; a StatBank table's `updated` time) and whether it is a stale cached copy.
 PROVENANCE_COLUMNS = ("source_ref", "vintage", "stale")

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.catalogue.models import StatbankTable
 from pipelines.geography.harmonise import code_problems
+from pipelines.geography.history import load_history
 from pipelines.geography.levels import comparison_groups, dim_geography
 from pipelines.geography.reference import municipalities
 from pipelines.paths import REFERENCE_DIR, REPO_ROOT
 from pipelines.sources.files import SourceDataError, read_source
+from pipelines.sources.modes import STATBANK_PREFIX
+from pipelines.sources.statbank_source import statbank_raw_table
+from pipelines.ssb.statbank import StatbankQuery, StatbankResult
 from pipelines.warehouse import replace_table
 
 
@@ -41,15 +47,46 @@ def load_reference_geography(
     return frame
 
 
+class StatbankFetcher(Protocol):
+    def fetch(self, query: StatbankQuery) -> StatbankResult: ...
+
+
+def statbank_query(table: StatbankTable) -> StatbankQuery:
+    return StatbankQuery(
+        table_id=table.table_id,
+        selection=dict(table.selection),
+        codelist=dict(table.codelist),
+        output_values=dict(table.output_values),
+    )
+
+
 def load_source(
-    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, source_id: str, repo_root: Path = REPO_ROOT
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    source_id: str,
+    repo_root: Path = REPO_ROOT,
+    statbank: StatbankFetcher | None = None,
 ) -> LoadedSource:
-    """Read one declared source, check every municipality code against the year it claims to be
-    valid in, and write ``raw_<id>``. Rows outside the source's first/last year are counted, not loaded.
+    """Read one declared source (its file, or its StatBank table in live/cache mode), check every
+    municipality code against the year it claims to be valid in, and write ``raw_<id>``. Rows
+    outside the source's years or geography (e.g. national aggregates in a StatBank table) are
+    counted, not loaded.
     """
     source = catalogue.sources[source_id]
-    frame = read_source(source, catalogue.measures_of(source_id), repo_root)
     code_column, year_column = source.key_columns
+    outside_geography = 0
+    if source.path.startswith(STATBANK_PREFIX):
+        table = catalogue.statbank_for(source_id)
+        if statbank is None or table is None:
+            raise SourceDataError(f"{source.path}: source '{source_id}' needs a StatBank client in this mode")
+        result = statbank.fetch(statbank_query(table))
+        frame, outside_geography = statbank_raw_table(
+            result.frame, table, source, catalogue, result.updated, result.stale
+        )
+        frame, absent = _drop_codes_absent_in_their_year(frame, source, catalogue)
+        outside_geography += absent
+    else:
+        frame = read_source(source, catalogue.measures_of(source_id), repo_root)
     in_scope = frame[
         frame[year_column].between(source.first_year or frame[year_column].min(), source.last_year or 9999)
     ]
@@ -62,7 +99,32 @@ def load_source(
             f"{source.path}: row {first + 2}, column '{code_column}': {problems[first]}{more}"
         )
     replace_table(con, f"raw_{source.id}", in_scope.reset_index(drop=True))
-    return LoadedSource(in_scope, len(frame), len(frame) - len(in_scope))
+    return LoadedSource(
+        in_scope, len(frame) + outside_geography, len(frame) - len(in_scope) + outside_geography
+    )
+
+
+def _drop_codes_absent_in_their_year(
+    frame: pd.DataFrame, source, catalogue: Catalogue
+) -> tuple[pd.DataFrame, int]:
+    """StatBank lists every code of a table's history in every year, with 0 or '.' where the
+    municipality did not exist; such rows carry no data and are dropped (and counted). A code
+    that did not exist but has a non-zero value is kept, so the code check reports it."""
+    if source.codes_valid_in != "row_year":
+        return frame, 0
+    code_column, year_column = source.key_columns
+    measures = [m.column for m in catalogue.measures_of(source.id) if m.column in frame]
+    history = load_history()
+    invalid = pd.Series(
+        [
+            c not in history.valid_codes.get(int(y), frozenset())
+            for c, y in zip(frame[code_column], frame[year_column], strict=True)
+        ],
+        index=frame.index,
+    )
+    empty = frame[measures].fillna(0).eq(0).all(axis=1)
+    drop = invalid & empty
+    return frame[~drop].reset_index(drop=True), int(drop.sum())
 
 
 def _code_problems(

@@ -6,13 +6,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, SourceSettings
 from pipelines.sources.assets import source_assets
 from pipelines.staging.measures import STAGED_TABLE, build_measure_values
 
 
 @dg.asset(group_name="staging", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=source_assets)
-def measure_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def measure_values(duckdb: DuckDBResource, sources: SourceSettings) -> dg.MaterializeResult:
     """Every measure of `assets/measures.yaml` as one long table, `stg_measure_values`:
     one row per municipality × year × measure, with the value, its data origin and source.
 
@@ -21,7 +21,7 @@ def measure_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
     `assets/settings.yaml` are kept.
     """
     with duckdb.get_connection() as con:
-        build_measure_values(con, catalogue())
+        build_measure_values(con, sources.catalogue())
         per_measure = dict(
             con.execute(f"SELECT measure_id, count(*) FROM {STAGED_TABLE} GROUP BY 1 ORDER BY 1").fetchall()
         )

@@ -13,6 +13,7 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
 from pipelines.geography.harmonise import harmonise
+from pipelines.sources.statbank_source import STATUS_SUFFIX, status_column
 from pipelines.warehouse import replace_table
 
 STAGED_TABLE = "stg_measure_values"
@@ -29,6 +30,7 @@ STAGED_COLUMNS = [
     "source_ref",
     "vintage",
     "stale",
+    "source_status",
 ]
 KEEP = ["data_origin", "source_ref", "vintage", "stale"]  # carried through harmonisation
 
@@ -44,6 +46,9 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
     work = raw.rename(columns={code: "kommunenr", year: "year"})
     if source.geo_level != "kommune":
         return work.assign(is_estimate=False, note=pd.NA)
+    # SSB's symbols (`.`, `..`, `:`) stay with the municipality they were sent for; where a reform
+    # merged or split it, the harmonised value is missing and `note` says why.
+    statuses = work[["kommunenr", "year", *(c for c in work.columns if c.endswith(STATUS_SUFFIX))]]
     if source.codes_valid_in == "row_year":
         out = harmonise(work, "kommunenr", "year", columns, by=KEEP, non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
@@ -53,6 +58,8 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
         out = harmonise(work, "kommunenr", "year", columns, by=["data_year", *KEEP],
                         non_additive=non_additive, vintage=catalogue.settings.geography_vintage)  # fmt: skip
         out = out.drop(columns="year").rename(columns={"data_year": "year"})
+    if statuses.shape[1] > 2:
+        out = out.merge(statuses, on=["kommunenr", "year"], how="left")
     duplicated = out.duplicated(["kommunenr", "year"], keep=False)
     if duplicated.any():
         first = out[duplicated].iloc[0]
@@ -85,6 +92,11 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
                         "source_ref": wide["source_ref"].astype(str),
                         "vintage": wide["vintage"].astype(str),
                         "stale": wide["stale"].astype(bool),
+                        "source_status": (
+                            wide[status_column(measure.column)]
+                            if status_column(measure.column) in wide
+                            else pd.Series(pd.NA, index=wide.index)
+                        ).astype("string"),
                     }
                 )
             )

@@ -1,0 +1,477 @@
+"""StatBank (PxWebApi 2.0) client: metadata, cell counting, splitting, politeness and cache modes.
+
+SSB's rules (``shared/docs/ssb_api.md`` §1): at most 800,000 cells per query, at most 30 queries
+per 60 s per IP address, and large queries one after the other. So the client
+
+* counts the cells of a query against the table's metadata before sending it, and splits a query
+  that is too big along the time variable into the fewest chunks that fit;
+* keeps a sliding window of its request times and sleeps until a slot frees; every attempt,
+  retries included, takes a slot;
+* holds one module-level lock around every request, so no two requests from this process are in
+  flight at the same time, whichever client or thread sends them.
+
+Modes: ``live`` asks the server and stores every response in the :class:`ResponseCache`;
+``cache`` answers only from the cache (offline, byte-identical replays) and never opens a socket.
+With ``allow_stale=True`` a live run that cannot reach the server falls back to the last cached
+copy of the same request and marks the result ``stale``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from pipelines.ssb.cache import ResponseCache
+from pipelines.ssb.http import HttpError, request_json
+from pipelines.ssb.jsonstat import decode, dimension_codes
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
+# One lock for the whole process: "Flere store spørringer bør uansett kjøres i sekvens" (SSB).
+_REQUEST_LOCK = threading.Lock()
+
+_TOP_BOTTOM = re.compile(r"(?i)^(top|bottom)\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
+_FROM_TO = re.compile(r"(?i)^(from|to)\(\s*([^,()]+?)\s*\)$")
+_RANGE = re.compile(r"(?i)^range\(\s*([^,()]+?)\s*,\s*([^,()]+?)\s*\)$")
+
+
+@dataclass(frozen=True)
+class StatbankQuery:
+    """A StatBank data query: the table, and per variable the value codes or PxWeb expressions.
+
+    ``selection`` maps variable code → list of value codes or expressions (``*``, ``202*``,
+    ``????M12``, ``top(n[,offset])``, ``bottom(n[,offset])``, ``from(x)``, ``to(x)``,
+    ``range(x,y)``). A variable left out is eliminated (its total), if the table allows it.
+    ``codelist`` names a value set or grouping per variable (``{"Region": "agg_KommSummer"}``);
+    ``output_values`` chooses ``aggregated`` or ``single`` for such a grouping.
+    """
+
+    table_id: str
+    selection: dict[str, list[str]]
+    codelist: dict[str, str] = field(default_factory=dict)
+    output_values: dict[str, str] = field(default_factory=dict)
+    lang: str = "no"
+
+    def __post_init__(self) -> None:
+        for variable, values in self.selection.items():
+            # A bare string would be read as a list of characters ("2024" → "2", "0", ...).
+            if isinstance(values, str) or not isinstance(values, list | tuple):
+                raise TypeError(
+                    f"StatbankQuery({self.table_id}): selection[{variable!r}] must be a list of codes, "
+                    f"got {values!r}"
+                )
+        for name, mapping in (("codelist", self.codelist), ("output_values", self.output_values)):
+            unknown = sorted(set(mapping) - set(self.selection))
+            if unknown:
+                raise ValueError(
+                    f"StatbankQuery({self.table_id}): {name} names {unknown}, which are not in the selection"
+                )
+
+    def body(self) -> dict[str, Any]:
+        """The PxWebApi 2.0 POST body: ``{"selection": [{"variableCode", "valueCodes", ...}]}``."""
+        selection = []
+        for variable, values in self.selection.items():
+            item: dict[str, Any] = {"variableCode": variable, "valueCodes": [str(v) for v in values]}
+            if variable in self.codelist:
+                item["codelist"] = self.codelist[variable]
+            if variable in self.output_values:
+                item["outputValues"] = self.output_values[variable]
+            selection.append(item)
+        return {"selection": selection}
+
+    def describe(self) -> str:
+        """A one-line description for messages: table id and the selection as compact JSON."""
+        text = json.dumps(self.body()["selection"], ensure_ascii=False, separators=(",", ":"))
+        if len(text) > 600:
+            text = text[:600] + " …"
+        return f"table {self.table_id} (lang={self.lang}), query {text}"
+
+
+@dataclass(frozen=True)
+class StatbankResult:
+    """A fetched table extract.
+
+    ``frame``: decoded cells of all chunks, in the row order one unsplit request would give.
+    ``updated``: the data vintage (the newest ``updated`` among the chunks).
+    ``requests``: cache keys of the data requests (one per chunk).
+    ``stale``: True if any chunk came from the cache after a live request failed.
+    ``metadata``: label, source, units etc. from :func:`pipelines.ssb.jsonstat.decode` (first chunk).
+    """
+
+    frame: pd.DataFrame
+    updated: str | None
+    requests: list[str]
+    stale: bool
+    table_id: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_selection(values: list[str], codes: list[str], *, is_time: bool = False) -> list[str]:
+    """The value codes that ``values`` (codes and PxWeb expressions) select from ``codes``.
+
+    ``codes`` is the variable's value list in table order. ``top(n[,offset])`` takes the newest n
+    of a time variable (the last in table order) and the first n of any other variable;
+    ``bottom`` the opposite. ``from``/``to``/``range`` are inclusive. ``*`` and ``?`` are
+    wildcards. Codes match exactly, or else ignoring case (PxWeb v2 ignores case). The result
+    keeps the order of the expressions and has no duplicates. Raises ``ValueError`` for a code
+    the variable does not have.
+    """
+    picked: dict[str, None] = {}
+    for raw in values:
+        expression = str(raw).strip()
+        for code in _resolve_one(expression, codes, is_time=is_time):
+            picked.setdefault(code, None)
+    return list(picked)
+
+
+def _resolve_one(expression: str, codes: list[str], *, is_time: bool) -> list[str]:
+    if match := _TOP_BOTTOM.match(expression):
+        kind, count, offset = match.group(1).lower(), int(match.group(2)), int(match.group(3) or 0)
+        newest_first = (kind == "top") == is_time
+        ordered = codes[::-1] if newest_first else codes
+        return ordered[offset : offset + count]
+    if match := _FROM_TO.match(expression):
+        position = _position(match.group(2), codes)
+        return codes[position:] if match.group(1).lower() == "from" else codes[: position + 1]
+    if match := _RANGE.match(expression):
+        start, end = _position(match.group(1), codes), _position(match.group(2), codes)
+        return codes[min(start, end) : max(start, end) + 1]
+    if "*" in expression or "?" in expression:
+        pattern = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in expression)
+        regex = re.compile(pattern, re.IGNORECASE)
+        return [code for code in codes if regex.fullmatch(code)]
+    return [codes[_position(expression, codes)]]
+
+
+def _position(code: str, codes: list[str]) -> int:
+    try:
+        return codes.index(code)
+    except ValueError:
+        pass
+    lowered = [c.lower() for c in codes]
+    try:
+        return lowered.index(code.lower())
+    except ValueError:
+        shown = ", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")
+        raise ValueError(f"value {code!r} does not exist (values: {shown})") from None
+
+
+def _count_with_codelist(values: list[str], metadata_size: int) -> int:
+    """Cells a codelist selection may give: we cannot see the codelist, so trust the codes given.
+
+    Listed codes count one each, ``top(n)``/``bottom(n)`` count n, and anything broader
+    (wildcards, ``from``/``to``/``range``) counts as the variable's size in the metadata.
+    """
+    count, broad = 0, False
+    for raw in values:
+        expression = str(raw).strip()
+        if match := _TOP_BOTTOM.match(expression):
+            count += int(match.group(2))
+        elif "*" in expression or "?" in expression or _FROM_TO.match(expression) or _RANGE.match(expression):
+            broad = True
+        else:
+            count += 1
+    return max(count, metadata_size) if broad else count
+
+
+class StatbankClient:
+    """Fetch StatBank tables politely, cached, and split to fit the cell limit.
+
+    ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``sleep`` and
+    ``clock`` are injectable so tests can run rate limits and backoff without waiting.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        cache: ResponseCache,
+        mode: Literal["live", "cache"],
+        *,
+        max_calls: int = 30,
+        window_seconds: float = 60,
+        max_cells: int = 800_000,
+        timeout: float = 30,
+        retries: int = 4,
+        backoff: float = 1.0,
+        allow_stale: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if mode not in ("live", "cache"):
+            raise ValueError(f"mode must be 'live' or 'cache', not {mode!r}")
+        if max_calls < 1 or window_seconds <= 0 or max_cells < 1:
+            raise ValueError("max_calls, window_seconds and max_cells must be positive")
+        self.base_url = base_url.rstrip("/")
+        self.cache = cache
+        self.mode = mode
+        self.max_calls = max_calls
+        self.window_seconds = window_seconds
+        self.max_cells = max_cells
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.allow_stale = allow_stale
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = random.Random()
+        self._call_times: deque[float] = deque()
+        self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # Metadata and planning -------------------------------------------------------------------
+
+    def metadata(self, table_id: str, lang: str = "no") -> dict[str, Any]:
+        """The table's metadata document (JSON-stat2, no values), cached like data and kept in memory.
+
+        GET ``{base}/tables/{id}/metadata?lang=no&outputFormat=json-stat2``.
+        """
+        memo_key = (table_id, lang)
+        if memo_key not in self._metadata:
+            url = f"{self.base_url}/tables/{table_id}/metadata"
+            params = {"lang": lang, "outputFormat": "json-stat2"}
+            document, _key, _stale = self._request("GET", url, params, None, f"metadata of table {table_id}")
+            self._metadata[memo_key] = document
+        return self._metadata[memo_key]
+
+    def cell_count(self, query: StatbankQuery) -> int:
+        """How many cells ``query`` selects: the product of the selected values per variable.
+
+        Expressions are resolved against the metadata; a variable with a ``codelist`` counts its
+        codes literally (a wildcard counts as the variable's size); a left-out variable counts 1.
+        """
+        counts, _codes, _time = self._counts(query)
+        return math.prod(counts.values())
+
+    def plan(self, query: StatbankQuery) -> list[StatbankQuery]:
+        """The requests that together answer ``query``: itself if it fits ``max_cells``, else time chunks.
+
+        Chunks carry explicit time codes in table order and are as even as possible. Raises
+        ``ValueError`` when one time value alone selects more than ``max_cells`` cells, or when a
+        too-large query cannot be split (no time variable in the selection, or a codelist on it).
+        """
+        counts, codes, time_variable = self._counts(query)
+        total = math.prod(counts.values())
+        if total <= self.max_cells:
+            return [query]
+        if time_variable not in query.selection or time_variable in query.codelist:
+            raise ValueError(
+                f"StatBank {query.describe()}: selects {total:,} cells, more than {self.max_cells:,}, and "
+                f"cannot be split along time (variable {time_variable!r} "
+                f"{'has a codelist' if time_variable in query.codelist else 'is not selected'})"
+            )
+        selected = set(resolve_selection(query.selection[time_variable], codes[time_variable], is_time=True))
+        time_codes = [code for code in codes[time_variable] if code in selected]  # table order
+        cells_per_time_value = total // len(time_codes)
+        per_chunk = self.max_cells // cells_per_time_value
+        if per_chunk < 1:
+            raise ValueError(
+                f"StatBank table {query.table_id}: one {time_variable} value alone selects "
+                f"{cells_per_time_value:,} cells, more than the limit of {self.max_cells:,} "
+                f"(whole query: {total:,} cells). Narrow the selection of the other variables. "
+                f"Query: {query.describe()}"
+            )
+        n_chunks = math.ceil(len(time_codes) / per_chunk)
+        chunks = [list(part) for part in np.array_split(np.array(time_codes, dtype=object), n_chunks)]
+        log.info(
+            "StatBank table %s: %s cells > %s; split into %d requests along %s",
+            query.table_id,
+            f"{total:,}",
+            f"{self.max_cells:,}",
+            n_chunks,
+            time_variable,
+        )
+        return [replace(query, selection={**query.selection, time_variable: chunk}) for chunk in chunks]
+
+    def _counts(self, query: StatbankQuery) -> tuple[dict[str, int], dict[str, list[str]], str]:
+        document = self.metadata(query.table_id, query.lang)
+        codes = dimension_codes(document)
+        time_variable = ((document.get("role") or {}).get("time") or ["Tid"])[0]
+        counts: dict[str, int] = {}
+        for variable, values in query.selection.items():
+            if variable not in codes:
+                raise ValueError(
+                    f"StatBank table {query.table_id} has no variable {variable!r} (variables: {list(codes)})"
+                )
+            if not values:
+                counts[variable] = 1  # nothing selected: eliminated, like a left-out variable
+            elif variable in query.codelist:
+                counts[variable] = _count_with_codelist(list(values), len(codes[variable]))
+            else:
+                try:
+                    resolved = resolve_selection(
+                        list(values), codes[variable], is_time=variable == time_variable
+                    )
+                except ValueError as exc:
+                    raise ValueError(f"StatBank table {query.table_id}, variable {variable}: {exc}") from exc
+                counts[variable] = len(resolved)
+        return counts, codes, time_variable
+
+    # Data ------------------------------------------------------------------------------------
+
+    def fetch(self, query: StatbankQuery) -> StatbankResult:
+        """Fetch ``query`` (split if needed), decode the JSON-stat2 answers and join them.
+
+        POST ``{base}/tables/{id}/data?lang=..&outputFormat=json-stat2`` per chunk. The joined
+        frame has the row order of one unsplit answer (row-major, last dimension fastest).
+        """
+        url = f"{self.base_url}/tables/{query.table_id}/data"
+        params = {"lang": query.lang, "outputFormat": "json-stat2"}
+        frames, keys, vintages = [], [], []
+        stale = False
+        metadata: dict[str, Any] = {}
+        for chunk in self.plan(query):
+            document, key, chunk_stale = self._request("POST", url, params, chunk.body(), chunk.describe())
+            try:
+                frame, chunk_metadata = decode(document)
+            except ValueError as exc:
+                raise ValueError(
+                    f"StatBank {chunk.describe()}: response is not valid JSON-stat2: {exc}"
+                ) from exc
+            frames.append(frame)
+            keys.append(key)
+            vintages.append(chunk_metadata.get("updated"))
+            metadata = metadata or chunk_metadata
+            stale = stale or chunk_stale
+        frame = frames[0] if len(frames) == 1 else _join_chunks(frames)
+        return StatbankResult(
+            frame=frame,
+            updated=_newest(vintages),
+            requests=keys,
+            stale=stale,
+            table_id=query.table_id,
+            metadata=metadata,
+        )
+
+    # Transport -------------------------------------------------------------------------------
+
+    def _request(
+        self, method: str, url: str, params: dict[str, str], body: Any, description: str
+    ) -> tuple[Any, str, bool]:
+        """(parsed JSON, cache key, stale) for one request, following the client's mode."""
+        key = self.cache.key(method, url, params, body)
+        if self.mode == "cache":
+            cached = self.cache.load(key)
+            if cached is None:
+                raise LookupError(
+                    f"No cached StatBank response for {description} (cache key {key} in {self.cache.root}). "
+                    "Run once in live mode (mode='live') to fill the cache."
+                )
+            return json.loads(cached.raw), key, False
+        try:
+            with _REQUEST_LOCK:
+                document, raw, status = request_json(
+                    method,
+                    url,
+                    params=params,
+                    body=body,
+                    timeout=self.timeout,
+                    retries=self.retries,
+                    backoff=self.backoff,
+                    sleep=self._sleep,
+                    rng=self._rng,
+                    before_attempt=self._wait_for_slot,
+                )
+        except HttpError as exc:
+            if not exc.transient:
+                raise HttpError(
+                    f"StatBank {description}: {exc}",
+                    status=exc.status,
+                    url=exc.url,
+                    body_excerpt=exc.body_excerpt,
+                    attempts=exc.attempts,
+                    transient=False,
+                ) from exc
+            cached = self.cache.load(key)
+            if cached is not None and self.allow_stale:
+                log.warning(
+                    "StatBank %s: live request failed (%s); using the cached response fetched %s",
+                    description,
+                    exc,
+                    cached.fetched_at,
+                )
+                return json.loads(cached.raw), key, True
+            if cached is not None:
+                hint = (
+                    f"A cached response fetched {cached.fetched_at} exists: the run can be allowed to use "
+                    "it with allow_stale=True (marked stale), or run with mode='cache'."
+                )
+            else:
+                hint = (
+                    "No cached copy of this request exists yet; once a live run has stored one, the run "
+                    "can be allowed to use the cache with allow_stale=True."
+                )
+            raise HttpError(
+                f"StatBank {description}: {exc}. {hint}",
+                status=exc.status,
+                url=exc.url,
+                body_excerpt=exc.body_excerpt,
+                attempts=exc.attempts,
+                transient=True,
+            ) from exc
+        request_record = {"method": method, "url": url, "params": params, "body": body}
+        self.cache.store(key, request_record, raw, status)
+        return document, key, False
+
+    def _wait_for_slot(self) -> None:
+        """Wait until fewer than ``max_calls`` requests fall in the last ``window_seconds``; take a slot.
+
+        Called under the module lock before every attempt, so the window sees retries too.
+        """
+        now = self._clock()
+        self._forget_before(now - self.window_seconds)
+        if len(self._call_times) >= self.max_calls:
+            oldest = self._call_times[0]
+            wait = oldest + self.window_seconds - now
+            log.info(
+                "StatBank rate limit: %d calls in %g s; waiting %.1f s",
+                self.max_calls,
+                self.window_seconds,
+                wait,
+            )
+            self._sleep(wait)
+            # Trust the wait even if the clock did not move (a fake clock, or a coarse one).
+            now = max(self._clock(), oldest + self.window_seconds)
+            self._forget_before(now - self.window_seconds)
+        self._call_times.append(now)
+
+    def _forget_before(self, threshold: float) -> None:
+        while self._call_times and self._call_times[0] <= threshold:
+            self._call_times.popleft()
+
+
+def _join_chunks(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate chunk frames and restore the row-major order of one unsplit response."""
+    joined = pd.concat(frames, ignore_index=True)
+    dimensions = [c for c in joined.columns if c not in ("value", "status")]
+    # Each dimension's order is the order in which its codes first appear across the chunks:
+    # the split variable runs chunk after chunk, the others repeat the same order in every chunk.
+    positions = [pd.factorize(joined[column], sort=False)[0] for column in dimensions]
+    order = np.lexsort(positions[::-1])
+    return joined.iloc[order].reset_index(drop=True)
+
+
+def _newest(vintages: list[str | None]) -> str | None:
+    known = [v for v in vintages if v]
+    if not known:
+        return None
+
+    def parsed(value: str) -> float:
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return -math.inf
+
+    return max(known, key=parsed)
