@@ -1,0 +1,1 @@
+"""File drops from the directorates: contracts, robust reading, quarantine, record-level data."""
