@@ -12,6 +12,7 @@ import dagster as dg
 
 from pipelines.charts.assets import indicator_charts
 from pipelines.exports.assets import internal_exports, public_release
+from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_values
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
@@ -22,6 +23,8 @@ from pipelines.staging.assets import measure_values
 all_assets = [
     reference_geography,
     *source_assets,
+    *inbox_assets,
+    *record_assets,
     measure_values,
     indicator_values,
     indicator_values_public,
@@ -34,6 +37,8 @@ all_assets = [
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=inbox_checks,
+    sensors=[inbox_sensor],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -13,6 +13,7 @@ from pipelines.charts.render import render_indicator_charts
 from pipelines.exports.internal import write_internal
 from pipelines.exports.public import publish_public
 from pipelines.exports.release import default_release_id
+from pipelines.inbox.ingest import inbox_dir, ingest_contract, ingest_records
 from pipelines.indicators.compute import build_indicator_values
 from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
 from pipelines.progress.build import build_goal_attainment
@@ -40,6 +41,10 @@ def run_all(
         load_reference_geography(con, catalogue)
         for source_id in catalogue.sources:
             load_source(con, catalogue, source_id, statbank=statbank)
+        for contract in catalogue.contracts.values():
+            ingest_contract(con, catalogue, contract, inbox_dir() / contract.source)
+        for record in catalogue.records.values():
+            ingest_records(con, catalogue, record, inbox_dir() / record.id)
         build_measure_values(con, catalogue)
         build_indicator_values(con, catalogue)
         build_public_values(con, catalogue)

@@ -80,6 +80,7 @@ def build_resources(
     base: Path | None = None, release: str | None = None, sources: SourceSettings | None = None
 ) -> dict[str, dg.ConfigurableResource]:
     base = base or output_dir()
+    base.mkdir(parents=True, exist_ok=True)  # DuckDBResource does not create the warehouse's folder
     env = os.environ
     return {
         "duckdb": DuckDBResource(database=str(warehouse_path(base))),

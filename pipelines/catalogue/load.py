@@ -25,6 +25,7 @@ from pipelines.catalogue.models import (
     Target,
     TargetGroup,
 )
+from pipelines.inbox.contract import Contract, RecordSource
 from pipelines.paths import ASSETS_DIR, REPO_ROOT
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,6 +46,8 @@ class Catalogue:
     strategies: dict[str, Strategy]
     targets: list[Target]
     statbank: dict[str, StatbankTable]
+    contracts: dict[str, Contract]  # by source id
+    records: dict[str, RecordSource]
 
     def measures_of(self, source_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.source == source_id]
@@ -156,7 +159,18 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
     }
     files["targets"] = assets_dir / "targets.yaml"
     targets = _read_list(files["targets"], "targets", Target)
-    catalogue = Catalogue(settings=settings, suppression=suppression, targets=targets, **loaded)
+    files["contracts"] = assets_dir / "contracts.yaml"
+    contracts = {c.source: c for c in _read_list(files["contracts"], "contracts", Contract)}
+    where_contracts = _display(files["contracts"])
+    records = _index(_read_list(files["contracts"], "records", RecordSource), where_contracts, "records")
+    catalogue = Catalogue(
+        settings=settings,
+        suppression=suppression,
+        targets=targets,
+        contracts=contracts,
+        records=records,
+        **loaded,
+    )
     _check_references(catalogue, {k: _display(p) for k, p in files.items()})
     return catalogue
 
@@ -193,6 +207,27 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 )
         if sum(t.feeds_source == table.feeds_source for t in cat.statbank.values()) > 1:
             raise CatalogueError(f"{label}.feeds_source: another table already feeds '{table.feeds_source}'")
+    for position, contract in enumerate(cat.contracts.values()):
+        label = f"{where['contracts']}: contracts[{position}] ({contract.source})"
+        if contract.source not in cat.sources:
+            raise CatalogueError(f"{label}.source: unknown source '{contract.source}'")
+        columns = {m.column for m in cat.measures_of(contract.source)}
+        for column in contract.columns:
+            if column.name not in columns:
+                raise CatalogueError(
+                    f"{label}.columns.{column.name}: not a measure column of '{contract.source}'"
+                )
+        names = {c.name for c in contract.columns}
+        for relation in contract.relations:
+            for side in (relation.smaller, relation.larger):
+                if side not in names:
+                    raise CatalogueError(f"{label}.relations: '{side}' is not a column of this contract")
+    for position, record in enumerate(cat.records.values()):
+        if record.feeds_source not in cat.sources:
+            raise CatalogueError(
+                f"{where['contracts']}: records[{position}] ({record.id}).feeds_source: unknown source "
+                f"'{record.feeds_source}'"
+            )
     for position, target in enumerate(cat.targets):
         _check_target(cat, target, f"{where['targets']}: targets[{position}] ({target.indicator})")
 

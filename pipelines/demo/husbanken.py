@@ -9,7 +9,8 @@ labelled stand-ins, one row per 2024 municipality and year 2014–2024:
   families with children, to young applicants (under 35), and dwellings approved for start-loan
   financing;
 * ``data/demo/husbanken_bostotte.csv`` – households paid housing allowance in December, of them
-  families with children, and of them with housing costs above 25 % of income.
+  families with children, and of them with housing costs above 25 % of income; and households
+  paid at least once in the year (December count plus an invented turnover of about 40 %).
 
 Nothing in a single municipality's row is real. The national totals are: the published figures
 of ``data/reference/published_national_figures.csv`` exactly, and invented values for the other
@@ -71,7 +72,16 @@ BOSTOTTE_COUNT_COLUMNS: tuple[str, ...] = (
     "bostotte_families_with_children_december",
     "bostotte_high_cost_burden_december",
 )
-BOSTOTTE_COLUMNS: tuple[str, ...] = ("kommunenr", "year", *BOSTOTTE_COUNT_COLUMNS, "data_origin")
+BOSTOTTE_COLUMNS: tuple[str, ...] = (
+    "kommunenr",
+    "year",
+    *BOSTOTTE_COUNT_COLUMNS,
+    "bostotte_unique_households",
+    "data_origin",
+)
+# Households paid at least once in the year exceed the December count by the year's turnover
+# (households entering and leaving). Drawn from its own stream so the other columns do not move.
+UNIQUE_SEED = 3_2015
 
 # ---------------------------------------------------------------------------------------------
 # National targets per year. "published" = in data/reference/published_national_figures.csv
@@ -319,6 +329,10 @@ def generate_bostotte(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
         for column, values in year_columns.items():
             check_sum(values, target[column], column, year)
             out[column][:, t] = values
+    turnover = np.random.default_rng(UNIQUE_SEED).beta(8.0, 12.0, (n, n_years))  # mean 0.4
+    out["bostotte_unique_households"] = out["bostotte_households_december"] + np.rint(
+        out["bostotte_households_december"] * turnover
+    ).astype(np.int64)
     return panel_frame("kommunenr", codes, YEARS, out)[list(BOSTOTTE_COLUMNS)]
 
 

@@ -16,6 +16,7 @@ from pipelines.exports.parquet import (
     GOAL_ROLLUP_SCHEMA,
     INTERNAL_INDICATOR_VALUES_SCHEMA,
     QC_SCHEMA,
+    QUARANTINE_SCHEMA,
     SUPPRESSED_CELLS_SCHEMA,
     cast_to_schema,
     to_arrow,
@@ -23,6 +24,7 @@ from pipelines.exports.parquet import (
     write_parquet_atomic,
 )
 from pipelines.exports.qc import qc_markdown, release_diff
+from pipelines.inbox.ingest import ensure_tables
 from pipelines.privacy.build import CELLS_TABLE, FLAGGED_TABLE
 
 INTERNAL_DIR = Path("exports") / "internal"
@@ -54,6 +56,11 @@ def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str)
             folder / "suppressed_cells.parquet",
         ),
     }
+    ensure_tables(con)
+    quarantine = con.sql('SELECT * FROM quarantine ORDER BY source_id, file, "row"').to_arrow_table()
+    written["quarantine"] = write_parquet_atomic(
+        cast_to_schema(quarantine, QUARANTINE_SCHEMA), folder / "quarantine.parquet"
+    )
     snapshots = folder / "releases"
     written["snapshot"] = write_parquet_atomic(flagged, snapshots / release / "indicator_values.parquet")
     earlier = sorted(p.name for p in snapshots.iterdir() if p.is_dir() and p.name < release)

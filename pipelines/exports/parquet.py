@@ -127,6 +127,11 @@ SUPPRESSED_CELLS_SCHEMA = bi_schema(
     "INTERNAL: every measure cell hidden in the public tier and why",
     "measure_id:string", "geo_level:string", "geo_code:string", "year:int32", "reason:string",
 )  # fmt: skip
+QUARANTINE_SCHEMA = bi_schema(
+    "INTERNAL: every row of a dropped file that was not loaded, and why",
+    "source_id:string", "file:string", "row:int64", "column:string?", "raw_value:string?", "reason:string",
+    "processed_at:string",
+)  # fmt: skip
 QC_SCHEMA = bi_schema(
     "INTERNAL: what changed since the previous release",
     "change:string", "indicator_id:string", "target_group:string?", "geo_level:string?", "geo_code:string?",

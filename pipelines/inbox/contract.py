@@ -45,3 +45,12 @@ class Contract(_Strict):
     relations: list[Relation] = Field(default_factory=list)
     first_year: int = 2014
     last_year: int = 2030
+
+
+class RecordSource(_Strict):
+    """Record-level data aggregated in DuckDB into a source's measures."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["bostotte", "startlan"]
+    feeds_source: str
+    name_nb: str

@@ -5,20 +5,27 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.inbox.assets import inbox_assets, record_assets
 from pipelines.metadata import table_metadata
 from pipelines.resources import DUCKDB_POOL, SourceSettings
 from pipelines.sources.assets import source_assets
 from pipelines.staging.measures import STAGED_TABLE, build_measure_values
 
 
-@dg.asset(group_name="staging", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=source_assets)
+@dg.asset(
+    group_name="staging",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[*source_assets, *inbox_assets, *record_assets],
+)
 def measure_values(duckdb: DuckDBResource, sources: SourceSettings) -> dg.MaterializeResult:
     """Every measure of `assets/measures.yaml` as one long table, `stg_measure_values`:
     one row per municipality × year × measure, with the value, its data origin and source.
 
     Population is turned into KOSTRA's "innbyggere per 31.12": the value for year Y is the
     population on 1 January Y+1 (declared as `year_offset: 1`). Only the reporting years in
-    `assets/settings.yaml` are kept.
+    `assets/settings.yaml` are kept. Values loaded from files dropped in `data/inbox/` replace the
+    base values for exactly the municipality × year × measure they cover (their `source` says so).
     """
     with duckdb.get_connection() as con:
         build_measure_values(con, sources.catalogue())

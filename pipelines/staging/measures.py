@@ -13,6 +13,7 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
 from pipelines.geography.harmonise import harmonise
+from pipelines.inbox.ingest import inbox_overrides
 from pipelines.sources.statbank_source import STATUS_SUFFIX, status_column
 from pipelines.warehouse import replace_table
 
@@ -106,7 +107,47 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
     return staged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
 
 
+def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Values loaded from dropped files replace the base values for exactly the keys they cover."""
+    if inbox.empty:
+        return staged
+    parts = []
+    for measure in catalogue.measures.values():
+        rows = inbox[(inbox["source_id"] == measure.source) & (inbox["column_name"] == measure.column)]
+        if rows.empty:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "geo_level": rows["geo_level"],
+                    "geo_code": rows["geo_code"].astype(str),
+                    "year": (rows["year"] - measure.year_offset).astype("int32"),
+                    "measure_id": measure.id,
+                    "value": rows["value"].astype("float64"),
+                    "data_origin": "file",
+                    "source_id": measure.source,
+                    "is_estimate": rows["is_estimate"].fillna(False).astype(bool),
+                    "note": pd.Series(pd.NA, index=rows.index, dtype="string"),
+                    "source_ref": "file:inbox/" + rows["source_id"] + "/" + rows["file"],
+                    "vintage": rows["fingerprint"].astype(str),
+                    "stale": False,
+                    "source_status": rows["status"].astype("string"),
+                }
+            )
+        )
+    if not parts:
+        return staged
+    settings = catalogue.settings
+    new = pd.concat(parts, ignore_index=True)
+    new = new[new["year"].between(settings.first_year, settings.last_year)]
+    key = ["geo_level", "geo_code", "year", "measure_id"]
+    replaced = pd.MultiIndex.from_frame(staged[key]).isin(pd.MultiIndex.from_frame(new[key]))
+    merged = pd.concat([staged[~replaced], new[STAGED_COLUMNS]], ignore_index=True)
+    return merged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)
+
+
 def build_measure_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
-    """Replace the staged measure table from the raw tables; returns its row count."""
+    """Replace the staged measure table from the raw tables and the inbox; returns its row count."""
     raw = {source_id: con.execute(f'SELECT * FROM "raw_{source_id}"').df() for source_id in catalogue.sources}
-    return replace_table(con, STAGED_TABLE, measure_values(raw, catalogue))
+    staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
+    return replace_table(con, STAGED_TABLE, staged)

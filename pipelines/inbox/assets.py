@@ -1,0 +1,162 @@
+"""Dagster assets, checks and the sensor for the directorates' file drops (``data/inbox/``)."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.inbox.contract import Contract, RecordSource
+from pipelines.inbox.ingest import (
+    FILE_SUFFIXES,
+    RECORD_SUFFIXES,
+    dropped_files,
+    ensure_tables,
+    inbox_dir,
+    ingest_contract,
+    ingest_records,
+)
+from pipelines.resources import DUCKDB_POOL, catalogue
+
+
+def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
+    columns = "\n".join(
+        f"- `{c.name}` ({c.unit}{', required' if c.required else ''})" for c in contract.columns
+    )
+
+    @dg.asset(
+        name=f"inbox_{contract.source}",
+        group_name="sources",
+        kinds={"duckdb", "csv", "xlsx"},
+        pool=DUCKDB_POOL,
+        description=(
+            f"Files dropped in `data/inbox/{contract.source}/`: {contract.name_nb} "
+            f"({contract.producer_nb}).\n\n"
+            "Each CSV or Excel file is checked against its contract in `assets/contracts.yaml`; every row "
+            "is loaded or quarantined with the file, row, column, raw value and a reason (table "
+            "`quarantine`, and `exports/internal/quarantine.parquet`). Loaded values replace the source's "
+            "values for exactly the municipality × year they cover; dropping the same file again changes "
+            "nothing. A file that cannot be read at all fails this asset with the file and the problem.\n\n"
+            f"Columns:\n{columns}"
+        ),
+    )
+    def _ingest(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            report = ingest_contract(con, catalogue(), contract, inbox_dir() / contract.source)
+        return _result(report)
+
+    return _ingest
+
+
+def _records_asset(record: RecordSource) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"records_{record.id}",
+        group_name="sources",
+        kinds={"duckdb", "parquet"},
+        pool=DUCKDB_POOL,
+        description=(
+            f"{record.name_nb}: record-level files (Parquet or CSV) dropped in `data/inbox/{record.id}/`, "
+            f"aggregated inside DuckDB into the measures of `{record.feeds_source}` per municipality and "
+            "year (never loaded whole into memory). Records that cannot be aggregated are quarantined "
+            "with a reason; read = aggregated + quarantined, per file."
+        ),
+    )
+    def _aggregate(duckdb: DuckDBResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as con:
+            report = ingest_records(con, catalogue(), record, inbox_dir() / record.id)
+        return _result(report)
+
+    return _aggregate
+
+
+def _result(report) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata={
+            "files": dg.MetadataValue.json(report.as_metadata()),
+            "rows_read": sum(f.rows_read for f in report.files),
+            "rows_loaded": sum(f.rows_loaded for f in report.files),
+            "rows_quarantined": report.quarantined,
+        }
+    )
+
+
+def _quarantine_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name="nothing_quarantined", blocking=False)
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        """Fails (visibly, without stopping the run) when any row of this source's files is in quarantine."""
+        with duckdb.get_connection() as con:
+            ensure_tables(con)
+            rows = con.execute(
+                'SELECT file, "row", "column", raw_value, reason FROM quarantine WHERE source_id = ? '
+                'ORDER BY file, "row" LIMIT 20',
+                [source_id],
+            ).fetchall()
+            count = con.execute(
+                "SELECT count(*) FROM quarantine WHERE source_id = ?", [source_id]
+            ).fetchall()[0][0]
+        return dg.AssetCheckResult(
+            passed=count == 0,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "quarantined_entries": count,
+                "first_entries": dg.MetadataValue.md(
+                    "\n".join(f"- {f} row {r}, `{c}` = {v!r}: {why}" for f, r, c, v, why in rows) or "none"
+                ),
+            },
+        )
+
+    return _check
+
+
+inbox_assets = [_inbox_asset(c) for c in catalogue().contracts.values()]
+record_assets = [_records_asset(r) for r in catalogue().records.values()]
+inbox_checks = [
+    *(
+        _quarantine_check(a, c.source)
+        for a, c in zip(inbox_assets, catalogue().contracts.values(), strict=True)
+    ),
+    *(
+        _quarantine_check(a, r.feeds_source)
+        for a, r in zip(record_assets, catalogue().records.values(), strict=True)
+    ),
+]
+
+
+def watched_folders() -> dict[str, tuple[str, set[str]]]:
+    """Asset name → (inbox folder name, file suffixes) for every asset that reads the inbox."""
+    folders = {f"inbox_{c.source}": (c.source, FILE_SUFFIXES) for c in catalogue().contracts.values()}
+    folders |= {f"records_{r.id}": (r.id, RECORD_SUFFIXES) for r in catalogue().records.values()}
+    return folders
+
+
+def folder_state() -> dict[str, dict[str, str]]:
+    """Asset name → {file name: size:mtime} for the files in its inbox folder now."""
+    state = {}
+    for asset, (folder, suffixes) in watched_folders().items():
+        files = dropped_files(inbox_dir() / folder, suffixes)
+        state[asset] = {p.name: f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files}
+    return state
+
+
+@dg.sensor(
+    name="inbox_sensor",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    asset_selection=dg.AssetSelection.all(),
+)
+def inbox_sensor(context: dg.SensorEvaluationContext):
+    """Notices new or changed files in `data/inbox/` and materialises exactly the affected inbox
+    asset and everything downstream of it."""
+    previous = json.loads(context.cursor) if context.cursor else {}
+    current = folder_state()
+    graph = context.repository_def.asset_graph
+    for asset, files in current.items():
+        if files and files != previous.get(asset, {}):
+            selection = dg.AssetSelection.assets(dg.AssetKey(asset)).downstream().resolve(graph)
+            yield dg.RunRequest(
+                run_key=f"{asset}:{json.dumps(files, sort_keys=True)}",
+                asset_selection=sorted(selection, key=lambda k: k.to_user_string()),
+                tags={"trigger": "inbox_sensor", "inbox_asset": asset},
+            )
+    context.update_cursor(json.dumps(current, sort_keys=True))

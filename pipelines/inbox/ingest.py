@@ -1,0 +1,281 @@
+"""Load the files dropped in ``data/inbox/<source>/`` into the warehouse, losing nothing.
+
+Every row read is either loaded into ``inbox_values`` (harmonised to the pipeline's borders) or
+written to ``quarantine`` with the file, row, column, raw value and a reason. Files are fingerprinted:
+dropping the same file again changes nothing; a changed file replaces the values for exactly the
+municipality × year × measure keys it covers. Staging then lets inbox values override the source's
+base values (its bundled file or StatBank table) for those keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.geography.harmonise import harmonise
+from pipelines.inbox.contract import Contract, RecordSource
+from pipelines.paths import DATA_DIR
+
+INBOX_ENV = "BOLIG_INBOX_DIR"
+FILE_SUFFIXES = {".csv", ".txt", ".xlsx"}
+RECORD_SUFFIXES = {".parquet", ".csv"}
+STATUS_SUFFIX = "__status"
+
+DDL = """
+CREATE TABLE IF NOT EXISTS inbox_files (
+    source_id VARCHAR, file VARCHAR, fingerprint VARCHAR, processed_at VARCHAR, layout VARCHAR,
+    rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT);
+CREATE TABLE IF NOT EXISTS inbox_values (
+    source_id VARCHAR, geo_level VARCHAR, geo_code VARCHAR, year INTEGER, column_name VARCHAR,
+    value DOUBLE, status VARCHAR, file VARCHAR, fingerprint VARCHAR, is_estimate BOOLEAN);
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, raw_value VARCHAR, reason VARCHAR,
+    processed_at VARCHAR);
+"""
+
+
+def inbox_dir() -> Path:
+    configured = os.environ.get(INBOX_ENV)
+    return Path(configured) if configured else DATA_DIR / "inbox"
+
+
+@dataclass
+class FileReport:
+    file: str
+    status: str  # loaded | unchanged
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class IngestReport:
+    source_id: str
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    def as_metadata(self) -> dict[str, dict[str, object]]:
+        return {
+            f.file: {
+                "status": f.status,
+                "read": f.rows_read,
+                "loaded": f.rows_loaded,
+                "quarantined": f.rows_quarantined,
+            }
+            for f in self.files
+        }
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def dropped_files(folder: Path, suffixes: set[str]) -> list[Path]:
+    if not folder.exists():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
+    )
+
+
+def content_fingerprint(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _already_processed(con: duckdb.DuckDBPyConnection, source_id: str, file: str, fingerprint: str) -> bool:
+    rows = con.execute(
+        "SELECT 1 FROM inbox_files WHERE source_id = ? AND file = ? AND fingerprint = ?",
+        [source_id, file, fingerprint],
+    ).fetchall()
+    return bool(rows)
+
+
+def _harmonised_long(
+    loaded: pd.DataFrame, columns: list[str], geo_level: str, catalogue: Catalogue
+) -> pd.DataFrame:
+    """Loaded rows (geo_code, year, columns, <column>__status) as long rows in the pipeline's borders."""
+    if loaded.empty:
+        return pd.DataFrame(columns=["geo_code", "year", "column_name", "value", "status", "is_estimate"])
+    present = [c for c in columns if c in loaded.columns]
+    statuses = loaded[
+        ["geo_code", "year", *(f"{c}{STATUS_SUFFIX}" for c in present if f"{c}{STATUS_SUFFIX}" in loaded)]
+    ]
+    if geo_level == "kommune":
+        wide = harmonise(
+            loaded[["geo_code", "year", *present]], "geo_code", "year", present,
+            vintage=catalogue.settings.geography_vintage,
+        )  # fmt: skip
+        wide = wide.merge(statuses, on=["geo_code", "year"], how="left")
+    else:
+        wide = loaded.assign(is_estimate=False)
+    long = wide.melt(id_vars=["geo_code", "year", "is_estimate"], value_vars=present, var_name="column_name")
+    status = pd.Series(pd.NA, index=long.index, dtype="object")
+    for column in present:
+        name = f"{column}{STATUS_SUFFIX}"
+        if name in wide:
+            mask = long["column_name"] == column
+            status[mask] = (
+                wide.set_index(["geo_code", "year"])[name]
+                .reindex(pd.MultiIndex.from_frame(long.loc[mask, ["geo_code", "year"]]))
+                .to_numpy()
+            )
+    long["status"] = status
+    return long
+
+
+def _replace_keys(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    geo_level: str,
+    long: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    report: FileReport,
+    fingerprint: str,
+    layout: str,
+) -> None:
+    """In one transaction: the file's keys replaced, its quarantine replaced, the file recorded."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    values = long.assign(source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint)
+    values = values[["source_id", "geo_level", "geo_code", "year", "column_name", "value", "status", "file",
+                     "fingerprint", "is_estimate"]]  # fmt: skip
+    values = values.astype({"geo_code": str, "year": "int64", "value": "float64", "status": "object"})
+    quarantine = quarantine.assign(source_id=source_id, file=report.file, processed_at=now)[
+        ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at"]
+    ].astype({"row": "int64", "raw_value": "object", "column": "object", "reason": "object"})
+    con.register("_new_values", values)
+    con.register("_new_quarantine", quarantine)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            "DELETE FROM inbox_values v USING _new_values n WHERE v.source_id = n.source_id "
+            "AND v.geo_code = n.geo_code AND v.year = n.year AND v.column_name = n.column_name"
+        )
+        con.execute("INSERT INTO inbox_values SELECT * FROM _new_values")
+        con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
+        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+        con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
+        con.execute(
+            "INSERT INTO inbox_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [source_id, report.file, fingerprint, now, layout, report.rows_read, report.rows_loaded,
+             report.rows_quarantined],
+        )  # fmt: skip
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_new_values")
+        con.unregister("_new_quarantine")
+
+
+def ingest_contract(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, contract: Contract, folder: Path
+) -> IngestReport:
+    """Validate and load every file in ``folder`` against ``contract``."""
+    from pipelines.inbox.validate import validate_file  # the reader pulls in openpyxl: import lazily
+
+    ensure_tables(con)
+    report = IngestReport(contract.source)
+    columns = [c.name for c in contract.columns]
+    for path in dropped_files(folder, FILE_SUFFIXES):
+        fingerprint = content_fingerprint(path)
+        if _already_processed(con, contract.source, path.name, fingerprint):
+            report.files.append(FileReport(path.name, "unchanged"))
+            continue
+        result = validate_file(path, contract)  # an unreadable file raises, naming file and problem
+        file_report = FileReport(
+            path.name,
+            "loaded",
+            rows_read=result.rows_read,
+            rows_loaded=result.rows_loaded if result.rows_loaded is not None else len(result.loaded),
+            rows_quarantined=(
+                result.rows_quarantined
+                if result.rows_quarantined is not None
+                else int(result.quarantine["row"].nunique())
+                if len(result.quarantine)
+                else 0
+            ),
+        )
+        long = _harmonised_long(result.loaded, columns, contract.geo_level, catalogue)
+        _replace_keys(
+            con,
+            contract.source,
+            contract.geo_level,
+            long,
+            result.quarantine,
+            file_report,
+            fingerprint,
+            result.layout,
+        )
+        report.files.append(file_report)
+    return report
+
+
+def ingest_records(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, record: RecordSource, folder: Path
+) -> IngestReport:
+    """Aggregate every record file in ``folder`` inside DuckDB and load the aggregates."""
+    from pipelines.geography.harmonise import code_problems
+    from pipelines.records.aggregate import aggregate_bostotte, aggregate_startlan
+
+    ensure_tables(con)
+    report = IngestReport(record.feeds_source)
+    aggregate = {"bostotte": aggregate_bostotte, "startlan": aggregate_startlan}[record.kind]
+    measure_columns = {m.column for m in catalogue.measures_of(record.feeds_source)}
+    for path in dropped_files(folder, RECORD_SUFFIXES):
+        stat = path.stat()
+        # Record files are large: fingerprint by name, size and modification time, not content.
+        fingerprint = f"stat:{stat.st_size}:{stat.st_mtime_ns}"
+        name = f"{record.id}/{path.name}"
+        if _already_processed(con, record.feeds_source, name, fingerprint):
+            report.files.append(FileReport(name, "unchanged"))
+            continue
+        result = aggregate(con, str(path))
+        aggregates = result.aggregates.rename(columns={"kommunenr": "geo_code"})
+        problems = code_problems(aggregates["geo_code"], aggregates["geo_code"], aggregates["year"])
+        bad = problems.notna()
+        quarantine = result.problems.rename(columns=str)[["row", "column", "raw_value", "reason"]].copy()
+        if bad.any():
+            quarantine = pd.concat(
+                [
+                    quarantine,
+                    pd.DataFrame(
+                        {
+                            "row": -1,
+                            "column": "kommunenr",
+                            "raw_value": aggregates.loc[bad, "geo_code"],
+                            "reason": "aggregated records: " + problems[bad],
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )  # fmt: skip
+        columns = [c for c in aggregates.columns if c in measure_columns]
+        long = _harmonised_long(aggregates[~bad], columns, "kommune", catalogue)
+        file_report = FileReport(
+            name, "loaded", rows_read=int(result.rows_read), rows_loaded=int(result.rows_aggregated),
+            rows_quarantined=int(result.rows_read - result.rows_aggregated),
+        )  # fmt: skip
+        _replace_keys(
+            con, record.feeds_source, "kommune", long, quarantine, file_report, fingerprint, "records"
+        )
+        report.files.append(file_report)
+    return report
+
+
+def inbox_overrides(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every loaded inbox value (empty when nothing was ever dropped)."""
+    ensure_tables(con)
+    return con.execute("SELECT * FROM inbox_values").df()

@@ -1,0 +1,784 @@
+"""Dropped files: each is read, and every data row is loaded or quarantined with a reason.
+
+The corpus in ``tests/fixtures/inbox/`` (written by ``make_fixtures.py``) has one deliberately
+broken (or good) file per problem; each has an exact expected outcome below. A property test
+mixes good and bad rows at random, and a 100 MB file checks that validation is vectorised.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import textwrap
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines.geography.history import load_history
+from pipelines.inbox.contract import Contract
+from pipelines.inbox.read import UnreadableFileError, read_grid
+from pipelines.inbox.validate import FileResult, validate_file
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "inbox"
+SOURCE_OF_PREFIX = {
+    "bostotte": "husbanken_bostotte",
+    "evictions": "evictions",
+    "refugees": "refugee_settlement",
+    "substance": "substance_survey",
+}
+NAN = None  # an expected value that must be NaN
+
+
+@cache
+def contracts() -> dict[str, Contract]:
+    data = yaml.safe_load((ROOT / "assets" / "contracts.yaml").read_text(encoding="utf-8"))
+    return {c["source"]: Contract(**c) for c in data["contracts"]}
+
+
+def contract_for(name: str) -> Contract:
+    return contracts()[SOURCE_OF_PREFIX.get(name.split("_")[0], "husbanken_startlan")]
+
+
+@dataclass(frozen=True)
+class Loads:
+    """The exact outcome of a readable file."""
+
+    read: int  # data rows read
+    loaded: int  # records loaded (area × year)
+    quarantined: dict[int, tuple[str, ...]] = field(default_factory=dict)  # row → reason substrings
+    rows_loaded: int | None = None  # distinct file rows loaded, when not one per record
+    values: dict[tuple[str, int, str], float | None] = field(default_factory=dict)  # (geo, year, col)
+    statuses: dict[tuple[str, int, str], str | None] = field(default_factory=dict)
+    loaded_rows: tuple[int, ...] | None = None  # the `_row` of the loaded records, in order
+    geo_codes: tuple[str, ...] | None = None  # the loaded `geo_code`, in order
+    layout: str = "tidy"
+    ignored: tuple[str, ...] = ()
+    reading: dict[str, object] = field(default_factory=dict)  # expected entries of FileResult.reading
+
+
+@dataclass(frozen=True)
+class Fails:
+    """The file as a whole is unusable: UnreadableFileError naming the file and the problem."""
+
+    problem: tuple[str, ...]
+
+
+CASES: dict[str, Loads | Fails] = {
+    # ---- good files in every encoding, separator and layout
+    "startlan_good.csv": Loads(
+        4,
+        4,
+        values={
+            ("0301", 2023, "start_loans_nok"): 3456789012.5,
+            ("3024", 2023, "start_loans_nok"): 998000000.75,
+            ("1103", 2023, "start_loans"): 402,
+            ("4601", 2023, "start_loan_dwellings_approved"): 601,
+        },
+        reading={"encoding": "utf-8", "separator": ";", "decimal": ","},
+    ),
+    "startlan_utf8_bom.csv": Loads(
+        3, 3, values={("5401", 2022, "start_loans_nok"): 402000000.5}, reading={"encoding": "utf-8-sig"}
+    ),
+    "startlan_cp1252.csv": Loads(
+        3,
+        3,
+        values={("0219", 2019, "start_loans"): 287, ("1902", 2019, "start_loans"): 154},
+        ignored=("Kommunenavn", "Merknad"),
+        reading={"encoding": "cp1252"},
+    ),
+    "startlan_iso8859_1.csv": Loads(
+        3,
+        3,
+        values={("5401", 2022, "start_loans"): 201},
+        ignored=("kommunenavn",),
+        reading={"encoding": "iso-8859-1"},
+    ),
+    "startlan_tab.csv": Loads(
+        3, 3, values={("0301", 2022, "start_loans_nok"): 3210000000.5}, reading={"separator": "\t"}
+    ),
+    "startlan_utf16.csv": Loads(
+        2,
+        2,
+        values={("5501", 2024, "start_loans"): 130},
+        reading={"encoding": "utf-16", "separator": "\t"},
+    ),
+    "startlan_comma_decimal_point.csv": Loads(
+        3,
+        3,
+        values={
+            ("0301", 2021, "start_loans_nok"): 2987654321.25,
+            ("1103", 2021, "start_loans_nok"): 998000000.5,
+        },
+        reading={"separator": ",", "decimal": "."},
+    ),
+    "startlan_crlf_quoted.csv": Loads(4, 4, loaded_rows=(2, 3, 4, 6), ignored=("merknad",)),
+    "startlan_title_lines.csv": Loads(
+        4,
+        3,
+        {8: ("expected 3 fields, found 1",)},
+        geo_codes=("0301", "1201", "1902"),
+        reading={"header_row": 3},
+    ),
+    "startlan_code_formats.csv": Loads(
+        5, 5, geo_codes=("0301",) * 5, values={("0301", 2024, "start_loans"): 1250}
+    ),
+    "startlan_blank_lines.csv": Loads(3, 3, loaded_rows=(3, 5, 7)),
+    "startlan_stray_quote.csv": Loads(2, 2, loaded_rows=(2, 3), ignored=("kommunenavn",)),
+    "startlan_ssb_symbols.csv": Loads(
+        5,
+        5,
+        values={
+            ("0301", 2023, "start_loans_nok"): NAN,
+            ("4601", 2023, "start_loans_young"): 0,
+            ("5001", 2023, "start_loans"): 455,
+            ("5001", 2023, "start_loans_nok"): 1200000000,
+            ("1108", 2023, "start_loans"): NAN,
+        },
+        statuses={
+            ("0301", 2023, "start_loans"): None,
+            ("0301", 2023, "start_loans_nok"): "..",
+            ("1103", 2023, "start_loans_nok"): ".",
+            ("1103", 2023, "start_loans_young"): ":",
+            ("4601", 2023, "start_loans_nok"): "...",
+            ("4601", 2023, "start_loans_young"): "-",
+            ("5001", 2023, "start_loans"): "*",
+            ("5001", 2023, "start_loans_nok"): "*",
+            ("1108", 2023, "start_loans"): "..",
+        },
+    ),
+    "startlan_wide_measure_year.csv": Loads(
+        3,
+        5,
+        rows_loaded=3,
+        values={
+            ("0301", 2022, "start_loans_nok"): 3210000000.5,
+            ("1103", 2022, "start_loans_nok"): NAN,
+            ("4601", 2023, "start_loans"): 610,
+        },
+        layout="wide_by_year",
+    ),
+    "startlan_title_rows.xlsx": Loads(
+        5,
+        3,
+        {
+            9: ("'1.5' is not a whole number, but start_loans_young counts loans",),
+            10: ("expected 5 cells, found 6",),
+        },
+        values={
+            ("0301", 2022, "start_loans_nok"): 3210000000.5,
+            ("1103", 2022, "start_loans"): 390,
+            ("4601", 2022, "start_loans_nok"): 1600000000,
+        },
+        loaded_rows=(5, 6, 7),
+        reading={"format": "xlsx", "header_row": 4, "sheet": "Startlån"},
+    ),
+    "startlan_merged_header.xlsx": Loads(
+        3,
+        2,
+        {7: ("municipality code 3201", "did not exist on 1 January 2023; it was valid 2024–2025")},
+        values={
+            ("0301", 2023, "start_loans"): 1200,
+            ("0301", 2023, "start_loans_nok"): 3400000000,
+            ("1103", 2023, "start_loans_young"): 95,
+        },
+        reading={"format": "xlsx", "header_row": 3},
+    ),
+    "bostotte_header_aliases.csv": Loads(
+        2, 2, values={("0301", 2022, "bostotte_high_cost_burden_december"): 9000}, ignored=("Kommunenavn",)
+    ),
+    "evictions_county_level.csv": Loads(
+        4, 4, geo_codes=("03", "03", "46", "11"), values={("46", 2023, "evictions_executed"): 400}
+    ),
+    "substance_tidy.csv": Loads(
+        2, 2, values={("5001", 2022, "persons_substance_without_suitable_dwelling"): 240}
+    ),
+    # ---- broken rows: quarantined with a reason, the rest loaded
+    "startlan_mixed_separators.csv": Loads(
+        5,
+        2,
+        {
+            3: ("expected 4 fields, found 1",),
+            5: ("expected 4 fields, found 5",),
+            6: ("expected 4 fields, found 3",),
+        },
+        loaded_rows=(2, 4),
+    ),
+    "startlan_unknown_code.csv": Loads(
+        5,
+        2,
+        {
+            3: ("municipality code 9999", "does not exist"),
+            4: ("'Oslo' is not a municipality code",),
+            5: ("the municipality code is empty",),
+        },
+    ),
+    "startlan_expired_code_2020.csv": Loads(
+        5,
+        3,
+        {
+            3: ("municipality code 0219", "did not exist on 1 January 2020; it was valid 2014–2019"),
+            5: ("municipality code 3024", "did not exist on 1 January 2024; it was valid 2020–2023"),
+        },
+        geo_codes=("0219", "3024", "3201"),
+    ),
+    "startlan_negative.csv": Loads(
+        3,
+        1,
+        {2: ("negative count (-3) for start_loans",), 3: ("negative value (-250000.5) for start_loans_nok",)},
+    ),
+    "startlan_numerator_above_denominator.csv": Loads(
+        4,
+        2,
+        {
+            2: ("start_loans_young (60) exceeds start_loans (50)",),
+            3: ("start_loans_families_with_children (401) exceeds start_loans (400)",),
+        },
+        statuses={("5001", 2023, "start_loans"): ".."},
+    ),
+    "startlan_text_in_number.csv": Loads(
+        4,
+        1,
+        {
+            2: ("'tolv' is not a number",),
+            3: ("'12 stk' is not a number",),
+            4: ("'ca. 1 mrd' is not a number",),
+        },
+    ),
+    "startlan_duplicate_rows.csv": Loads(
+        6,
+        2,
+        {
+            2: ("duplicate key 0301/2023: rows 2 and 5",),
+            4: ("duplicate key 4601/2023: rows 4 and 7",),
+            5: ("duplicate key 0301/2023: rows 2 and 5",),
+            7: ("duplicate key 4601/2023: rows 4 and 7",),
+        },
+        loaded_rows=(3, 6),
+    ),
+    "startlan_wide_by_year.csv": Loads(
+        6,
+        6,
+        {
+            5: ("municipality code 3201", "did not exist on 1 January 2021"),
+            6: ("the row has a code but no value in any year column",),
+            7: ("negative count (-5) for start_loans",),
+        },
+        rows_loaded=3,
+        values={("0219", 2019, "start_loans"): 287, ("3024", 2021, "start_loans"): 305},
+        layout="wide_by_year",
+        ignored=("kommunenavn",),
+    ),
+    "startlan_long.csv": Loads(
+        11,
+        2,
+        {
+            2: ("duplicate key 0301/2023 start_loans: rows 2 and 10",),
+            3: ("not loaded because rows 2 and 10 of the same area and year (0301/2023) were quarantined",),
+            4: ("not loaded because rows 2 and 10",),
+            5: ("not loaded because row 6 of the same area and year (1103/2023) was quarantined",),
+            6: ("start_loans_young (450) exceeds start_loans (400)",),
+            8: ("unknown measure 'avslag'",),
+            9: ("no figure for start_loans, which is required",),
+            10: ("duplicate key 0301/2023 start_loans: rows 2 and 10",),
+        },
+        rows_loaded=3,
+        values={
+            ("4601", 2023, "start_loans"): 600,
+            ("1108", 2023, "start_loans_nok"): 700000000.5,
+            ("1108", 2023, "start_loans_young"): NAN,
+        },
+        layout="long",
+    ),
+    "startlan_thousands_nbsp.csv": Loads(
+        7,
+        5,
+        {
+            7: ("'1.234' is ambiguous: '.' could be a thousands separator or a decimal mark",),
+            8: ("'12 34' is not a number",),
+        },
+        values={
+            ("0301", 2023, "start_loans"): 1200,
+            ("0301", 2023, "start_loans_nok"): 3400000000,
+            ("1103", 2023, "start_loans_nok"): 1010000000.5,
+            ("4601", 2023, "start_loans_nok"): 1600000000,
+            ("5001", 2023, "start_loans_nok"): 1200000000,
+            ("1108", 2023, "start_loans_nok"): 700000000.25,
+        },
+    ),
+    "startlan_decimal_in_integer.csv": Loads(
+        3,
+        2,
+        {2: ("'1,5' is not a whole number, but start_loans counts loans",)},
+        values={("1103", 2023, "start_loans"): 400, ("1103", 2023, "start_loans_nok"): 1000.5},
+    ),
+    "startlan_year_out_of_range.csv": Loads(
+        6,
+        1,
+        {
+            2: ("year 2012 is outside the contract's years 2014–2030",),
+            3: ("year 2031 is outside the contract's years 2014–2030",),
+            4: ("'20x3' is not a year",),
+            5: ("the year is empty",),
+            7: ("year 2026 is outside the code history (2014–2025)",),
+        },
+        loaded_rows=(6,),
+    ),
+    "startlan_empty_required.csv": Loads(
+        2,
+        1,
+        {2: ("no figure for start_loans, which is required",)},
+        values={("1103", 2023, "start_loans_nok"): NAN},
+        statuses={("1103", 2023, "start_loans_nok"): None},
+    ),
+    "bostotte_above_max.csv": Loads(
+        2, 1, {2: ("bostotte_households_december (250000) exceeds the maximum 100000 households",)}
+    ),
+    "evictions_unknown_county.csv": Loads(
+        4,
+        1,
+        {
+            2: ("county code 12 (given as '12') is not a county of 2024",),
+            3: ("county code 99 (given as '99') is not a county of 2024",),
+            4: ("'0301' is not a county code",),
+        },
+        geo_codes=("50",),
+    ),
+    # ---- unusable files
+    "empty.csv": Fails(("is empty",)),
+    "header_only.csv": Fails(("has a header (kommunenr, år, startlån) but no data rows",)),
+    "binary_garbage.csv": Fails(("does not look like a text file",)),
+    "old_excel.xls": Fails(("Excel 97-2003 workbook (.xls)",)),
+    "startlan_mixed_encodings.csv": Fails(
+        ("mixes encodings: line 1 holds UTF-8 text but line 3 has bytes that are not UTF-8",)
+    ),
+    "startlan_missing_key_column.csv": Fails(
+        ("missing the kommune code column 'kommunenr'", "header found (line 1): år, startlån, beløp")
+    ),
+    "startlan_missing_required_column.csv": Fails(
+        ("missing required column(s) start_loans", "header found (line 1): kommunenr, år, beløp")
+    ),
+    "startlan_duplicate_header.csv": Fails(("repeats column name(s) 'startlån'",)),
+    "startlan_two_matching_columns.csv": Fails(
+        ("columns 'startlan' and 'antall_startlan' both match start_loans",)
+    ),
+    "refugees_layout_not_allowed.csv": Fails(
+        ("the layout is wide_by_year", "refugee_settlement contract does not allow", "allowed: tidy, long")
+    ),
+}
+
+
+def test_corpus_matches_the_table():
+    files = sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.name != "make_fixtures.py")
+    assert files == sorted(CASES), "every fixture has an expected outcome, and every outcome a fixture"
+    assert len(files) >= 28
+
+
+def _value(result: FileResult, geo: str, year: int, column: str, suffix: str = ""):
+    rows = result.loaded[(result.loaded["geo_code"] == geo) & (result.loaded["year"] == year)]
+    assert len(rows) == 1, f"{geo}/{year} should be loaded once"
+    return rows.iloc[0][column + suffix]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixture(name: str):
+    expected = CASES[name]
+    path = FIXTURES / name
+    if isinstance(expected, Fails):
+        with pytest.raises(UnreadableFileError) as caught:
+            validate_file(path, contract_for(name))
+        message = str(caught.value)
+        assert message.startswith(f"{name}: ")
+        for part in expected.problem:
+            assert part in message
+        return
+
+    result = validate_file(path, contract_for(name))
+    assert result.layout == expected.layout
+    assert result.rows_read == expected.read
+    assert len(result.loaded) == expected.loaded
+    assert result.rows_loaded == (
+        expected.rows_loaded if expected.rows_loaded is not None else expected.loaded
+    )
+    assert result.rows_quarantined == len(expected.quarantined)
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+    assert result.ignored_columns == list(expected.ignored)
+
+    quarantine = result.quarantine
+    assert list(quarantine.columns) == ["file", "row", "column", "raw_value", "reason"]
+    assert set(quarantine["file"]) <= {name}
+    assert sorted(set(quarantine["row"])) == sorted(expected.quarantined)
+    for row, parts in expected.quarantined.items():
+        reasons = " | ".join(quarantine.loc[quarantine["row"] == row, "reason"])
+        for part in parts:
+            assert part in reasons, f"row {row}: {part!r} not in {reasons!r}"
+    assert not set(quarantine["row"]) & set(result.loaded["_row"]), "a row is loaded or quarantined, not both"
+
+    for (geo, year, column), value in expected.values.items():
+        got = _value(result, geo, year, column)
+        assert np.isnan(got) if value is NAN else got == pytest.approx(value), (geo, year, column, got)
+    for (geo, year, column), status in expected.statuses.items():
+        assert _value(result, geo, year, column, "__status") == status
+    if expected.loaded_rows is not None:
+        assert tuple(result.loaded["_row"]) == expected.loaded_rows
+    if expected.geo_codes is not None:
+        assert tuple(result.loaded["geo_code"]) == expected.geo_codes
+    for key, value in expected.reading.items():
+        assert result.reading[key] == value, key
+
+
+def test_loaded_columns_and_types():
+    result = validate_file(FIXTURES / "startlan_ssb_symbols.csv", contract_for("startlan"))
+    assert list(result.loaded.columns) == [
+        "geo_code",
+        "year",
+        "start_loans",
+        "start_loans__status",
+        "start_loans_nok",
+        "start_loans_nok__status",
+        "start_loans_young",
+        "start_loans_young__status",
+        "_row",
+    ]
+    assert result.loaded["year"].dtype == np.int64
+    assert all(result.loaded[c].dtype == np.float64 for c in ("start_loans", "start_loans_nok"))
+    assert result.loaded["start_loans__status"].tolist() == [None, None, None, "*", ".."]
+
+
+def test_quarantine_entries_name_column_and_raw_value():
+    result = validate_file(FIXTURES / "startlan_thousands_nbsp.csv", contract_for("startlan"))
+    entries = result.quarantine.set_index("row")
+    assert entries.loc[7, "column"] == "beløp" and entries.loc[7, "raw_value"] == "1.234"
+    assert entries.loc[8, "column"] == "startlån" and entries.loc[8, "raw_value"] == "12 34"
+    mixed = validate_file(FIXTURES / "startlan_mixed_separators.csv", contract_for("startlan")).quarantine
+    assert mixed.set_index("row").loc[3, "raw_value"] == "1103,2022,390,1000000000"  # the line as written
+    assert mixed.set_index("row").loc[3, "column"] == ""  # a whole-row problem
+
+
+# ---- the reader on its own
+
+
+def test_cp1252_and_latin1_text_survive():
+    grid = read_grid(FIXTURES / "startlan_cp1252.csv")
+    assert grid.attrs["encoding"] == "cp1252"
+    assert grid["Kommunenavn"].tolist() == ["Bærum", "Tromsø", "Oslo"]
+    assert grid["Merknad"].tolist() == ["Tall fra «Husbanken» – foreløpige", "", "‘sikre’ tall"]
+    grid = read_grid(FIXTURES / "startlan_iso8859_1.csv")
+    assert grid.attrs["encoding"] == "iso-8859-1"
+    assert grid["kommunenavn"].tolist() == ["Tromsø", "Bærum", "Sandnes"]
+    assert not any("\ufffd" in v for c in grid.columns if c[0] != "_" for v in grid[c])
+
+
+def test_a_stray_quote_inside_a_field_is_kept_as_text():
+    grid = read_grid(FIXTURES / "startlan_stray_quote.csv")
+    assert grid["kommunenavn"].tolist() == ['Oslo "sentrum', "Stavanger"]
+    assert grid["_row"].tolist() == [2, 3]
+
+
+def test_bom_is_not_part_of_the_header():
+    grid = read_grid(FIXTURES / "startlan_utf8_bom.csv")
+    assert list(grid.columns) == ["Kommunenr", "År", "Startlån", "Beløp", "_row", "_fields"]
+
+
+def test_quoted_fields_and_physical_line_numbers():
+    grid = read_grid(FIXTURES / "startlan_crlf_quoted.csv")
+    assert grid["kommunenr"].tolist() == ["0301 Oslo", "1103", "4601", "5001"]
+    assert grid["merknad"].tolist() == ["ok", 'revidert; se "note" 2', "to linjer:\nandre linje", ""]
+    assert grid["_row"].tolist() == [2, 3, 4, 6]
+
+
+def test_title_lines_above_the_header_are_skipped():
+    grid = read_grid(FIXTURES / "startlan_title_lines.csv", header_hints=["region"])
+    assert grid.attrs["header_row"] == 3
+    assert list(grid.columns[:3]) == ["region", "år", "startlån"]
+    assert grid["_row"].tolist() == [4, 5, 6, 8]
+    assert grid["_fields"].tolist() == [3, 3, 3, 1]
+    assert grid.attrs["raw_lines"] == {8: "Kilde: Husbanken"}
+
+
+def test_xlsx_numbers_come_as_text_without_float_noise():
+    grid = read_grid(FIXTURES / "startlan_title_rows.xlsx", header_hints=["kommunenr"])
+    assert grid.attrs["header_row"] == 4
+    assert grid["Kommunenr"].tolist() == ["301", "1103", "4601", "5001", "1108"]
+    assert grid["Startlån"].tolist() == ["1180", "390", "610", "455", "260"]  # 390.0 → "390"
+    assert grid["Beløp"].tolist()[:2] == ["3210000000.5", "1000000000"]
+    assert grid["_row"].tolist() == [5, 6, 7, 9, 10]  # row 8 is blank
+
+
+def test_xlsx_merged_two_level_header():
+    grid = read_grid(FIXTURES / "startlan_merged_header.xlsx", header_hints=["kommunenr"])
+    assert list(grid.columns[:5]) == ["Kommunenr", "År", "Startlån_antall", "Startlån_beløp", "Unge"]
+    assert grid.attrs["header_levels"] == {
+        "Startlån_antall": ("Startlån", "antall"),
+        "Startlån_beløp": ("Startlån", "beløp"),
+    }
+    assert grid["_row"].tolist() == [5, 6, 7]
+
+
+def test_unreadable_file_error_pickles_with_its_message():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(UnreadableFileError("x.csv", "is empty")))
+    assert str(error) == "x.csv: is empty" and error.file == "x.csv"
+
+
+# ---- property: random mixes of good and bad rows lose nothing
+
+
+_HISTORY = load_history()
+_KEYS = [
+    (code, year) for year in (2019, 2020, 2023, 2024) for code in sorted(_HISTORY.valid_codes[year])[:12]
+]
+_KINDS = ("good", "good", "good", "ssb", "text", "negative", "unknown_code", "expired", "bad_year")
+_KINDS += ("fields", "relation", "blank")
+_LOADABLE = {"good", "ssb"}
+
+
+def _key_as_written(kind: str, key: tuple[str, int]) -> tuple[str, int]:
+    if kind == "unknown_code":
+        return "9999", key[1]
+    if kind == "expired":
+        return ("0219" if key[1] >= 2020 else "3201"), key[1]
+    return key
+
+
+def _tidy_line(kind: str, key: tuple[str, int], value: int, sep: str) -> str:
+    code, year = key
+    start_loans, young = str(value), str(value // 2)
+    if kind == "ssb":
+        start_loans = ".."
+    elif kind == "text":
+        start_loans = "tolv"
+    elif kind == "negative":
+        start_loans = f"-{value + 1}"
+    elif kind in ("unknown_code", "expired"):
+        code = _key_as_written(kind, key)[0]
+    elif kind == "bad_year":
+        year = "19x9"
+    elif kind == "relation":
+        young = str(value + 1)
+    elif kind == "blank":
+        return ""
+    if kind == "fields":
+        return "|".join([code, str(year), start_loans, young])
+    return sep.join([code, str(year), start_loans, young])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(_KINDS), st.integers(0, len(_KEYS) - 1), st.integers(0, 19_000)),
+        min_size=1,
+        max_size=40,
+    ),
+    sep=st.sampled_from([";", ",", "\t"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_random_tidy_files_lose_no_row(rows, sep, newline, encoding):
+    lines = [sep.join(["kommunenr", "år", "startlån", "unge"])]
+    lines += [_tidy_line(kind, _KEYS[k], value, sep) for kind, k, value in rows]
+    data_lines = {i + 2 for i, (kind, _, _) in enumerate(rows) if kind != "blank"}
+    # A row loads when it is sound and no other row with a readable key has the same key.
+    keyed = [
+        (i + 2, kind, _key_as_written(kind, _KEYS[k]))
+        for i, (kind, k, _) in enumerate(rows)
+        if kind not in ("blank", "fields", "bad_year")
+    ]
+    counts: dict[tuple[str, int], int] = {}
+    for _, _, key in keyed:
+        counts[key] = counts.get(key, 0) + 1
+    loadable = {line for line, kind, key in keyed if kind in _LOADABLE and counts[key] == 1}
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.csv"
+        path.write_bytes((newline.join(lines) + newline).encode(encoding))
+        if not data_lines:
+            with pytest.raises(UnreadableFileError, match="no data rows"):
+                validate_file(path, contract_for("startlan"))
+            return
+        result = validate_file(path, contract_for("startlan"))
+
+    assert result.rows_read == len(data_lines)
+    assert result.rows_loaded + result.rows_quarantined == result.rows_read
+    loaded, quarantined = set(result.loaded["_row"]), set(result.quarantine["row"])
+    assert loaded | quarantined == data_lines and not loaded & quarantined
+    assert loaded == loadable
+    assert all(len(reason) > 10 for reason in result.quarantine["reason"])
+    loaded_frame = result.loaded
+    for line, geo, year, start_loans in zip(
+        loaded_frame["_row"],
+        loaded_frame["geo_code"],
+        loaded_frame["year"],
+        loaded_frame["start_loans"],
+        strict=True,
+    ):
+        kind, k, value = rows[line - 2]
+        assert (geo, year) == _KEYS[k]
+        assert np.isnan(start_loans) if kind == "ssb" else start_loans == value
+
+
+# ---- a 100 MB file: vectorised, bounded in time and memory
+
+BIG_KINDS = ("text", "negative", "unknown_code", "bad_year", "fields", "relation")
+BIG_REASONS = {  # reason substring of each bad kind
+    "text": "'tolv' is not a number",
+    "negative": "negative count (-3) for start_loans",
+    "unknown_code": "municipality code 9999 (given as '9999') does not exist",
+    "bad_year": "'20x3' is not a year",
+    "fields": "expected 5 fields, found 1",
+    "relation": "exceeds start_loans",
+}
+
+
+def _big_lines(pairs: list[tuple[str, int]], rng: np.random.Generator, bad_every: int = 50):
+    """One line per (code, year); every ``bad_every``-th line is bad, cycling through BIG_KINDS."""
+    loans = rng.integers(50, 19_000, len(pairs))
+    nok = rng.integers(10**6, 5 * 10**9, len(pairs))
+    young = (loans * rng.random(len(pairs))).astype(int)
+    lines, kinds = [], []
+    for i, ((code, year), s, n, y) in enumerate(zip(pairs, loans, nok, young, strict=True)):
+        kind = BIG_KINDS[(i // bad_every) % len(BIG_KINDS)] if i % bad_every == bad_every - 1 else "good"
+        amount = f"{n},5" if i % 2 else str(n)
+        fields = [code, str(year), str(s), amount, str(y)]
+        if kind == "text":
+            fields[2] = "tolv"
+        elif kind == "negative":
+            fields[2], fields[4] = "-3", "0"
+        elif kind == "unknown_code":
+            fields[0] = "9999"
+        elif kind == "bad_year":
+            fields[1] = "20x3"
+        elif kind == "relation":
+            fields[4] = str(s + 5)
+        lines.append(("," if kind == "fields" else ";").join(fields))
+        kinds.append(kind)
+    return lines, kinds
+
+
+def write_big_csv(path: Path, target_bytes: int = 100 * 2**20) -> dict[str, int]:
+    """~100 MB: every valid (code, year) of 2014–2024 repeated block after block, ~2 % bad rows,
+    then one block for 2025. Only about 4,700 keys exist for 2014–2024, so the repeated blocks
+    are duplicate keys and all quarantined; the 2025 block's sound rows load. Returns the counts
+    the validation must report."""
+    rng = np.random.default_rng(2024)
+    pairs = [(c, y) for y in range(2014, 2025) for c in sorted(_HISTORY.valid_codes[y])]
+    block, kinds = _big_lines(pairs, rng)
+    last, last_kinds = _big_lines([(c, 2025) for c in sorted(_HISTORY.valid_codes[2025])], rng)
+    header = "kommunenr;år;startlån;beløp;unge\n"
+    block_text = "\n".join(block) + "\n"
+    repeats = math.ceil((target_bytes - len(header)) / len(block_text.encode()))
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.write(header)
+        for _ in range(repeats):
+            handle.write(block_text)
+        handle.write("\n".join(last) + "\n")
+    keyed = sum(k not in ("fields", "bad_year") for k in kinds)
+    expected = {
+        "rows_read": repeats * len(block) + len(last),
+        "rows_loaded": last_kinds.count("good"),
+        "duplicate key": repeats * keyed,
+    }
+    for kind, reason in BIG_REASONS.items():
+        expected[reason] = repeats * kinds.count(kind) + last_kinds.count(kind)
+    expected["rows_quarantined"] = expected["rows_read"] - expected["rows_loaded"]
+    first_good = last_kinds.index("good")
+    expected["first_loaded"] = [last[first_good].split(";")[0], 2025, 2 + repeats * len(block) + first_good]
+    return expected
+
+
+_BIG_CHILD = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from pathlib import Path
+
+    def peak_mib():  # this process's high-water mark (VmHWM starts afresh at exec; ru_maxrss does not)
+        try:
+            for line in open("/proc/self/status"):
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    import yaml
+    from pipelines.geography.history import load_history
+    from pipelines.inbox.contract import Contract
+    from pipelines.inbox.validate import validate_file
+
+    contract = Contract(**yaml.safe_load(open(sys.argv[2], encoding="utf-8"))["contracts"][0])
+    load_history()
+    baseline = peak_mib()
+    start = time.perf_counter()
+    result = validate_file(Path(sys.argv[1]), contract)
+    seconds = time.perf_counter() - start
+    reasons = result.quarantine["reason"]
+    counts = {k: int(reasons.str.contains(k, regex=False).sum()) for k in json.loads(sys.argv[3])}
+    sample = result.loaded.iloc[0]
+    print(json.dumps({
+        "seconds": seconds,
+        "peak_rss_mib": peak_mib(),
+        "baseline_rss_mib": baseline,
+        "rows_read": result.rows_read,
+        "rows_loaded": result.rows_loaded,
+        "rows_quarantined": result.rows_quarantined,
+        "loaded_records": len(result.loaded),
+        "entries": len(result.quarantine),
+        "reasons": counts,
+        "sample": [sample["geo_code"], int(sample["year"]), int(sample["_row"])],
+    }))
+    """
+)
+
+
+def test_100_mb_file_is_validated_fast_and_loses_nothing(tmp_path: Path):
+    path = tmp_path / "startlan_big.csv"
+    expected = write_big_csv(path)
+    size_mib = path.stat().st_size / 2**20
+    assert 99 <= size_mib <= 101
+    reason_keys = ["duplicate key", *BIG_REASONS.values()]
+    # A fresh interpreter, so that its peak memory is this validation's alone.
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _BIG_CHILD,
+            str(path),
+            str(ROOT / "assets" / "contracts.yaml"),
+            json.dumps(reason_keys),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    outcome = json.loads(completed.stdout)
+    print(
+        f"\n100 MB file: {size_mib:.1f} MiB, {outcome['rows_read']:,} rows, {outcome['seconds']:.1f} s, "
+        f"peak RSS {outcome['peak_rss_mib']:.0f} MiB "
+        f"(interpreter and imports {outcome['baseline_rss_mib']:.0f} MiB)"
+    )
+
+    assert outcome["rows_read"] == expected["rows_read"]
+    assert outcome["rows_loaded"] == outcome["loaded_records"] == expected["rows_loaded"]
+    assert outcome["rows_quarantined"] == expected["rows_quarantined"]
+    assert outcome["rows_loaded"] + outcome["rows_quarantined"] == outcome["rows_read"]
+    for key in reason_keys:
+        assert outcome["reasons"][key] == expected[key], key
+    assert outcome["sample"] == expected["first_loaded"]
+    assert outcome["seconds"] < 60
+    # Every one of the 3.3 million rows is quarantined or loaded with its own entry; the grid of
+    # text alone is ~300 MiB. Well under 2 GiB in all, ~10× the file beyond the interpreter.
+    assert outcome["peak_rss_mib"] - outcome["baseline_rss_mib"] < 1536
+    assert outcome["peak_rss_mib"] < 2048
