@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: run test dev lint demo-data clean help
+.PHONY: run run-year test dev lint demo-data clean help
 
 help:
 	@echo "make run   - set up .venv, materialise every asset on the bundled data, print where outputs are"
@@ -29,9 +29,15 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	@ln -sf ../dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
+# All assets, all reporting years, as one run (every asset has a single-run backfill policy).
 run: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions
+	$(BIN)/dagster asset materialize --select '*' --partition-range "$$($(BIN)/python -m pipelines.years)" \
+		-m pipelines.definitions
 	@$(BIN)/python -m pipelines.outputs
+
+# One reporting year and everything downstream, e.g.  make run-year YEAR=2024
+run-year: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize --select '*' --partition "$(YEAR)" -m pipelines.definitions
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

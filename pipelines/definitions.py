@@ -17,6 +17,7 @@ from pipelines.indicators.assets import indicator_values
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.resources import build_resources
+from pipelines.schedules import schedules, yearly_update
 from pipelines.sources.assets import reference_geography, source_assets
 from pipelines.staging.assets import measure_values
 
@@ -39,6 +40,8 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=inbox_checks,
     sensors=[inbox_sensor],
+    schedules=schedules,
+    jobs=[yearly_update],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

@@ -21,6 +21,10 @@ from pipelines.warehouse import warehouse_path
 # pool to one slot, so two runs started at once take turns instead of failing on DuckDB's
 # single-writer lock.
 DUCKDB_POOL = "duckdb_warehouse"
+# Every asset runs a range of yearly partitions in one run (one process, one DuckDB writer), so a
+# backfill of all years is a single run from the UI and from `dagster asset materialize
+# --partition-range`.
+SINGLE_RUN = dg.BackfillPolicy.single_run()
 RELEASE_ENV = "BOLIG_RELEASE"  # e.g. 2025-06-16; default: today's date in Norway
 STATBANK_URL = "https://data.ssb.no/api/pxwebapi/v2"
 KLASS_URL = "https://data.ssb.no/api/klass/v1"

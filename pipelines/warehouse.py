@@ -60,3 +60,42 @@ def table_rows(con: duckdb.DuckDBPyConnection, name: str) -> int:
 def table_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str]]:
     """(column, DuckDB type) pairs, for the column schema shown in the Dagster UI."""
     return [(row[0], row[1]) for row in con.execute(f'DESCRIBE "{name}"').fetchall()]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'", [name]
+        ).fetchall()
+    )
+
+
+def replace_rows(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, column: str, keys: list[int] | None
+) -> int:
+    """Replace the rows of ``name`` whose ``column`` is in ``keys`` with ``frame``, in one transaction.
+
+    ``keys=None`` replaces the whole table. A run killed half-way leaves the previous rows: the
+    delete and the insert commit together or not at all. Returns the rows written.
+    """
+    if keys is None or not table_exists(con, name):
+        return replace_table(con, name, frame)
+    existing = [c for c, _ in table_columns(con, name)]
+    if existing != list(frame.columns):
+        raise ValueError(
+            f"table {name} has columns {existing}, but this run writes {list(frame.columns)}: "
+            "the table's shape changed — materialise all years once (a backfill) to rebuild it"
+        )
+    con.register("_incoming", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        placeholders = ", ".join("?" for _ in keys)
+        con.execute(f'DELETE FROM "{name}" WHERE "{column}" IN ({placeholders})', list(keys))
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_incoming")
+    return len(frame)

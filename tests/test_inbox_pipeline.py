@@ -32,14 +32,10 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _materialize(base: Path, selection: str = "*") -> dg.ExecuteInProcessResult:
-    from pipelines.definitions import all_assets
-    from pipelines.inbox.assets import inbox_checks
+    from tests.conftest import materialize_all
 
-    return dg.materialize(
-        [*all_assets, *inbox_checks],
-        resources=build_resources(base, release="2030-01-01"),
-        selection=selection,
-        raise_on_error=False,
+    return materialize_all(
+        base, resources=build_resources(base, release="2030-01-01"), selection=selection, raise_on_error=False
     )
 
 

@@ -32,6 +32,7 @@ def _staged(rows: list[tuple[str, int, str, float | None]]) -> pd.DataFrame:
     frame["vintage"] = "sha256:test"
     frame["stale"] = False
     frame["source_status"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    frame["preliminary"] = False
     return frame
 
 

@@ -13,7 +13,7 @@
 --   measure_years(measure_id, year): for measures that exist only in some years (surveys).
 --   reporting_years(year)
 --   stg_measure_values(geo_level, geo_code, year, measure_id, value, data_origin, source_id,
---       is_estimate, note, source_ref, vintage, stale, source_status)
+--       is_estimate, note, source_ref, vintage, stale, source_status, preliminary)
 --       source_status: SSB's symbol for a cell that arrived without a value (`.`, `..`, `:`)
 --
 -- A unit counts towards an aggregate only when both its numerator and denominator are known, so
@@ -43,6 +43,7 @@ unit_values AS (
            string_agg(DISTINCT v.source_ref, ' + ' ORDER BY v.source_ref) AS source_ref,
            string_agg(DISTINCT v.vintage, ' + ' ORDER BY v.vintage) AS vintage,
            bool_or(v.stale) AS stale,
+           bool_or(v.preliminary) AS preliminary,
            max(v.source_status) FILTER (WHERE v.value IS NULL) AS source_status
     FROM measures m
     JOIN unit_rollup r ON r.base_level = m.base_level
@@ -66,6 +67,7 @@ paired AS (
            concat_ws(' + ', num.source_ref, den.source_ref) AS source_ref,
            concat_ws(' + ', num.vintage, den.vintage) AS vintage,
            coalesce(num.stale, false) OR coalesce(den.stale, false) AS stale,
+           coalesce(num.preliminary, false) OR coalesce(den.preliminary, false) AS preliminary,
            coalesce(num.source_status, den.source_status) AS source_status
     FROM indicator_spec s
     JOIN units u ON u.base_level = s.base_level
@@ -90,6 +92,7 @@ aggregated AS (
            string_agg(DISTINCT p.source_ref, ' + ' ORDER BY p.source_ref) FILTER (WHERE p.complete) AS source_ref,
            string_agg(DISTINCT p.vintage, ' + ' ORDER BY p.vintage) FILTER (WHERE p.complete) AS vintage,
            coalesce(bool_or(p.stale) FILTER (WHERE p.complete), false) AS stale,
+           coalesce(bool_or(p.preliminary) FILTER (WHERE p.complete), false) AS preliminary,
            max(p.source_status) AS source_status
     FROM paired p
     JOIN unit_membership m ON m.base_level = p.base_level AND m.unit_code = p.unit_code
@@ -130,7 +133,8 @@ SELECT s.indicator_id, g.geo_level, g.geo_code, g.geo_name, y.year, s.target_gro
        a.data_origin,
        a.source_ref AS source,
        a.vintage,
-       coalesce(a.stale, false) AS stale
+       coalesce(a.stale, false) AS stale,
+       coalesce(a.preliminary, false) AS preliminary
 FROM indicator_spec s
 CROSS JOIN geographies g
 CROSS JOIN reporting_years y

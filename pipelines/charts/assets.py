@@ -8,10 +8,16 @@ from dagster_duckdb import DuckDBResource
 from pipelines.charts.render import render_indicator_charts
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.privacy.build import PUBLIC_TABLE
-from pipelines.resources import DUCKDB_POOL, OutputPaths, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
 
 
-@dg.asset(group_name="charts", kinds={"matplotlib", "png"}, pool=DUCKDB_POOL, deps=[indicator_values_public])
+@dg.asset(
+    backfill_policy=SINGLE_RUN,
+    group_name="charts",
+    kinds={"matplotlib", "png"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values_public],
+)
 def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
     """One PNG per indicator in `charts/`: the national series as a line, with the spread
     between the counties (lowest–highest and the middle half) as bands behind it.

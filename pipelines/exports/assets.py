@@ -10,11 +10,12 @@ from pipelines.exports.internal import write_internal
 from pipelines.exports.public import PUBLIC_DIR, publish_public
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
-from pipelines.resources import DUCKDB_POOL, OutputPaths, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
 from pipelines.sources.assets import reference_geography
 
 
 @dg.asset(
+    backfill_policy=SINGLE_RUN,
     group_name="exports",
     kinds={"parquet", "json"},
     pool=DUCKDB_POOL,
@@ -50,6 +51,7 @@ def public_release(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materialize
 
 
 @dg.asset(
+    backfill_policy=SINGLE_RUN,
     group_name="exports",
     kinds={"parquet"},
     pool=DUCKDB_POOL,

@@ -39,11 +39,13 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         pa.field("source", pa.string()),
         pa.field("vintage", pa.string()),
         pa.field("stale", pa.bool_(), nullable=False),
+        pa.field("preliminary", pa.bool_(), nullable=False),
     ],
     metadata={
         "description": "Indicator values per indicator × geography × year × target group",
         "provenance": "source = file path or statbank:<table>; vintage = file sha256 or StatBank 'updated'; "
-        "stale = built on a cached StatBank response after a failed live call",
+        "stale = built on a cached StatBank response after a failed live call; "
+        "preliminary = built on SSB's preliminary (March) figures",
         "status_values": "shown | missing (..) | not_applicable (.) | suppressed (:)",
         "numerator_denominator": "counts as float64: values apportioned from municipal splits are fractional",
         "data_origin_values": "ssb | file | synthetic (synthetic = demo data, not official figures)",

@@ -17,7 +17,7 @@ from pipelines.inbox.ingest import (
     ingest_contract,
     ingest_records,
 )
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
 
 
 def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
@@ -26,6 +26,7 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
     )
 
     @dg.asset(
+        backfill_policy=SINGLE_RUN,
         name=f"inbox_{contract.source}",
         group_name="sources",
         kinds={"duckdb", "csv", "xlsx"},
@@ -51,6 +52,7 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
 
 def _records_asset(record: RecordSource) -> dg.AssetsDefinition:
     @dg.asset(
+        backfill_policy=SINGLE_RUN,
         name=f"records_{record.id}",
         group_name="sources",
         kinds={"duckdb", "parquet"},

@@ -7,11 +7,17 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.indicators.compute import INDICATOR_TABLE, build_indicator_values
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
 from pipelines.staging.assets import measure_values
 
 
-@dg.asset(group_name="indicators", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[measure_values])
+@dg.asset(
+    backfill_policy=SINGLE_RUN,
+    group_name="indicators",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[measure_values],
+)
 def indicator_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Every indicator in `assets/indicators.yaml` for every municipality (kommune), county
     (fylke) and the nation (land, code EAK), every reporting year and target group.

@@ -8,10 +8,16 @@ from dagster_duckdb import DuckDBResource
 from pipelines.indicators.assets import indicator_values
 from pipelines.metadata import table_metadata
 from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
 
 
-@dg.asset(group_name="privacy", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values])
+@dg.asset(
+    backfill_policy=SINGLE_RUN,
+    group_name="privacy",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values],
+)
 def indicator_values_public(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The public, suppressed indicator table (`indicator_values_public`) — the only source of
     every public export, chart and report.

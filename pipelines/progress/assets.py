@@ -9,10 +9,16 @@ from pipelines.indicators.assets import indicator_values
 from pipelines.metadata import table_metadata
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.progress.build import build_goal_attainment
-from pipelines.resources import DUCKDB_POOL, catalogue
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
 
 
-@dg.asset(group_name="progress", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values_public])
+@dg.asset(
+    backfill_policy=SINGLE_RUN,
+    group_name="progress",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values_public],
+)
 def goal_attainment(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Progress towards the strategies' goals, per indicator × target group × geography, and
     roll-ups per goal and per target group for the nation and every county.
@@ -43,7 +49,13 @@ def goal_attainment(duckdb: DuckDBResource) -> dg.MaterializeResult:
         )
 
 
-@dg.asset(group_name="progress", kinds={"duckdb"}, pool=DUCKDB_POOL, deps=[indicator_values])
+@dg.asset(
+    backfill_policy=SINGLE_RUN,
+    group_name="progress",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+    deps=[indicator_values],
+)
 def goal_attainment_internal(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Goal attainment on the unsuppressed values, for the analysts who own the data (internal
     tier; never published). Same method as `goal_attainment`. Tables: `goal_attainment_internal`,

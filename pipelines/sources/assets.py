@@ -7,11 +7,12 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue.models import Source
 from pipelines.metadata import table_metadata
-from pipelines.resources import DUCKDB_POOL, OutputPaths, SourceSettings, catalogue
+from pipelines.partitions import partition_years, yearly_partitions
+from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, SourceSettings, catalogue
 from pipelines.sources.load import load_reference_geography, load_source
 
 
-@dg.asset(group_name="sources", kinds={"duckdb"}, pool=DUCKDB_POOL)
+@dg.asset(backfill_policy=SINGLE_RUN, group_name="sources", kinds={"duckdb"}, pool=DUCKDB_POOL)
 def reference_geography(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Municipalities and counties in the geography vintage set in `assets/settings.yaml`
     (2024 borders: 357 municipalities, 15 counties), from Statistics Norway's KLASS
@@ -50,7 +51,8 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     description = (
         f"{source.name_nb}.\n\n{source.name_en}. Producer: {source.producer_nb}. "
         f"Published at {source.url}.\n\nReads `{source.path}` into table `raw_{source.id}`. "
-        f"Every row is loaded, or the asset fails with the file, row and column of the problem "
+        f"Partitioned by reporting year: materialising a year replaces exactly that year's rows, in one "
+        f"transaction. Every row is loaded, or the asset fails with the file, row and column of the problem "
         f"(rows before the source's first year, if set, are counted in the metadata, not loaded). "
         f"Data origin: {origin}.{statbank_note}\n\nMeasures it feeds:\n{measure_list}\n\n"
         "Declared in `assets/sources.yaml` and `assets/measures.yaml`."
@@ -63,11 +65,18 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         pool=DUCKDB_POOL,
         deps=[reference_geography],
         description=description,
+        partitions_def=YEARLY,
+        backfill_policy=SINGLE_RUN,
     )
-    def _load(duckdb: DuckDBResource, sources: SourceSettings, paths: OutputPaths) -> dg.MaterializeResult:
+    def _load(
+        context, duckdb: DuckDBResource, sources: SourceSettings, paths: OutputPaths
+    ) -> dg.MaterializeResult:
         cat = sources.catalogue()
+        years = partition_years(context)
         with duckdb.get_connection() as con:
-            loaded = load_source(con, cat, source.id, statbank=sources.statbank_client(paths.base))
+            loaded = load_source(
+                con, cat, source.id, statbank=sources.statbank_client(paths.base), years=years
+            )
             origins = loaded.frame["data_origin"].value_counts().to_dict()
             return dg.MaterializeResult(
                 metadata=table_metadata(
@@ -80,6 +89,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
                     rows_read=loaded.rows_read,
                     rows_loaded=loaded.rows_loaded,
                     rows_outside_scope=loaded.rows_outside_scope,
+                    years=dg.MetadataValue.json(years or cat.settings.years),
                     data_origin=dg.MetadataValue.json({k: int(v) for k, v in origins.items()}),
                 )
             )
@@ -87,4 +97,5 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     return _load
 
 
+YEARLY = yearly_partitions(catalogue().settings)
 source_assets = [_source_asset(source) for source in catalogue().sources.values()]

@@ -20,7 +20,7 @@ from pipelines.sources.files import SourceDataError, read_source
 from pipelines.sources.modes import STATBANK_PREFIX
 from pipelines.sources.statbank_source import statbank_raw_table
 from pipelines.ssb.statbank import StatbankQuery, StatbankResult
-from pipelines.warehouse import replace_table
+from pipelines.warehouse import replace_rows, replace_table
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,12 @@ def load_source(
     source_id: str,
     repo_root: Path = REPO_ROOT,
     statbank: StatbankFetcher | None = None,
+    years: list[int] | None = None,
 ) -> LoadedSource:
     """Read one declared source (its file, or its StatBank table in live/cache mode), check every
     municipality code against the year it claims to be valid in, and write ``raw_<id>``. Rows
     outside the source's years or geography (e.g. national aggregates in a StatBank table) are
-    counted, not loaded.
+    counted, not loaded. ``years`` (reporting years, one partition each) replaces only their rows.
     """
     source = catalogue.sources[source_id]
     code_column, year_column = source.key_columns
@@ -87,21 +88,43 @@ def load_source(
         outside_geography += absent
     else:
         frame = read_source(source, catalogue.measures_of(source_id), repo_root)
-    in_scope = frame[
-        frame[year_column].between(source.first_year or frame[year_column].min(), source.last_year or 9999)
-    ]
+    in_scope = _tag_partition_years(frame, catalogue, source, years)
     problems = _code_problems(con, catalogue, source_id, in_scope)
     bad = problems.notna()
     if bad.any():
         first = bad[bad].index[0]
+        row = in_scope.loc[first, "_line"] if "_line" in in_scope else first + 2
         more = f" ({int(bad.sum()) - 1} more row(s) like it)" if bad.sum() > 1 else ""
-        raise SourceDataError(
-            f"{source.path}: row {first + 2}, column '{code_column}': {problems[first]}{more}"
+        raise SourceDataError(f"{source.path}: row {row}, column '{code_column}': {problems[first]}{more}")
+    used = in_scope.drop(columns="_line").reset_index(drop=True)
+    replace_rows(con, f"raw_{source.id}", used, "partition_year", years)
+    rows_used = in_scope["_line"].nunique()
+    return LoadedSource(used, len(frame) + outside_geography, len(frame) - rows_used + outside_geography)
+
+
+def _tag_partition_years(
+    frame: pd.DataFrame, catalogue: Catalogue, source, years: list[int] | None
+) -> pd.DataFrame:
+    """The rows each reporting year needs, tagged with that year (``partition_year``).
+
+    A measure with ``year_offset`` 1 takes year Y's value from the row of Y + 1 (KOSTRA's
+    inhabitants at 31.12 = population on 1 January the year after), so one file row can serve two
+    reporting years and is then stored once for each. Rows no reporting year needs are not stored.
+    """
+    code_column, year_column = source.key_columns
+    reporting = years if years is not None else catalogue.settings.years
+    offsets = sorted({m.year_offset for m in catalogue.measures_of(source.id)})
+    low, high = source.first_year or -10_000, source.last_year or 10_000
+    frame = frame.assign(_line=frame.index + 2)
+    parts = [
+        frame[(frame[year_column] == year + offset) & frame[year_column].between(low, high)].assign(
+            partition_year=year
         )
-    replace_table(con, f"raw_{source.id}", in_scope.reset_index(drop=True))
-    return LoadedSource(
-        in_scope, len(frame) + outside_geography, len(frame) - len(in_scope) + outside_geography
-    )
+        for year in reporting
+        for offset in offsets
+    ]
+    tagged = pd.concat(parts, ignore_index=True) if parts else frame.iloc[0:0].assign(partition_year=0)
+    return tagged.astype({"partition_year": "int64"})
 
 
 def _drop_codes_absent_in_their_year(

@@ -15,7 +15,7 @@ from pipelines.catalogue.models import Source
 from pipelines.geography.harmonise import harmonise
 from pipelines.inbox.ingest import inbox_overrides
 from pipelines.sources.statbank_source import STATUS_SUFFIX, status_column
-from pipelines.warehouse import replace_table
+from pipelines.warehouse import replace_rows
 
 STAGED_TABLE = "stg_measure_values"
 STAGED_COLUMNS = [
@@ -32,8 +32,10 @@ STAGED_COLUMNS = [
     "vintage",
     "stale",
     "source_status",
+    "preliminary",
 ]
-KEEP = ["data_origin", "source_ref", "vintage", "stale"]  # carried through harmonisation
+# carried through harmonisation; partition_year keeps a row stored for two reporting years apart
+KEEP = ["data_origin", "source_ref", "vintage", "stale", "partition_year"]
 
 
 def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -> pd.DataFrame:
@@ -49,7 +51,9 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
         return work.assign(is_estimate=False, note=pd.NA)
     # SSB's symbols (`.`, `..`, `:`) stay with the municipality they were sent for; where a reform
     # merged or split it, the harmonised value is missing and `note` says why.
-    statuses = work[["kommunenr", "year", *(c for c in work.columns if c.endswith(STATUS_SUFFIX))]]
+    statuses = work[
+        ["kommunenr", "year", "partition_year", *(c for c in work.columns if c.endswith(STATUS_SUFFIX))]
+    ].drop_duplicates(["kommunenr", "year", "partition_year"])
     if source.codes_valid_in == "row_year":
         out = harmonise(work, "kommunenr", "year", columns, by=KEEP, non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
@@ -60,8 +64,8 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
                         non_additive=non_additive, vintage=catalogue.settings.geography_vintage)  # fmt: skip
         out = out.drop(columns="year").rename(columns={"data_year": "year"})
     if statuses.shape[1] > 2:
-        out = out.merge(statuses, on=["kommunenr", "year"], how="left")
-    duplicated = out.duplicated(["kommunenr", "year"], keep=False)
+        out = out.merge(statuses, on=["kommunenr", "year", "partition_year"], how="left")
+    duplicated = out.duplicated(["kommunenr", "year", "partition_year"], keep=False)
     if duplicated.any():
         first = out[duplicated].iloc[0]
         raise ValueError(
@@ -78,26 +82,28 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
         source = catalogue.sources[source_id]
         wide = harmonised_source(raw, source, catalogue)
         for measure in catalogue.measures_of(source_id):
+            rows = wide[wide["year"] - measure.year_offset == wide["partition_year"]]
             parts.append(
                 pd.DataFrame(
                     {
                         "geo_level": source.geo_level,
-                        "geo_code": wide["kommunenr"].astype(str),
-                        "year": (wide["year"] - measure.year_offset).astype("int32"),
+                        "geo_code": rows["kommunenr"].astype(str),
+                        "year": rows["partition_year"].astype("int32"),
                         "measure_id": measure.id,
-                        "value": wide[measure.column].astype("float64"),
-                        "data_origin": wide["data_origin"].astype(str),
+                        "value": rows[measure.column].astype("float64"),
+                        "data_origin": rows["data_origin"].astype(str),
                         "source_id": source_id,
-                        "is_estimate": wide["is_estimate"].astype(bool),
-                        "note": wide["note"].astype("string"),
-                        "source_ref": wide["source_ref"].astype(str),
-                        "vintage": wide["vintage"].astype(str),
-                        "stale": wide["stale"].astype(bool),
+                        "is_estimate": rows["is_estimate"].astype(bool),
+                        "note": rows["note"].astype("string"),
+                        "source_ref": rows["source_ref"].astype(str),
+                        "vintage": rows["vintage"].astype(str),
+                        "stale": rows["stale"].astype(bool),
                         "source_status": (
-                            wide[status_column(measure.column)]
-                            if status_column(measure.column) in wide
-                            else pd.Series(pd.NA, index=wide.index)
+                            rows[status_column(measure.column)]
+                            if status_column(measure.column) in rows
+                            else pd.Series(pd.NA, index=rows.index)
                         ).astype("string"),
+                        "preliminary": False,
                     }
                 )
             )
@@ -132,6 +138,7 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
                     "vintage": rows["fingerprint"].astype(str),
                     "stale": False,
                     "source_status": rows["status"].astype("string"),
+                    "preliminary": False,
                 }
             )
         )
@@ -146,8 +153,22 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
     return merged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)
 
 
-def build_measure_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
-    """Replace the staged measure table from the raw tables and the inbox; returns its row count."""
-    raw = {source_id: con.execute(f'SELECT * FROM "raw_{source_id}"').df() for source_id in catalogue.sources}
+def build_measure_values(
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    years: list[int] | None = None,
+    preliminary: bool = False,
+) -> int:
+    """Replace the staged rows of ``years`` (all years when None) from the raw tables and the inbox,
+    in one transaction; returns the rows written. ``preliminary`` marks them as SSB's preliminary
+    figures (published in March; the final ones follow in June)."""
+    where = "" if years is None else f" WHERE partition_year IN ({', '.join(str(int(y)) for y in years)})"
+    raw = {
+        source_id: con.execute(f'SELECT * FROM "raw_{source_id}"{where}').df()
+        for source_id in catalogue.sources
+    }
     staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
-    return replace_table(con, STAGED_TABLE, staged)
+    if years is not None:
+        staged = staged[staged["year"].isin(years)].reset_index(drop=True)
+    staged["preliminary"] = preliminary
+    return replace_rows(con, STAGED_TABLE, staged, "year", years)
