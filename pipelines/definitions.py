@@ -11,6 +11,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.charts.assets import indicator_charts
+from pipelines.checks.assets import quality_checks
 from pipelines.exports.assets import internal_exports, public_release
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_values
@@ -38,7 +39,7 @@ all_assets = [
 
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=inbox_checks,
+    asset_checks=[*inbox_checks, *quality_checks],
     sensors=[inbox_sensor],
     schedules=schedules,
     jobs=[yearly_update],

@@ -83,6 +83,7 @@ class Measure(_Strict):
     unit: str
     additive: bool
     sensitive: bool = False
+    may_be_negative: bool = False  # counts never are; net expenditure can be
     source: str
     column: str
     year_offset: int = 0
@@ -109,6 +110,14 @@ class SuppressionOverride(_Strict):
     min_count: int | None = Field(default=None, ge=1)
     min_complement: int | None = Field(default=None, ge=1)
     min_denominator: int | None = Field(default=None, ge=1)
+
+
+class IndicatorChecks(_Strict):
+    """Data-quality expectations for an indicator (see pipelines/checks)."""
+
+    plausible_min: float | None = None
+    plausible_max: float | None = None
+    max_yearly_change_pct: float | None = None  # warn when the national or a county value jumps more
 
 
 class GoalRef(_Strict):
@@ -140,6 +149,7 @@ class Indicator(_Strict):
     source_url: str
     serves: list[GoalRef] = Field(min_length=1)
     suppression: SuppressionOverride | None = None
+    checks: IndicatorChecks | None = None
 
     def parts(self, target_group: str) -> tuple[str, str | None]:
         """(numerator, denominator) measure ids for one of the indicator's target groups."""

@@ -1,0 +1,75 @@
+"""Asset checks analysts see in the Dagster UI. Blocking checks stop the assets downstream when
+the data would be wrong there; the yearly-jump check only warns."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+
+from pipelines.checks import rules
+from pipelines.indicators.assets import indicator_values
+from pipelines.resources import catalogue
+from pipelines.sources.assets import source_assets
+from pipelines.staging.assets import measure_values
+
+
+def _result(failures: pd.DataFrame, what: str, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+    sample = failures.head(10).to_markdown(index=False) if len(failures) else "none"
+    return dg.AssetCheckResult(
+        passed=failures.empty,
+        severity=severity,
+        metadata={"failures": len(failures), "what": what, "first_failures": dg.MetadataValue.md(sample)},
+    )
+
+
+@dg.asset_check(asset=measure_values, blocking=True)
+def every_municipality_every_year(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Every municipality has a row for every municipal measure in every staged year (a value may
+    be missing, with its status; a row may not be absent)."""
+    with duckdb.get_connection() as con:
+        return _result(rules.missing_municipality_years(con, catalogue()), "municipality × year rows absent")
+
+
+@dg.asset_check(asset=measure_values, blocking=True)
+def no_negative_counts(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """No count is negative (only measures declared `may_be_negative`, such as net expenditure)."""
+    with duckdb.get_connection() as con:
+        return _result(rules.negative_counts(con, catalogue()), "negative values of counts")
+
+
+@dg.asset_check(asset=indicator_values, blocking=True)
+def values_within_declared_range(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Shares lie within 0–100 and their numerator never exceeds the denominator; every value lies
+    within the plausible range declared for its indicator (`checks:` in assets/indicators.yaml)."""
+    with duckdb.get_connection() as con:
+        return _result(rules.implausible_values(con, catalogue()), "values outside their range")
+
+
+@dg.asset_check(asset=indicator_values, blocking=False)
+def no_large_yearly_jumps(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+    """Warns when a national or county value changes more in one year than its indicator's
+    `max_yearly_change_pct` (default 50 %). A warning to look at, not an error: small counties
+    and survey years do jump."""
+    with duckdb.get_connection() as con:
+        jumps = rules.yearly_jumps(con, catalogue())
+    return _result(jumps, "year-over-year changes above the threshold", dg.AssetCheckSeverity.WARN)
+
+
+def _codes_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name="codes_valid_in_their_year", blocking=True)
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        """Every municipality code existed on 1 January of the year it claims to be valid in."""
+        with duckdb.get_connection() as con:
+            return _result(rules.invalid_codes(con, catalogue(), source_id), "codes not valid in their year")
+
+    return _check
+
+
+quality_checks = [
+    every_municipality_every_year,
+    no_negative_counts,
+    values_within_declared_range,
+    no_large_yearly_jumps,
+    *(_codes_check(asset, source) for asset, source in zip(source_assets, catalogue().sources, strict=True)),
+]
