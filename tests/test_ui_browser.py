@@ -1,0 +1,390 @@
+"""End to end through the real Dagster UI: `dagster dev` (webserver + daemon) and headless Chromium.
+
+The test starts `dagster dev` on a free localhost port with a throwaway DAGSTER_HOME (a copy of
+the repo's dagster.yaml) and BOLIG_OUTPUT_DIR, opens the asset lineage page in Debian's Chromium
+driven by Playwright, clicks "Materialize all" and waits until everything it launched has
+succeeded — asking the GraphQL API, and checking that the run pages in the UI say the same. It then
+checks the warehouse, the public Parquet export and the charts on disk.
+
+When the selection holds partitioned assets, Dagster opens a launch dialog asking which
+partitions; the test picks "All" and launches what the dialog offers (a backfill, or runs). Without
+partitioned assets the click starts one run directly. Both ways are handled.
+
+Screenshots go to tests/artifacts/ (git-ignored): the asset graph before the click, the run page
+after it, the partition dialog and the backfill page when there is one, and the page at the moment
+of a failure.
+
+Run it alone:  .venv/bin/pytest -m browser -q -s      (skip it: -m "not browser")
+It needs /usr/bin/chromium (Debian's `chromium`; .ci/run installs it) and skips without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+# pytest calls hooks only in plugins and conftest files, so this module registers itself as a plugin
+# to get its pytest_configure (the marker registration) called. pytestmark is looked up lazily
+# (module __getattr__) because the module body runs before that registration.
+pytest_plugins = [__name__]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives the Dagster UI in headless Chromium (needs /usr/bin/chromium)"
+    )
+
+
+def __getattr__(name: str) -> object:
+    if name == "pytestmark":
+        return [pytest.mark.browser]
+    raise AttributeError(name)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+DAGSTER = Path(sys.executable).parent / "dagster"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+SERVER_TIMEOUT = 60  # s until /server_info answers
+RUN_TIMEOUT = 240  # s from the click until every launched run has succeeded
+TARGET_SECONDS = 30  # the project's target for click → success on 2 cores (reported, not asserted)
+
+RUN_OK = {"SUCCESS"}
+RUN_BAD = {"FAILURE", "CANCELED", "CANCELING"}
+BACKFILL_OK = {"COMPLETED_SUCCESS", "COMPLETED"}
+BACKFILL_BAD = {"FAILED", "FAILING", "CANCELED", "CANCELING", "COMPLETED_FAILED"}
+
+STATUS_QUERY = """
+{
+  runsOrError {
+    __typename
+    ... on Runs { results { runId status creationTime startTime endTime tags { key value } } }
+    ... on PythonError { message }
+  }
+  partitionBackfillsOrError {
+    __typename
+    ... on PartitionBackfills { results { id status timestamp numPartitions } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+RUN_ERRORS_QUERY = """
+query ($runId: ID!) {
+  logsForRun(runId: $runId, limit: 2000) {
+    ... on EventConnection {
+      events { __typename ... on MessageEvent { message } ... on ErrorEvent { error { message } } }
+    }
+  }
+}
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# dagster dev
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _default_signals() -> None:
+    # Started from a background job without job control, we inherit SIGINT (and maybe SIGTERM) as
+    # ignored, and `dagster dev` would not stop on them. Give the child the default handlers back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop `dagster dev` and everything it started (its own process group): SIGINT, then SIGKILL."""
+    for sig, grace in ((signal.SIGINT, 15), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+    # The leader may be gone while a child lingers: make sure the whole group is.
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    if not path.exists():
+        return "(no log)"
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
+    """`dagster dev` (webserver + daemon) on a free localhost port; yields its base URL."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    inbox = tmp_path / "inbox"  # empty: the inbox sensor must not start runs of its own
+    inbox.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
+    env.update(DAGSTER_HOME=str(home), BOLIG_OUTPUT_DIR=str(output_dir), BOLIG_INBOX_DIR=str(inbox))
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "dagster_dev.log"
+    command = [str(DAGSTER), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_default_signals,  # safe: no threads in this process yet
+        )
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"dagster dev exited with {proc.returncode}:\n{_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/server_info", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"dagster dev did not answer in {SERVER_TIMEOUT} s:\n{_tail(log_path)}")
+            time.sleep(0.5)
+        print(f"\ndagster dev up at {base_url} (pid {proc.pid}, log {log_path})")
+        yield base_url
+    except BaseException:
+        print(f"\n--- dagster dev log (tail) ---\n{_tail(log_path)}")
+        raise
+    finally:
+        _stop_group(proc)
+
+
+# ---------------------------------------------------------------------------------------------
+# GraphQL
+
+
+def graphql(base_url: str, query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(
+        f"{base_url}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=15) as response:
+        payload = json.load(response)
+    if payload.get("errors"):
+        raise AssertionError(f"GraphQL errors: {payload['errors']}")
+    return payload["data"]
+
+
+def run_errors(base_url: str, run_id: str) -> str:
+    """The error messages of a run's event log, to say why it failed."""
+    data = graphql(base_url, RUN_ERRORS_QUERY, {"runId": run_id})
+    events = (data.get("logsForRun") or {}).get("events") or []
+    messages = [f"{e['__typename']}: {e['error']['message'].strip()}" for e in events if e.get("error")]
+    return "\n".join(messages[-5:]) or "(no error events)"
+
+
+def status(base_url: str) -> tuple[list[dict], list[dict]]:
+    data = graphql(base_url, STATUS_QUERY)
+    runs, backfills = data["runsOrError"], data["partitionBackfillsOrError"]
+    assert runs["__typename"] == "Runs", runs
+    assert backfills["__typename"] == "PartitionBackfills", backfills
+    return runs["results"], backfills["results"]
+
+
+def wait_for_success(base_url: str, started: float) -> tuple[list[dict], list[dict]]:
+    """Poll until every run (and backfill) the click launched has succeeded; fail on the first bad one.
+
+    The instance is fresh and the inbox empty, so every run and backfill on it comes from the click.
+    """
+    deadline = started + RUN_TIMEOUT
+    last = None
+    while time.monotonic() < deadline:
+        runs, backfills = status(base_url)
+        summary = (
+            [(r["runId"][:8], r["status"]) for r in runs],
+            [(b["id"], b["status"]) for b in backfills],
+        )
+        if summary != last:
+            print(f"  {time.monotonic() - started:6.1f} s  runs={summary[0]} backfills={summary[1]}")
+            last = summary
+        for run in runs:
+            if run["status"] in RUN_BAD:
+                pytest.fail(
+                    f"run {run['runId']} ended {run['status']}:\n{run_errors(base_url, run['runId'])}"
+                )
+        for backfill in backfills:
+            if backfill["status"] in BACKFILL_BAD:
+                pytest.fail(f"backfill {backfill['id']} ended {backfill['status']}")
+        runs_done = bool(runs) and all(r["status"] in RUN_OK for r in runs)
+        backfills_done = all(b["status"] in BACKFILL_OK for b in backfills)
+        if runs_done and backfills_done:
+            return runs, backfills
+        time.sleep(0.5)
+    pytest.fail(f"not every run succeeded within {RUN_TIMEOUT} s after the click: {last}")
+
+
+# ---------------------------------------------------------------------------------------------
+# the test
+
+
+def _screenshot(page, name: str) -> Path:
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=False)
+    print(f"  screenshot: {path}")
+    return path
+
+
+def _dismiss_welcome(page) -> None:
+    """A fresh instance greets the first visitor with a "Join the Dagster community" dialog."""
+    skip = page.get_by_role("button", name="Skip", exact=True)
+    try:
+        skip.wait_for(state="visible", timeout=4_000)
+    except Exception:  # it is not always shown
+        return
+    skip.click()
+    skip.wait_for(state="hidden")
+
+
+def _launch_partitions_dialog(page, dialog) -> None:
+    """Select every partition and launch whatever the dialog offers (a backfill, or runs)."""
+    from playwright.sync_api import expect
+
+    dialog.get_by_role("button", name="All", exact=True).click()
+    launch = dialog.get_by_role("button", name=re.compile(r"^Launch")).last
+    # The dialog loads the partition sets first; the launch button is disabled until then.
+    expect(launch).to_be_enabled(timeout=30_000)
+    expect(dialog.get_by_text("0 partitions", exact=True)).to_have_count(0)
+    _screenshot(page, "ui_partition_dialog.png")
+    print(f"  partition dialog: all partitions selected, launching with '{launch.inner_text().strip()}'")
+    launch.click()
+    dialog.wait_for(state="hidden", timeout=30_000)
+
+
+def _check_run_page(page, base_url: str, run_id: str) -> None:
+    """The run page's status tag (next to the run id in the header) says Success."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/runs/{run_id}")
+    expect(page.get_by_text("Success", exact=True).first).to_be_visible(timeout=30_000)
+    for bad in ("Failure", "Canceled", "Canceling"):
+        expect(page.get_by_text(bad, exact=True)).to_have_count(0)
+
+
+def _check_backfill_page(page, base_url: str, backfill_id: str) -> None:
+    """The backfill page's "Status" field says Succeeded (its table also has Succeeded/Failed columns)."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/runs/b/{backfill_id}")
+    status_field = page.get_by_text("Status", exact=True).locator("xpath=..")
+    expect(status_field).to_have_text(re.compile(r"^\s*Status\s*Succeeded\s*$"), timeout=30_000)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium")
+def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob("ui_*.png"):
+        old.unlink()
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+
+    with dagster_dev(tmp_path, output_dir) as base_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(30_000)
+        try:
+            page.goto(f"{base_url}/asset-groups")
+            materialize = page.get_by_role("button", name="Materialize all")
+            materialize.wait_for()
+            _dismiss_welcome(page)
+            page.wait_for_timeout(1_500)  # let the graph lay out for the picture
+            before = _screenshot(page, "ui_asset_graph_before.png")
+
+            started = time.monotonic()
+            materialize.click()
+            dialog = page.get_by_role("dialog").filter(has_text="Partition selection")
+            launched_toast = page.get_by_text(re.compile(r"Launched (\d+ )?runs?"))
+            dialog.or_(launched_toast).first.wait_for(timeout=30_000)
+            partitioned = dialog.is_visible()
+            if partitioned:
+                _launch_partitions_dialog(page, dialog)
+            print(f"  clicked 'Materialize all' ({'partition dialog' if partitioned else 'direct run'})")
+
+            runs, backfills = wait_for_success(base_url, started)
+            seconds = time.monotonic() - started
+            assert seconds < RUN_TIMEOUT
+            server_span = max(r["endTime"] for r in runs) - min(r["creationTime"] for r in runs)
+            print(
+                f"  click → success: {seconds:.1f} s (target < {TARGET_SECONDS} s; first run created → "
+                f"last run ended {server_span:.1f} s; {len(runs)} run(s), {len(backfills)} backfill(s))"
+            )
+
+            # What the UI shows must be what is true.
+            for backfill in backfills:
+                _check_backfill_page(page, base_url, backfill["id"])
+                _screenshot(page, "ui_backfill_after.png")
+            for run in sorted(runs, key=lambda r: r["creationTime"]):
+                _check_run_page(page, base_url, run["runId"])
+            page.wait_for_timeout(1_000)
+            after = _screenshot(page, "ui_run_after.png")
+        except BaseException:
+            try:
+                _screenshot(page, "ui_failure.png")
+            except Exception as exc:
+                print(f"  (no failure screenshot: {exc})")
+            raise
+        finally:
+            browser.close()
+
+    # Outputs on disk (dagster dev is stopped: nothing holds the warehouse now).
+    warehouse = output_dir / "warehouse.duckdb"
+    assert warehouse.is_file() and warehouse.stat().st_size > 0, warehouse
+    parquet = output_dir / "exports" / "public" / "latest" / "indicator_values.parquet"
+    assert parquet.is_file(), parquet
+    rows = pq.ParquetFile(parquet).metadata.num_rows
+    assert rows > 0, f"{parquet} has no rows"
+    charts = sorted((output_dir / "charts").glob("*.png"))
+    assert charts, f"no PNG charts in {output_dir / 'charts'}"
+    for chart in charts:
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", chart
+    print(f"  outputs: {warehouse.name}, indicator_values.parquet ({rows} rows), {len(charts)} charts")
+
+    for shot in (before, after):
+        assert shot.is_file() and shot.stat().st_size > 10_000, f"{shot} missing or trivial"
+    print(f"  artifacts: {before}\n             {after}")
