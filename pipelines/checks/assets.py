@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.checks import rules
 from pipelines.indicators.assets import indicator_values
-from pipelines.resources import catalogue
+from pipelines.resources import DUCKDB_POOL, catalogue
 from pipelines.sources.assets import source_assets
 from pipelines.staging.assets import measure_values
 
@@ -23,7 +23,7 @@ def _result(failures: pd.DataFrame, what: str, severity=dg.AssetCheckSeverity.ER
     )
 
 
-@dg.asset_check(asset=measure_values, blocking=True)
+@dg.asset_check(asset=measure_values, blocking=True, pool=DUCKDB_POOL)
 def every_municipality_every_year(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Every municipality has a row for every municipal measure in every staged year (a value may
     be missing, with its status; a row may not be absent)."""
@@ -31,14 +31,14 @@ def every_municipality_every_year(duckdb: DuckDBResource) -> dg.AssetCheckResult
         return _result(rules.missing_municipality_years(con, catalogue()), "municipality × year rows absent")
 
 
-@dg.asset_check(asset=measure_values, blocking=True)
+@dg.asset_check(asset=measure_values, blocking=True, pool=DUCKDB_POOL)
 def no_negative_counts(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """No count is negative (only measures declared `may_be_negative`, such as net expenditure)."""
     with duckdb.get_connection() as con:
         return _result(rules.negative_counts(con, catalogue()), "negative values of counts")
 
 
-@dg.asset_check(asset=indicator_values, blocking=True)
+@dg.asset_check(asset=indicator_values, blocking=True, pool=DUCKDB_POOL)
 def values_within_declared_range(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Shares lie within 0–100 and their numerator never exceeds the denominator; every value lies
     within the plausible range declared for its indicator (`checks:` in assets/indicators.yaml)."""
@@ -46,7 +46,7 @@ def values_within_declared_range(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         return _result(rules.implausible_values(con, catalogue()), "values outside their range")
 
 
-@dg.asset_check(asset=indicator_values, blocking=False)
+@dg.asset_check(asset=indicator_values, blocking=False, pool=DUCKDB_POOL)
 def no_large_yearly_jumps(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     """Warns when a national or county value changes more in one year than its indicator's
     `max_yearly_change_pct` (default 50 %). A warning to look at, not an error: small counties
@@ -57,7 +57,7 @@ def no_large_yearly_jumps(duckdb: DuckDBResource) -> dg.AssetCheckResult:
 
 
 def _codes_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name="codes_valid_in_their_year", blocking=True)
+    @dg.asset_check(asset=asset, name="codes_valid_in_their_year", blocking=True, pool=DUCKDB_POOL)
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         """Every municipality code existed on 1 January of the year it claims to be valid in."""
         with duckdb.get_connection() as con:

@@ -84,7 +84,7 @@ def _result(report) -> dg.MaterializeResult:
 
 
 def _quarantine_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name="nothing_quarantined", blocking=False)
+    @dg.asset_check(asset=asset, name="nothing_quarantined", blocking=False, pool=DUCKDB_POOL)
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         """Fails (visibly, without stopping the run) when any row of this source's files is in quarantine."""
         with duckdb.get_connection() as con:
