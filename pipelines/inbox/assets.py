@@ -83,12 +83,37 @@ def _result(report) -> dg.MaterializeResult:
     )
 
 
-def _quarantine_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name="nothing_quarantined", blocking=False, pool=DUCKDB_POOL)
-    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        """Fails (visibly, without stopping the run) when any row of this source's files is in quarantine."""
-        with duckdb.get_connection() as con:
-            ensure_tables(con)
+inbox_assets = [_inbox_asset(c) for c in catalogue().contracts.values()]
+record_assets = [_records_asset(r) for r in catalogue().records.values()]
+QUARANTINE_CHECK = "nothing_quarantined"
+_watched = [
+    *((a, c.source) for a, c in zip(inbox_assets, catalogue().contracts.values(), strict=True)),
+    *((a, r.feeds_source) for a, r in zip(record_assets, catalogue().records.values(), strict=True)),
+]
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            QUARANTINE_CHECK,
+            asset=asset,
+            blocking=False,
+            description="Fails (visibly, without stopping the run) while any row of this source's files "
+            "is in quarantine.",
+        )
+        for asset, _ in _watched
+    ],
+    can_subset=True,
+    pool=DUCKDB_POOL,
+)
+def nothing_quarantined(context, duckdb: DuckDBResource):
+    """One step for every inbox asset: is anything of its source in quarantine?"""
+    selected = {key.asset_key for key in context.selected_asset_check_keys}
+    with duckdb.get_connection() as con:
+        ensure_tables(con)
+        for asset, source_id in _watched:
+            if asset.key not in selected:
+                continue
             rows = con.execute(
                 'SELECT file, "row", "column", raw_value, reason FROM quarantine WHERE source_id = ? '
                 'ORDER BY file, "row" LIMIT 20',
@@ -97,32 +122,22 @@ def _quarantine_check(asset: dg.AssetsDefinition, source_id: str) -> dg.AssetChe
             count = con.execute(
                 "SELECT count(*) FROM quarantine WHERE source_id = ?", [source_id]
             ).fetchall()[0][0]
-        return dg.AssetCheckResult(
-            passed=count == 0,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={
-                "quarantined_entries": count,
-                "first_entries": dg.MetadataValue.md(
-                    "\n".join(f"- {f} row {r}, `{c}` = {v!r}: {why}" for f, r, c, v, why in rows) or "none"
-                ),
-            },
-        )
+            yield dg.AssetCheckResult(
+                asset_key=asset.key,
+                check_name=QUARANTINE_CHECK,
+                passed=count == 0,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "quarantined_entries": count,
+                    "first_entries": dg.MetadataValue.md(
+                        "\n".join(f"- {f} row {r}, `{c}` = {v!r}: {why}" for f, r, c, v, why in rows)
+                        or "none"
+                    ),
+                },
+            )
 
-    return _check
 
-
-inbox_assets = [_inbox_asset(c) for c in catalogue().contracts.values()]
-record_assets = [_records_asset(r) for r in catalogue().records.values()]
-inbox_checks = [
-    *(
-        _quarantine_check(a, c.source)
-        for a, c in zip(inbox_assets, catalogue().contracts.values(), strict=True)
-    ),
-    *(
-        _quarantine_check(a, r.feeds_source)
-        for a, r in zip(record_assets, catalogue().records.values(), strict=True)
-    ),
-]
+inbox_checks = [nothing_quarantined]
 
 
 def watched_folders() -> dict[str, tuple[str, set[str]]]:
