@@ -227,3 +227,14 @@ def test_every_published_value_knows_its_source_vintage_and_origin(public_values
     files = ["file:data/demo/kostra_form13.csv", "file:data/reference/population_municipality.csv"]
     assert dwellings.source == " + ".join(files)
     assert dwellings.vintage.count("sha256:") == 2
+
+
+def test_every_output_table_says_where_its_data_come_from(pipeline_run: Path) -> None:
+    """Demo data are synthetic, and every table built on them says so in a data_origin column."""
+    latest = pipeline_run / "exports/public/latest"
+    for name in ("indicator_values", "goal_attainment", "goal_rollup"):
+        frame = pd.read_parquet(latest / f"{name}.parquet")
+        assert "data_origin" in frame.columns, name
+        assert frame["data_origin"].dropna().eq("synthetic").all(), name
+    internal = pd.read_parquet(pipeline_run / "exports/internal/indicator_values.parquet")
+    assert internal.loc[internal.status == "shown", "data_origin"].eq("synthetic").all()

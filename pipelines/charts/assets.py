@@ -32,6 +32,7 @@ def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materiali
     return dg.MaterializeResult(
         metadata={
             "charts": len(written),
+            "dagster/row_count": len(values),
             "folder": dg.MetadataValue.path(str(written[0].parent) if written else str(paths.base)),
             "files": dg.MetadataValue.json([p.name for p in written]),
         }

@@ -70,8 +70,12 @@ def internal_exports(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materiali
     with duckdb.get_connection() as con:
         written = write_internal(con, paths.base, release)
     qc = pq.read_table(written["qc_parquet"]).to_pandas()
+    values = written["indicator_values"]
+    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(values)])
     return dg.MaterializeResult(
         metadata={
+            "dagster/row_count": pq.read_metadata(values).num_rows,
+            "dagster/column_schema": schema,
             "release": release,
             "folder": dg.MetadataValue.path(str(written["indicator_values"].parent)),
             "qc_report": dg.MetadataValue.path(str(written["qc_report"])),

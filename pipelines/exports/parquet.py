@@ -153,7 +153,7 @@ GOAL_ROLLUP_SCHEMA = bi_schema(
     "geo_code:string", "geo_name:string", "n_series:int32", "n_assessed:int32", "n_target_achieved:int32",
     "n_substantial_progress:int32", "n_moderate_progress:int32", "n_limited_progress:int32",
     "n_deterioration:int32", "n_insufficient_data:int32", "n_not_assessed:int32", "mean_score:float64?",
-    "status:string", "status_nb:string",
+    "status:string", "status_nb:string", "data_origin:string?",
 )  # fmt: skip
 
 

@@ -79,6 +79,7 @@ def _result(report) -> dg.MaterializeResult:
             "rows_read": sum(f.rows_read for f in report.files),
             "rows_loaded": sum(f.rows_loaded for f in report.files),
             "rows_quarantined": report.quarantined,
+            "dagster/row_count": sum(f.rows_loaded for f in report.files),
         }
     )
 

@@ -179,6 +179,13 @@ def _rollup_rows(subset: pd.DataFrame, strategy_id: str, by: str, rollup_id: str
             **{column: int(counts.get(status, 0)) for status, column in STATUS_COUNT_COLUMNS.items()},
             "mean_score": sum(scores) / len(scores) if scores else None,
             "status": summary_status(scores),
+            "data_origin": _strictest_origin(group["data_origin"]),
         }
         rows.append(row)
     return rows
+
+
+def _strictest_origin(origins: pd.Series) -> str | None:
+    """The origin a roll-up rests on: synthetic if any part is, then file, then ssb."""
+    present = set(origins.dropna())
+    return next((o for o in ("synthetic", "file", "ssb") if o in present), None)
