@@ -7,7 +7,6 @@ gives byte-identical files. The files and what they stand for are described in
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from pipelines.demo import (
     refugees,
     substance,
 )
+from pipelines.demo.common import run_cli
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 WRITERS: tuple[Callable[[Path, Path], Path], ...] = (
@@ -43,12 +43,7 @@ def write_all(reference_dir: Path = REFERENCE_DIR, out_dir: Path = DEMO_DIR) -> 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Regenerate all synthetic demo data files.")
-    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR)
-    parser.add_argument("--out-dir", type=Path, default=DEMO_DIR)
-    args = parser.parse_args(argv)
-    for path in write_all(args.reference_dir, args.out_dir):
-        print(f"wrote {path}")
+    run_cli(WRITERS, "Regenerate all synthetic demo data files.", argv)
 
 
 if __name__ == "__main__":

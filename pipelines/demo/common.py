@@ -10,7 +10,7 @@ return the same result.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.allocation import round_half_up
+from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 YEARS: tuple[int, ...] = tuple(range(2014, 2025))
 DATA_ORIGIN = "synthetic"
@@ -219,3 +220,17 @@ def write_csv(frame: pd.DataFrame, out_dir: Path, filename: str) -> Path:
     path = out_dir / filename
     path.write_bytes(csv_text(frame).encode("utf-8"))
     return path
+
+
+def run_cli(
+    writers: Sequence[Callable[[Path, Path], Path]], description: str, argv: list[str] | None = None
+) -> None:
+    """The command line every generator shares: ``[--reference-dir D] [--out-dir D]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR)
+    parser.add_argument("--out-dir", type=Path, default=DEMO_DIR)
+    args = parser.parse_args(argv)
+    for write in writers:
+        print(f"wrote {write(args.reference_dir, args.out_dir)}")

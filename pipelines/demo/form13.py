@@ -57,7 +57,6 @@ files) or ``python -m pipelines.demo.form13`` to regenerate ``data/demo/kostra_f
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -65,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.allocation import largest_remainder, round_half_up
+from pipelines.demo.common import run_cli
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 SEED = 13_2014
@@ -779,12 +779,7 @@ def write_form13(reference_dir: Path = REFERENCE_DIR, out_dir: Path = DEMO_DIR) 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: ``python -m pipelines.demo.form13 [--reference-dir D] [--out-dir D]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR)
-    parser.add_argument("--out-dir", type=Path, default=DEMO_DIR)
-    args = parser.parse_args(argv)
-    path = write_form13(args.reference_dir, args.out_dir)
-    print(f"wrote {path}")
+    run_cli([write_form13], __doc__, argv)
 
 
 if __name__ == "__main__":

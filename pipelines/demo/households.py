@@ -31,7 +31,6 @@ Run ``python -m pipelines.demo`` (all demo files) or ``python -m pipelines.demo.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +50,7 @@ from pipelines.demo.common import (
     panel_frame,
     published_figures,
     raise_if,
+    run_cli,
     write_csv,
 )
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
@@ -209,11 +209,7 @@ def write_households(reference_dir: Path = REFERENCE_DIR, out_dir: Path = DEMO_D
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: ``python -m pipelines.demo.households [--reference-dir D] [--out-dir D]``."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reference-dir", type=Path, default=REFERENCE_DIR)
-    parser.add_argument("--out-dir", type=Path, default=DEMO_DIR)
-    args = parser.parse_args(argv)
-    print(f"wrote {write_households(args.reference_dir, args.out_dir)}")
+    run_cli([write_households], __doc__, argv)
 
 
 if __name__ == "__main__":
