@@ -6,6 +6,8 @@ half-written table: either the old table or the new one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -26,16 +28,24 @@ def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=read_only)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Everything inside commits together, or — on any error, or a killed process — not at all."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:
     """Replace table ``name`` with ``frame`` atomically; returns the row count."""
     con.register("_incoming", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
     finally:
         con.unregister("_incoming")
     return len(frame)
@@ -43,13 +53,8 @@ def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame
 
 def replace_table_from_sql(con: duckdb.DuckDBPyConnection, name: str, query: str) -> int:
     """Replace table ``name`` with the result of ``query`` atomically; returns the row count."""
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with transaction(con):
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {query}')
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return table_rows(con, name)
 
 
@@ -88,14 +93,10 @@ def replace_rows(
         )
     con.register("_incoming", frame)
     try:
-        con.execute("BEGIN TRANSACTION")
-        placeholders = ", ".join("?" for _ in keys)
-        con.execute(f'DELETE FROM "{name}" WHERE "{column}" IN ({placeholders})', list(keys))
-        con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            placeholders = ", ".join("?" for _ in keys)
+            con.execute(f'DELETE FROM "{name}" WHERE "{column}" IN ({placeholders})', list(keys))
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
     finally:
         con.unregister("_incoming")
     return len(frame)

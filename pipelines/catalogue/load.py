@@ -68,7 +68,8 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_list(path: Path, key: str, model: type[M]) -> list[M]:
+def _read_section(path: Path, key: str, kind: type) -> object:
+    """The top-level ``key`` of a YAML file, which must be a ``kind`` (list or dict)."""
     where = _display(path)
     if not path.exists():
         raise CatalogueError(f"{where}: file not found")
@@ -76,10 +77,17 @@ def _read_list(path: Path, key: str, model: type[M]) -> list[M]:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get(key), list):
-        raise CatalogueError(f"{where}: expected a top-level list '{key}:'")
+    if not isinstance(document, dict) or not isinstance(document.get(key), kind):
+        shape = "list" if kind is list else "mapping"
+        raise CatalogueError(f"{where}: expected a top-level {shape} '{key}:'")
+    return document[key]
+
+
+def _read_list(path: Path, key: str, model: type[M]) -> list[M]:
+    where = _display(path)
+    section = _read_section(path, key, list)
     items: list[M] = []
-    for index, raw in enumerate(document[key]):
+    for index, raw in enumerate(section):
         label = f"{key}[{index}]"
         if isinstance(raw, dict) and "id" in raw:
             label += f" ({raw['id']})"
@@ -103,19 +111,11 @@ def _index(items: list[M], where: str, key: str) -> dict[str, M]:
 
 
 def _read_mapping(path: Path, key: str, model: type[M]) -> M:
-    where = _display(path)
-    if not path.exists():
-        raise CatalogueError(f"{where}: file not found")
+    section = _read_section(path, key, dict)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{where}: not valid YAML: {exc}") from exc
-    if not isinstance(document, dict) or not isinstance(document.get(key), dict):
-        raise CatalogueError(f"{where}: expected a top-level mapping '{key}:'")
-    try:
-        return model.model_validate(document[key])
+        return model.model_validate(section)
     except ValidationError as exc:
-        raise CatalogueError(f"{where}: {key}.{_describe(exc)}") from exc
+        raise CatalogueError(f"{_display(path)}: {key}.{_describe(exc)}") from exc
 
 
 def _read_settings(path: Path) -> Settings:

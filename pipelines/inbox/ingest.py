@@ -22,6 +22,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.geography.harmonise import harmonise
 from pipelines.inbox.contract import Contract, RecordSource
 from pipelines.paths import DATA_DIR
+from pipelines.warehouse import transaction
 
 INBOX_ENV = "BOLIG_INBOX_DIR"
 FILE_SUFFIXES = {".csv", ".txt", ".xlsx"}
@@ -157,24 +158,20 @@ def _replace_keys(
     con.register("_new_values", values)
     con.register("_new_quarantine", quarantine)
     try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute(
-            "DELETE FROM inbox_values v USING _new_values n WHERE v.source_id = n.source_id "
-            "AND v.geo_code = n.geo_code AND v.year = n.year AND v.column_name = n.column_name"
-        )
-        con.execute("INSERT INTO inbox_values SELECT * FROM _new_values")
-        con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
-        con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
-        con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
-        con.execute(
-            "INSERT INTO inbox_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_id, report.file, fingerprint, now, layout, report.rows_read, report.rows_loaded,
-             report.rows_quarantined],
-        )  # fmt: skip
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(
+                "DELETE FROM inbox_values v USING _new_values n WHERE v.source_id = n.source_id "
+                "AND v.geo_code = n.geo_code AND v.year = n.year AND v.column_name = n.column_name"
+            )
+            con.execute("INSERT INTO inbox_values SELECT * FROM _new_values")
+            con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
+            con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+            con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
+            con.execute(
+                "INSERT INTO inbox_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [source_id, report.file, fingerprint, now, layout, report.rows_read, report.rows_loaded,
+                 report.rows_quarantined],
+            )  # fmt: skip
     finally:
         con.unregister("_new_values")
         con.unregister("_new_quarantine")
