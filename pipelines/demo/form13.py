@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.demo.allocation import largest_remainder, round_half_up
-from pipelines.demo.common import run_cli
+from pipelines.demo.common import ar1_log_noise, logistic, run_cli
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 SEED = 13_2014
@@ -512,25 +512,6 @@ def _load_inhabitants(reference_dir: Path, codes: list[str]) -> np.ndarray:
     return values
 
 
-def _ar1_log_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float, rho: float) -> np.ndarray:
-    """Multiplicative noise ``exp(e)`` with ``e`` a stationary AR(1) along axis 1.
-
-    ``sigma`` is the stationary standard deviation of ``e`` and ``rho`` the year-to-year
-    correlation, so a municipality's series drifts smoothly rather than jumping.
-    """
-    shocks = rng.standard_normal(shape)
-    e = np.empty(shape)
-    e[:, 0] = sigma * shocks[:, 0]
-    innovation = sigma * np.sqrt(1.0 - rho**2)
-    for t in range(1, shape[1]):
-        e[:, t] = rho * e[:, t - 1] + innovation * shocks[:, t]
-    return np.exp(e)
-
-
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
 def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """Synthetic form-13 rows for all 2024 municipalities and years 2014–2024.
 
@@ -552,7 +533,7 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 
     # Persistent municipal traits. Draw order is fixed: reordering changes the data.
     dwelling_propensity = rng.lognormal(0.0, 0.25, n)
-    dwelling_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.04, rho=0.8)
+    dwelling_noise = ar1_log_noise(rng, (n, n_years), sigma=0.04, rho=0.8)
     # Leasing/private allocation: whether a municipality uses it at all depends on size (small
     # ones often lease none); the uniform draw is persistent so a municipality that starts
     # leasing keeps doing so as the (time-increasing) probability rises.
@@ -561,13 +542,13 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     private_uniform = rng.random(n)
     private_propensity = rng.lognormal(0.0, 0.5, n)
     wheelchair_share = rng.beta(6.0, 6.5, n)  # mean ~0.48, mostly 0.2–0.8
-    wheelchair_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.03, rho=0.8)
+    wheelchair_noise = ar1_log_noise(rng, (n, n_years), sigma=0.03, rho=0.8)
     application_ratio = rng.lognormal(0.0, 0.3, n)
-    application_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
+    application_noise = ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
     refusal_share = rng.beta(8.0, 12.0, n)  # mean 0.4
-    refusal_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.08, rho=0.5)
+    refusal_noise = ar1_log_noise(rng, (n, n_years), sigma=0.08, rho=0.5)
     temporary_propensity = rng.lognormal(0.0, 0.7, n)
-    temporary_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
+    temporary_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
 
     size_factor = 1.0 + _SMALL_MUNICIPALITY_UPLIFT * np.exp(-inhabitants / _SMALL_MUNICIPALITY_SCALE)
     out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
@@ -579,13 +560,13 @@ def generate_form13(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             target["municipal_dwellings"],
             inhabitants[:, t] * size_factor[:, t] * dwelling_propensity * dwelling_noise[:, t],
         )
-        leases = lease_uniform < _logistic(1.5 * (log_pop[:, t] - np.log(4_000.0)) + 0.1 * t)
+        leases = lease_uniform < logistic(1.5 * (log_pop[:, t] - np.log(4_000.0)) + 0.1 * t)
         leased = largest_remainder(
             target["municipal_dwellings_leased"],
             dwellings * lease_propensity * leases,
             caps=np.floor(_MAX_LEASED_SHARE * dwellings).astype(np.int64),
         )
-        allocates_private = private_uniform < _logistic(1.2 * (log_pop[:, t] - np.log(2_500.0)))
+        allocates_private = private_uniform < logistic(1.2 * (log_pop[:, t] - np.log(2_500.0)))
         private = largest_remainder(
             target["municipal_dwellings_private_allocation"],
             dwellings * private_propensity * allocates_private,
@@ -677,23 +658,23 @@ def _extension_columns(
     n, n_years = inhabitants.shape
     # Persistent municipal traits. Draw order is fixed: reordering changes the data.
     vacancy_propensity = rng.lognormal(0.0, 0.6, n)
-    vacancy_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.5)
+    vacancy_noise = ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.5)
     turnover_propensity = rng.lognormal(0.0, 0.3, n)
-    turnover_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
+    turnover_noise = ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
     mental_propensity = rng.lognormal(0.0, 0.35, n)
-    mental_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
+    mental_noise = ar1_log_noise(rng, (n, n_years), sigma=0.12, rho=0.5)
     refugee_propensity = rng.lognormal(0.0, 0.6, n)
-    refugee_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.6)
+    refugee_noise = ar1_log_noise(rng, (n, n_years), sigma=0.25, rho=0.6)
     waiting_propensity = rng.lognormal(0.0, 0.8, n)
-    waiting_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.8)
+    waiting_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.8)
     shelter_uniform = rng.random(n)
     shelter_propensity = rng.lognormal(0.0, 0.4, n)
-    shelter_noise = _ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
+    shelter_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
 
     # Night shelters exist in the largest cities only: the chance of having one is ~0.25 at
     # 50 000 inhabitants and ~1 from 300 000; the largest municipality (Oslo) always has one.
     size_2024 = inhabitants[:, -1]
-    has_shelter = shelter_uniform < _logistic(2.5 * (np.log(size_2024) - np.log(_SHELTER_HALF_CHANCE_SIZE)))
+    has_shelter = shelter_uniform < logistic(2.5 * (np.log(size_2024) - np.log(_SHELTER_HALF_CHANCE_SIZE)))
     has_shelter[int(np.argmax(size_2024))] = True
 
     out = {column: np.zeros((n, n_years), dtype=np.int64) for column in EXTENSION_COUNT_COLUMNS}
