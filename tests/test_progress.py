@@ -79,3 +79,52 @@ def test_summary_status_uses_score_bands() -> None:
     assert summary_status([-1.25, -3.75, 1.25]) == "limited_progress"
     assert summary_status([-3.75]) == "deterioration"
     assert summary_status([]) == "insufficient_data"
+
+
+def test_vectorised_assessment_matches_the_scalar_rules() -> None:
+    """assess_frame (what goal attainment uses) gives assess's status and numbers on every case:
+    both directions and none, with and without targets, achieved, zero and negative values, across
+    zero, missing ends, a single year, target years before the baseline."""
+    import itertools
+
+    import numpy as np
+    import pandas as pd
+
+    from pipelines.progress.method import assess_frame
+
+    values = [None, 0.0, -2.0, 1.0, 4.0, 50.0, 100.0, 130.0]
+    cases = [
+        {
+            "direction": d,
+            "baseline_year": by,
+            "baseline_value": bv,
+            "current_year": cy,
+            "current_value": cv,
+            "target_value": tv,
+            "target_year": ty,
+        }  # fmt: skip
+        for d, bv, cv, tv in itertools.product(
+            ["higher_is_better", "lower_is_better", "neutral"], values, values, [None, 0.0, 50.0, 120.0]
+        )
+        for by, cy, ty in [(2014, 2020, 2024), (2014, 2014, 2024), (2016, 2020, 2015), (None, 2020, None)]
+    ]
+    numeric = [
+        "baseline_year",
+        "baseline_value",
+        "current_year",
+        "current_value",
+        "target_value",
+        "target_year",
+    ]
+    frame = pd.DataFrame(cases).astype(dict.fromkeys(numeric, float))
+    vectorised = assess_frame(frame)
+    assert len(frame) > 2000
+    for case, row in zip(cases, vectorised.itertuples(index=False), strict=True):
+        expected = assess(
+            case["direction"], case["baseline_year"], case["baseline_value"], case["current_year"],
+            case["current_value"], case["target_value"], case["target_year"],
+        )  # fmt: skip
+        assert row.status == expected.status, case
+        for name in ("observed_cagr", "required_cagr", "ratio"):
+            want, got = getattr(expected, name), getattr(row, name)
+            assert (want is None and np.isnan(got)) or got == pytest.approx(want), (case, name)

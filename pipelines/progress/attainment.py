@@ -9,11 +9,12 @@ suppressed cells are never treated as numbers).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Strategy, Target
-from pipelines.progress.method import STATUS_LABELS_NB, STATUS_SCORES, assess, summary_status
+from pipelines.progress.method import STATUS_LABELS_NB, STATUS_SCORES, assess_frame, summary_status
 
 ROLLUP_LEVELS = ("land", "fylke")
 STATUS_COUNT_COLUMNS = {
@@ -38,95 +39,77 @@ def goal_attainment(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """One row per strategy × indicator × target group × geography with its progress status."""
     shown = values[(values["status"] == "shown") & values["value"].notna()]
     geographies = values[["geo_level", "geo_code", "geo_name"]].drop_duplicates()
-    rows = []
+    frames = []
     for strategy in catalogue.strategies.values():
-        in_period = shown[shown["year"].between(strategy.baseline_year, strategy.last_year)]
-        ends = _series_ends(in_period)
-        serving = [
-            i for i in catalogue.indicators.values() if any(r.strategy == strategy.id for r in i.serves)
-        ]
-        for indicator in serving:
-            for group in indicator.target_groups:
-                target = _target_for(catalogue.targets, indicator.id, group, strategy.id)
-                rows.extend(_assess_geographies(strategy, indicator, group, target, geographies, ends))
-    frame = pd.DataFrame(rows)
+        series = _series_for(strategy, catalogue)
+        if series.empty:
+            continue
+        ends = _series_ends(shown[shown["year"].between(strategy.baseline_year, strategy.last_year)])
+        grid = series.merge(geographies, how="cross").merge(
+            ends, on=["indicator_id", "target_group", "geo_level", "geo_code"], how="left"
+        )
+        grid["target_value"] = grid["target_absolute"].where(
+            grid["target_absolute"].notna(), grid["baseline_value"] * (1 + grid["target_change"])
+        )
+        grid["note"] = np.where(
+            grid["baseline_year"].notna() & (grid["baseline_year"] != strategy.baseline_year),
+            f"no value in {strategy.baseline_year}; baseline is the first year with a value ("
+            + grid["baseline_year"].astype("Int64").astype(str)
+            + ")",
+            None,
+        )
+        frames.append(grid.join(assess_frame(grid)))
+    frame = pd.concat(frames, ignore_index=True)
+    for column in ("baseline_year", "current_year", "target_year"):
+        frame[column] = frame[column].astype("Int64")
     frame["status_nb"] = frame["status"].map(STATUS_LABELS_NB)
-    return frame
+    return frame[ATTAINMENT_COLUMNS]
 
 
-def _series_ends(frame: pd.DataFrame) -> dict[tuple[str, str, str, str], tuple]:
-    """(indicator, group, level, code) → (baseline year, value, current year, value, data origin)."""
-    keys = ["indicator_id", "target_group", "geo_level", "geo_code"]
-    ordered = frame.sort_values([*keys, "year"])
-    grouped = ordered.groupby(keys, sort=False)
-    first = grouped[["year", "value"]].first()
-    last = grouped[["year", "value", "data_origin"]].last()
-    joined = first.join(last, lsuffix="_base", rsuffix="_current")
-    return {
-        key: (int(by), float(bv), int(cy), float(cv), origin)
-        for key, (by, bv, cy, cv, origin) in zip(
-            joined.index, joined.itertuples(index=False, name=None), strict=True
-        )
-    }
+ATTAINMENT_COLUMNS = [
+    "strategy_id", "indicator_id", "target_group", "geo_level", "geo_code", "geo_name", "direction",
+    "baseline_year", "baseline_value", "current_year", "current_value", "target_kind", "target_value",
+    "target_year", "observed_cagr", "required_cagr", "ratio", "status", "note", "data_origin", "status_nb",
+]  # fmt: skip
 
 
-def _assess_geographies(
-    strategy: Strategy,
-    indicator,
-    group: str,
-    target: Target | None,
-    geographies: pd.DataFrame,
-    ends: dict[tuple[str, str, str, str], tuple],
-) -> list[dict[str, object]]:
+def _series_for(strategy: Strategy, catalogue: Catalogue) -> pd.DataFrame:
+    """The indicator × target group series that serve a strategy, with their targets."""
     rows = []
-    for geo_level, geo_code, geo_name in geographies.itertuples(index=False):
-        end = ends.get((indicator.id, group, geo_level, geo_code))
-        base_year, base_value, current_year, current_value, origin = end or (None, None, None, None, None)
-        target_value = None
-        if target is not None:
-            if target.value is not None:
-                target_value = target.value
-            elif base_value is not None:
-                target_value = base_value * (1 + target.change)
-        progress = assess(
-            indicator.direction,
-            base_year,
-            base_value,
-            current_year,
-            current_value,
-            target_value,
-            target.target_year if target is not None else None,
-        )
-        note = None
-        if base_year is not None and base_year != strategy.baseline_year:
-            note = (
-                f"no value in {strategy.baseline_year}; baseline is the first year with a value ({base_year})"
+    for indicator in catalogue.indicators.values():
+        if not any(r.strategy == strategy.id for r in indicator.serves):
+            continue
+        for group in indicator.target_groups:
+            target = _target_for(catalogue.targets, indicator.id, group, strategy.id)
+            rows.append(
+                {
+                    "strategy_id": strategy.id,
+                    "indicator_id": indicator.id,
+                    "target_group": group,
+                    "direction": indicator.direction,
+                    "target_kind": target.kind if target is not None else None,
+                    "target_absolute": target.value if target is not None else None,
+                    "target_change": target.change if target is not None else None,
+                    "target_year": target.target_year if target is not None else None,
+                }
             )
-        rows.append(
-            {
-                "strategy_id": strategy.id,
-                "indicator_id": indicator.id,
-                "target_group": group,
-                "geo_level": geo_level,
-                "geo_code": geo_code,
-                "geo_name": geo_name,
-                "direction": indicator.direction,
-                "baseline_year": base_year,
-                "baseline_value": base_value,
-                "current_year": current_year,
-                "current_value": current_value,
-                "target_kind": target.kind if target is not None else None,
-                "target_value": target_value,
-                "target_year": target.target_year if target is not None else None,
-                "observed_cagr": progress.observed_cagr,
-                "required_cagr": progress.required_cagr,
-                "ratio": progress.ratio,
-                "status": progress.status,
-                "note": note,
-                "data_origin": origin,
-            }
+    return pd.DataFrame(rows).astype({"target_absolute": float, "target_change": float, "target_year": float})
+
+
+def _series_ends(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (indicator, group, level, code): baseline year and value, current year and value, origin."""
+    keys = ["indicator_id", "target_group", "geo_level", "geo_code"]
+    grouped = frame.sort_values([*keys, "year"]).groupby(keys, sort=False)
+    first = grouped[["year", "value"]].first().set_axis(["baseline_year", "baseline_value"], axis=1)
+    last = grouped[["year", "value", "data_origin"]].last()
+    last.columns = ["current_year", "current_value", "data_origin"]
+    return (
+        first.join(last)
+        .reset_index()
+        .astype(
+            {"baseline_year": float, "current_year": float, "baseline_value": float, "current_value": float}
         )
-    return rows
+    )
 
 
 def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -137,55 +120,51 @@ def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     that group counts.
     """
     scope = attainment[attainment["geo_level"].isin(ROLLUP_LEVELS)]
-    rows = []
+    first_group = {i.id: i.target_groups[0] for i in catalogue.indicators.values()}
+    members = []  # (strategy, by, rollup id, name, indicator, target group or None = the first)
     for strategy in catalogue.strategies.values():
-        in_strategy = scope[scope["strategy_id"] == strategy.id]
-        main_series = in_strategy[
-            in_strategy["target_group"]
-            == in_strategy["indicator_id"].map(lambda i: catalogue.indicators[i].target_groups[0])
-        ]
         for goal in strategy.goals:
             covered = {goal.id} | {g.id for g in strategy.goals if g.parent == goal.id}
-            members = [
-                i.id for i in catalogue.indicators.values()
-                if any(r.strategy == strategy.id and r.goal in covered for r in i.serves)
-            ]  # fmt: skip
-            subset = main_series[main_series["indicator_id"].isin(members)]
-            rows.extend(_rollup_rows(subset, strategy.id, "goal", goal.id, goal.name_nb))
+            for indicator in catalogue.indicators.values():
+                if any(r.strategy == strategy.id and r.goal in covered for r in indicator.serves):
+                    members.append((strategy.id, "goal", goal.id, goal.name_nb, indicator.id,
+                                    first_group[indicator.id]))  # fmt: skip
+        in_strategy = scope[scope["strategy_id"] == strategy.id]
         for group in catalogue.target_groups.values():
-            subset = in_strategy[in_strategy["target_group"] == group.id]
-            if not subset.empty:
-                rows.extend(_rollup_rows(subset, strategy.id, "target_group", group.id, group.name_nb))
-    frame = pd.DataFrame(rows)
+            for indicator_id in in_strategy.loc[
+                in_strategy["target_group"] == group.id, "indicator_id"
+            ].unique():
+                members.append((strategy.id, "target_group", group.id, group.name_nb, indicator_id, group.id))
+    membership = pd.DataFrame(
+        members,
+        columns=["strategy_id", "rollup_by", "rollup_id", "rollup_name_nb", "indicator_id", "target_group"],
+    )
+    rollup_keys = ["strategy_id", "rollup_by", "rollup_id", "rollup_name_nb"]
+    order = membership[rollup_keys].drop_duplicates().reset_index(drop=True).reset_index(names="rollup_order")
+    joined = membership.merge(scope, on=["strategy_id", "indicator_id", "target_group"]).merge(order)
+    joined["score"] = joined["status"].map(STATUS_SCORES).astype(float)
+    joined["origin_rank"] = joined["data_origin"].map({o: i for i, o in enumerate(ORIGIN_STRICTNESS)})
+    keys = ["rollup_order", *rollup_keys, "geo_level", "geo_code", "geo_name"]
+    grouped = joined.groupby(keys, sort=True)
+    frame = pd.DataFrame(
+        {
+            "n_series": grouped.size(),
+            "n_assessed": grouped["score"].count(),
+            "mean_score": grouped["score"].mean(),
+            "origin_rank": grouped["origin_rank"].min(),
+        }  # fmt: skip
+    )
+    counts = pd.crosstab([joined[k] for k in keys], joined["status"])
+    for status, column in STATUS_COUNT_COLUMNS.items():
+        frame[column] = counts[status].astype(int) if status in counts.columns else 0
+    frame = frame.reset_index()
+    frame["status"] = [summary_status([] if pd.isna(m) else [m]) for m in frame["mean_score"]]
+    frame["data_origin"] = frame["origin_rank"].map(dict(enumerate(ORIGIN_STRICTNESS)))
     frame["status_nb"] = frame["status"].map(STATUS_LABELS_NB)
-    return frame
+    counted = [*STATUS_COUNT_COLUMNS.values(), "mean_score", "status", "data_origin", "status_nb"]
+    columns = [*rollup_keys, "geo_level", "geo_code", "geo_name", "n_series", "n_assessed", *counted]
+    return frame[columns]
 
 
-def _rollup_rows(subset: pd.DataFrame, strategy_id: str, by: str, rollup_id: str, name: str) -> list[dict]:
-    rows = []
-    for (geo_level, geo_code, geo_name), group in subset.groupby(["geo_level", "geo_code", "geo_name"]):
-        counts = group["status"].value_counts()
-        scores = [STATUS_SCORES[s] for s in group["status"] if s in STATUS_SCORES]
-        row = {
-            "strategy_id": strategy_id,
-            "rollup_by": by,
-            "rollup_id": rollup_id,
-            "rollup_name_nb": name,
-            "geo_level": geo_level,
-            "geo_code": geo_code,
-            "geo_name": geo_name,
-            "n_series": len(group),
-            "n_assessed": len(scores),
-            **{column: int(counts.get(status, 0)) for status, column in STATUS_COUNT_COLUMNS.items()},
-            "mean_score": sum(scores) / len(scores) if scores else None,
-            "status": summary_status(scores),
-            "data_origin": _strictest_origin(group["data_origin"]),
-        }
-        rows.append(row)
-    return rows
-
-
-def _strictest_origin(origins: pd.Series) -> str | None:
-    """The origin a roll-up rests on: synthetic if any part is, then file, then ssb."""
-    present = set(origins.dropna())
-    return next((o for o in ("synthetic", "file", "ssb") if o in present), None)
+# The origin a roll-up rests on: synthetic if any part is, then file, then ssb.
+ORIGIN_STRICTNESS = ("synthetic", "file", "ssb")

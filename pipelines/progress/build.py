@@ -25,7 +25,8 @@ def build_goal_attainment(
     The public tier is judged on the suppressed values only, so a status never rests on a hidden count.
     """
     source, attainment_table, rollup_table = TIERS[tier]
-    values = con.execute(f'SELECT * FROM "{source}"').df()
+    columns = "indicator_id, target_group, geo_level, geo_code, geo_name, year, value, status, data_origin"
+    values = con.execute(f'SELECT {columns} FROM "{source}"').df()
     attainment = goal_attainment(values, catalogue)
     rollup = goal_rollup(attainment, catalogue)
     return replace_table(con, attainment_table, attainment), replace_table(con, rollup_table, rollup)
