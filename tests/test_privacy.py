@@ -151,3 +151,49 @@ def test_no_public_asset_reads_an_internal_table_except_through_suppression() ->
             assert parents == {dg.AssetKey("indicator_values")}  # the suppression step itself
         else:
             assert not parents & internal, name
+
+
+def test_remembered_secondary_answers_are_reused_only_for_unchanged_inputs(pipeline_run: Path) -> None:
+    """suppression_memo: a second pass with the first pass's answers gives the same tiers; an
+    answer is looked up by the fingerprint of its inputs, so a changed count is solved afresh."""
+    import duckdb
+
+    from pipelines.privacy.suppression import suppress
+
+    cat = load_catalogue()
+    with duckdb.connect(str(pipeline_run / "warehouse.duckdb"), read_only=True) as con:
+        values = con.execute("SELECT * FROM indicator_values").df()
+        geography = con.execute("SELECT * FROM dim_geography").df()
+        stored = con.execute("SELECT count(*) FROM suppression_memo").fetchone()[0]
+    first = suppress(values, cat, geography)
+    assert len(first.memo) == stored > 100  # the warehouse keeps exactly the answers the run used
+
+    again = suppress(values, cat, geography, first.memo)
+    pd.testing.assert_frame_equal(again.public, first.public)
+    pd.testing.assert_frame_equal(again.internal, first.internal)
+    assert again.memo == first.memo
+
+    # A remembered answer is really used: plant a wrong one under every fingerprint …
+    planted = {fingerprint: [("kommune", "0301")] for fingerprint in first.memo}
+    poisoned = suppress(values, cat, geography, planted)
+    assert set(poisoned.cells.loc[poisoned.cells["reason"] == "secondary", "geo_code"]) == {"0301"}
+    # … but not for inputs it was not computed from: change one municipal count, and its
+    # (measure, year) gets a new fingerprint and a fresh answer.
+    numerator_of = {(i.id, g): i.parts(g)[0] for i in cat.indicators.values() for g in i.target_groups}
+    measure = pd.Series(
+        [numerator_of[key] for key in zip(values["indicator_id"], values["target_group"], strict=True)],
+        index=values.index,
+    )
+    candidates = measure.map(lambda m: cat.measures[m].sensitive) & values["numerator"].gt(50)
+    row = values.index[candidates & (values["geo_level"] == "kommune")][0]
+    same_cell = (measure == measure[row]) & (values["geo_level"] == "kommune")
+    same_cell &= (values["geo_code"] == values.loc[row, "geo_code"]) & (
+        values["year"] == values.loc[row, "year"]
+    )
+    changed = values.copy()
+    changed.loc[same_cell, "numerator"] += 1
+    partly = suppress(changed, cat, geography, planted)
+    fresh = set(partly.memo) - set(planted)
+    assert fresh
+    clean = suppress(changed, cat, geography)
+    assert {f: partly.memo[f] for f in fresh} == {f: clean.memo[f] for f in fresh}

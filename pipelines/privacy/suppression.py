@@ -18,7 +18,9 @@ An indicator row is suppressed when its numerator or denominator cell is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import itertools
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,19 @@ class SuppressionResult:
     internal: pd.DataFrame  # indicator rows with `suppression` (primary/secondary) and `suppression_reason`
     public: pd.DataFrame  # indicator rows, suppressed numbers nulled and status 'suppressed'
     cells: pd.DataFrame  # flagged measure cells with reason
+    memo: dict[str, list[Cell]] = field(default_factory=dict)  # secondary cells per fingerprint used
+
+
+# Bump when `protect` changes what it returns, so remembered answers are not reused.
+PROTECT_VERSION = "1"
+
+
+def protection_fingerprint(values: dict[Cell, float], hidden: set[Cell], relations_key: str) -> str:
+    """What `protect` depends on: every cell's value, the hidden cells and the sum relations."""
+    digest = hashlib.sha256(f"{PROTECT_VERSION}|{relations_key}|".encode())
+    for cell in sorted(values):
+        digest.update(f"{cell[0]}:{cell[1]}={values[cell]!r}{'*' if cell in hidden else ''};".encode())
+    return digest.hexdigest()
 
 
 def series_parts(catalogue: Catalogue) -> pd.DataFrame:
@@ -163,25 +178,45 @@ def series_flags(cells: pd.DataFrame, flags: pd.DataFrame, share: float) -> pd.D
 
 
 def secondary_flags(
-    cells: pd.DataFrame, flags: pd.DataFrame, catalogue: Catalogue, dim_geography: pd.DataFrame
-) -> pd.DataFrame:
-    """Further cells so that no suppressed cell is determined by the published sums."""
+    cells: pd.DataFrame,
+    flags: pd.DataFrame,
+    catalogue: Catalogue,
+    dim_geography: pd.DataFrame,
+    memo: dict[str, list[Cell]] | None = None,
+) -> tuple[pd.DataFrame, dict[str, list[Cell]]]:
+    """Further cells so that no suppressed cell is determined by the published sums.
+
+    ``memo`` holds earlier answers of `protect` by the fingerprint of its inputs: a run that adds
+    one reporting year reuses the answer for every (measure, year) whose cells did not change
+    instead of solving it again. Returns the cells and the answers this run used.
+    """
+    memo = memo or {}
+    used: dict[str, list[Cell]] = {}
     added = []
     flagged = set(map(tuple, flags[CELL_KEY].itertuples(index=False, name=None)))
     relations_by_level = {
         level: sum_relations(dim_geography, level) for level in ("kommune", "fylke", "land")
     }
-    for (measure, year), group in cells.groupby(["measure_id", "year"], sort=True):
-        if measure not in {m.id for m in catalogue.measures.values() if m.sensitive}:
-            continue
+    relations_keys = {
+        level: hashlib.sha256(repr(relations).encode()).hexdigest()
+        for level, relations in relations_by_level.items()
+    }
+    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
+    ordered = cells[cells["measure_id"].isin(sensitive)].sort_values(["measure_id", "year"], kind="stable")
+    columns = [ordered[c].tolist() for c in ("measure_id", "year", "geo_level", "geo_code", "value")]
+    for (measure, year), group in itertools.groupby(zip(*columns, strict=True), key=lambda r: r[:2]):
         level = catalogue.measure_level(measure)
-        values = {(r.geo_level, r.geo_code): r.value for r in group.itertuples(index=False)}
+        values = {(geo_level, geo_code): value for _, _, geo_level, geo_code, value in group}
         hidden = {cell for cell in values if (measure, *cell, year) in flagged}
         if not hidden:
             continue
-        for cell in protect(values, hidden, relations_by_level[level]):
-            added.append((measure, *cell, year))
-    return pd.DataFrame(added, columns=CELL_KEY).assign(reason="secondary")
+        fingerprint = protection_fingerprint(values, hidden, relations_keys[level])
+        answer = memo.get(fingerprint)
+        if answer is None:
+            answer = protect(values, hidden, relations_by_level[level])
+        used[fingerprint] = answer
+        added.extend((measure, *cell, year) for cell in answer)
+    return pd.DataFrame(added, columns=CELL_KEY).assign(reason="secondary"), used
 
 
 def protect(
@@ -286,14 +321,19 @@ HIDING_COST = {
 }
 
 
-def suppress(values: pd.DataFrame, catalogue: Catalogue, dim_geography: pd.DataFrame) -> SuppressionResult:
-    """Apply all rules to the internal indicator table."""
+def suppress(
+    values: pd.DataFrame,
+    catalogue: Catalogue,
+    dim_geography: pd.DataFrame,
+    memo: dict[str, list[Cell]] | None = None,
+) -> SuppressionResult:
+    """Apply all rules to the internal indicator table (``memo``: see `secondary_flags`)."""
     parts = series_parts(catalogue)
     cells = measure_cells(values, parts)
     primary = primary_flags(cells, catalogue)
     series = series_flags(cells, primary, catalogue.suppression.series_share)
     before_secondary = pd.concat([primary, series], ignore_index=True)
-    secondary = secondary_flags(cells, before_secondary, catalogue, dim_geography)
+    secondary, used = secondary_flags(cells, before_secondary, catalogue, dim_geography, memo)
     flags = pd.concat([before_secondary, secondary], ignore_index=True).drop_duplicates(CELL_KEY)
 
     rows = values.merge(parts, on=["indicator_id", "target_group"], how="left")
@@ -322,4 +362,4 @@ def suppress(values: pd.DataFrame, catalogue: Catalogue, dim_geography: pd.DataF
     for column in ("numerator", "denominator", "value"):
         public.loc[hidden.to_numpy(), column] = np.nan
     public.loc[hidden.to_numpy(), "status"] = "suppressed"
-    return SuppressionResult(internal=internal, public=public, cells=flags.reset_index(drop=True))
+    return SuppressionResult(internal=internal, public=public, cells=flags.reset_index(drop=True), memo=used)
