@@ -58,6 +58,20 @@ def replace_table_from_sql(con: duckdb.DuckDBPyConnection, name: str, query: str
     return table_rows(con, name)
 
 
+def replace_rows_from_sql(
+    con: duckdb.DuckDBPyConnection, name: str, query: str, column: str, keys: list[int] | None
+) -> int:
+    """`replace_rows` with the new rows given by ``query`` (computed inside DuckDB)."""
+    if keys is None or not table_exists(con, name):
+        return replace_table_from_sql(con, name, query)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming_rows AS {query}")
+    try:
+        _swap_rows(con, name, "_incoming_rows", column, keys)
+        return table_rows(con, "_incoming_rows")
+    finally:
+        con.execute("DROP TABLE IF EXISTS _incoming_rows")
+
+
 def table_rows(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
 
@@ -76,7 +90,11 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def replace_rows(
-    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, column: str, keys: list[int] | None
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    frame: pd.DataFrame,
+    column: str,
+    keys: list[int] | None,
 ) -> int:
     """Replace the rows of ``name`` whose ``column`` is in ``keys`` with ``frame``, in one transaction.
 
@@ -85,18 +103,25 @@ def replace_rows(
     """
     if keys is None or not table_exists(con, name):
         return replace_table(con, name, frame)
-    existing = [c for c, _ in table_columns(con, name)]
-    if existing != list(frame.columns):
-        raise ValueError(
-            f"table {name} has columns {existing}, but this run writes {list(frame.columns)}: "
-            "the table's shape changed — materialise all years once (a backfill) to rebuild it"
-        )
     con.register("_incoming", frame)
     try:
-        with transaction(con):
-            placeholders = ", ".join("?" for _ in keys)
-            con.execute(f'DELETE FROM "{name}" WHERE "{column}" IN ({placeholders})', list(keys))
-            con.execute(f'INSERT INTO "{name}" SELECT * FROM _incoming')
+        _swap_rows(con, name, "_incoming", column, keys)
     finally:
         con.unregister("_incoming")
     return len(frame)
+
+
+def _swap_rows(
+    con: duckdb.DuckDBPyConnection, name: str, incoming: str, column: str, keys: list[int]
+) -> None:
+    existing = [c for c, _ in table_columns(con, name)]
+    columns = [c for c, _ in table_columns(con, incoming)]
+    if existing != columns:
+        raise ValueError(
+            f"table {name} has columns {existing}, but this run writes {columns}: "
+            "the table's shape changed — materialise all years once (a backfill) to rebuild it"
+        )
+    with transaction(con):
+        placeholders = ", ".join("?" for _ in keys)
+        con.execute(f'DELETE FROM "{name}" WHERE "{column}" IN ({placeholders})', list(keys))
+        con.execute(f'INSERT INTO "{name}" SELECT * FROM "{incoming}"')

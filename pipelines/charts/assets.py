@@ -5,7 +5,6 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.charts.render import render_indicator_charts
 from pipelines.privacy.assets import indicator_values_public
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
@@ -26,6 +25,10 @@ def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materiali
     («Syntetiske demodata» for the bundled demo data) and the release date. Missing values are
     gaps in the line, never zeros. Built from the public, suppressed values only.
     """
+    # matplotlib is imported here, not at module load: every Dagster process (webserver, daemon,
+    # each run) loads the definitions, and only the chart step needs it (~0.5 s).
+    from pipelines.charts.render import render_indicator_charts
+
     with duckdb.get_connection() as con:
         values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
     written = render_indicator_charts(values, catalogue(), paths.base, paths.release_id)

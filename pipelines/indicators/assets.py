@@ -7,7 +7,9 @@ from dagster_duckdb import DuckDBResource
 
 from pipelines.indicators.compute import INDICATOR_TABLE, build_indicator_values
 from pipelines.metadata import table_metadata
+from pipelines.partitions import partition_years
 from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
+from pipelines.sources.assets import YEARLY
 from pipelines.staging.assets import measure_values
 
 
@@ -17,8 +19,9 @@ from pipelines.staging.assets import measure_values
     kinds={"duckdb"},
     pool=DUCKDB_POOL,
     deps=[measure_values],
+    partitions_def=YEARLY,
 )
-def indicator_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
+def indicator_values(context, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Every indicator in `assets/indicators.yaml` for every municipality (kommune), county
     (fylke) and the nation (land, code EAK), every reporting year and target group.
 
@@ -27,10 +30,13 @@ def indicator_values(duckdb: DuckDBResource) -> dg.MaterializeResult:
     `not_applicable` (shown as `.`); no data gives status `missing` (`..`). Numerator and
     denominator are kept beside every value.
 
+    Partitioned by reporting year like the staged measures: a run for one year recomputes and
+    replaces that year's rows only, in one transaction.
+
     Table: `indicator_values`.
     """
     with duckdb.get_connection() as con:
-        build_indicator_values(con, catalogue())
+        build_indicator_values(con, catalogue(), partition_years(context))
         statuses = dict(con.execute(f"SELECT status, count(*) FROM {INDICATOR_TABLE} GROUP BY 1").fetchall())
         return dg.MaterializeResult(
             metadata=table_metadata(

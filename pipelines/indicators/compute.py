@@ -14,7 +14,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.geography.levels import geo_membership
 from pipelines.geography.reference import NATION_CODE, NATION_NAME
 from pipelines.paths import ASSETS_DIR
-from pipelines.warehouse import replace_table_from_sql
+from pipelines.warehouse import replace_rows_from_sql
 
 INDICATOR_TABLE = "indicator_values"
 LEVEL_RANK = {"kommune": 0, "fylke": 1, "land": 2}
@@ -107,8 +107,11 @@ def indicator_values_query() -> str:
     return (ASSETS_DIR / "sql" / "indicator_values.sql").read_text(encoding="utf-8")
 
 
-def build_indicator_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
-    """Replace ``indicator_values`` in the warehouse; returns its row count."""
+def build_indicator_values(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int] | None = None
+) -> int:
+    """Replace ``indicator_values`` in the warehouse — all reporting years, or only the rows of
+    ``years`` (each year's values rest on that year's measures only); returns the rows written."""
     dim = con.execute("SELECT * FROM dim_municipality").df()
     groups = con.execute("SELECT * FROM dim_comparison_group").df()
     membership = geo_membership(dim, groups)
@@ -119,12 +122,12 @@ def build_indicator_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue)
         "unit_membership": unit_membership,
         "geographies": membership.drop(columns="kommunenr").drop_duplicates(["geo_level", "geo_code"]),
         "measure_years": measure_years(catalogue),
-        "reporting_years": pd.DataFrame({"year": catalogue.settings.years}),
+        "reporting_years": pd.DataFrame({"year": years if years is not None else catalogue.settings.years}),
     }
     for name, frame in inputs.items():
         con.register(name, frame)
     try:
-        return replace_table_from_sql(con, INDICATOR_TABLE, indicator_values_query())
+        return replace_rows_from_sql(con, INDICATOR_TABLE, indicator_values_query(), "year", years)
     finally:
         for name in inputs:
             con.unregister(name)
