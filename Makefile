@@ -47,7 +47,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/python -m pipelines.dev --host 127.0.0.1 --port 3000
 
 demo-data: $(VENV)/.installed
 	$(BIN)/python -m pipelines.demo

@@ -1,10 +1,10 @@
-"""End to end through the real Dagster UI: `dagster dev` (webserver + daemon) and headless Chromium.
+"""End to end through the real Dagster UI: `make dev`'s webserver + daemon and headless Chromium.
 
-The test starts `dagster dev` on a free localhost port with a throwaway DAGSTER_HOME (a copy of
-the repo's dagster.yaml) and BOLIG_OUTPUT_DIR, opens the asset lineage page in Debian's Chromium
-driven by Playwright, clicks "Materialize all" and waits until everything it launched has
-succeeded — asking the GraphQL API, and checking that the run pages in the UI say the same. It then
-checks the warehouse, the public Parquet export and the charts on disk.
+The test starts `python -m pipelines.dev` (what `make dev` runs) on a free localhost port with a
+throwaway DAGSTER_HOME (a copy of the repo's dagster.yaml) and BOLIG_OUTPUT_DIR, opens the asset
+lineage page in Debian's Chromium driven by Playwright, clicks "Materialize all" and waits until
+everything it launched has succeeded — asking the GraphQL API, and checking that the run pages in
+the UI say the same. It then checks the warehouse, the public Parquet export and the charts on disk.
 
 When the selection holds partitioned assets, Dagster opens a launch dialog asking which
 partitions; the test picks "All" and launches what the dialog offers (a backfill, or runs). Without
@@ -59,7 +59,6 @@ def __getattr__(name: str) -> object:
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
-DAGSTER = Path(sys.executable).parent / "dagster"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -106,7 +105,7 @@ query ($runId: ID!) {
 
 
 # ---------------------------------------------------------------------------------------------
-# dagster dev
+# make dev (webserver + daemon)
 
 
 def _free_port() -> int:
@@ -117,13 +116,13 @@ def _free_port() -> int:
 
 def _default_signals() -> None:
     # Started from a background job without job control, we inherit SIGINT (and maybe SIGTERM) as
-    # ignored, and `dagster dev` would not stop on them. Give the child the default handlers back.
+    # ignored, and `make dev` would not stop on them. Give the child the default handlers back.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _stop_group(proc: subprocess.Popen) -> None:
-    """Stop `dagster dev` and everything it started (its own process group): SIGINT, then SIGKILL."""
+    """Stop `make dev` and everything it started (its own process group): SIGINT, then SIGKILL."""
     for sig, grace in ((signal.SIGINT, 15), (signal.SIGKILL, 10)):
         try:
             os.killpg(proc.pid, sig)
@@ -148,7 +147,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 @contextmanager
 def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
-    """`dagster dev` (webserver + daemon) on a free localhost port; yields its base URL."""
+    """`make dev` (webserver + daemon) on a free localhost port; yields its base URL."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
@@ -159,7 +158,7 @@ def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "dagster_dev.log"
-    command = [str(DAGSTER), "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    command = [sys.executable, "-m", "pipelines.dev", "--host", "127.0.0.1", "--port", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             command,
@@ -175,7 +174,7 @@ def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
         deadline = time.monotonic() + SERVER_TIMEOUT
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"dagster dev exited with {proc.returncode}:\n{_tail(log_path)}")
+                pytest.fail(f"make dev exited with {proc.returncode}:\n{_tail(log_path)}")
             try:
                 with urllib.request.urlopen(f"{base_url}/server_info", timeout=2) as response:
                     if response.status == 200:
@@ -183,12 +182,12 @@ def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"dagster dev did not answer in {SERVER_TIMEOUT} s:\n{_tail(log_path)}")
+                pytest.fail(f"make dev did not answer in {SERVER_TIMEOUT} s:\n{_tail(log_path)}")
             time.sleep(0.5)
-        print(f"\ndagster dev up at {base_url} (pid {proc.pid}, log {log_path})")
+        print(f"\nmake dev up at {base_url} (pid {proc.pid}, log {log_path})")
         yield base_url
     except BaseException:
-        print(f"\n--- dagster dev log (tail) ---\n{_tail(log_path)}")
+        print(f"\n--- make dev log (tail) ---\n{_tail(log_path)}")
         raise
     finally:
         _stop_group(proc)
@@ -372,7 +371,7 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
         finally:
             browser.close()
 
-    # Outputs on disk (dagster dev is stopped: nothing holds the warehouse now).
+    # Outputs on disk (make dev is stopped: nothing holds the warehouse now).
     warehouse = output_dir / "warehouse.duckdb"
     assert warehouse.is_file() and warehouse.stat().st_size > 0, warehouse
     parquet = output_dir / "exports" / "public" / "latest" / "indicator_values.parquet"
