@@ -53,6 +53,7 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
     with duckdb.connect(str(run_copy / "warehouse.duckdb")) as con:
         con.execute("UPDATE stg_measure_values SET value = -1 WHERE year IN (2019, 2020)")
         con.execute("UPDATE raw_population SET population = -1 WHERE partition_year IN (2019, 2020)")
+        con.execute("UPDATE indicator_values SET geo_name = 'tampered' WHERE year IN (2019, 2020)")
     assert _materialize_year(run_copy, 2020).success
     after = _stg(run_copy)
     restored = after[after.year == 2020]
@@ -68,7 +69,15 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
         population = con.execute(
             "SELECT partition_year, min(population) FROM raw_population GROUP BY 1"
         ).fetchall()
+        tampered = con.execute(
+            "SELECT year, count(*) FILTER (geo_name = 'tampered'), count(*) FROM indicator_values "
+            "WHERE year IN (2019, 2020) GROUP BY 1 ORDER BY 1"
+        ).fetchall()
     assert dict(population)[2019] == -1 and dict(population)[2020] > 0
+    # the indicators are partitioned too: 2020 recomputed, 2019 left as it was
+    (y2019, tampered_2019, rows_2019), (y2020, tampered_2020, rows_2020) = tampered
+    assert (y2019, y2020) == (2019, 2020)
+    assert tampered_2019 == rows_2019 > 0 and tampered_2020 == 0 and rows_2020 == rows_2019
 
 
 def test_a_failed_replacement_leaves_the_previous_rows(tmp_path: Path) -> None:
@@ -171,3 +180,25 @@ def test_all_years_is_one_run(tmp_path: Path) -> None:
     assert result.dagster_run.tags["dagster/asset_partition_range_start"] == "2014"
     materialized = result.asset_materializations_for_node("measure_values")
     assert {m.partition for m in materialized} == {str(y) for y in load_catalogue().settings.years}
+
+
+def test_the_ui_daemon_polls_backfills_at_the_configured_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pipelines.daemon: BOLIG_BACKFILL_POLL_SECONDS (default 2) or a clear error; the Dagster
+    constant it sets still exists in the pinned Dagster and is what the backfill loop reads."""
+    import inspect
+
+    import dagster._daemon.backfill as backfill
+    import dagster._daemon.controller as controller
+
+    from pipelines import daemon
+
+    monkeypatch.delenv(daemon.POLL_ENV, raising=False)
+    assert daemon.poll_seconds() == 2
+    monkeypatch.setenv(daemon.POLL_ENV, "5")
+    assert daemon.poll_seconds() == 5
+    for bad in ("0", "31", "fast"):
+        monkeypatch.setenv(daemon.POLL_ENV, bad)
+        with pytest.raises(SystemExit, match=daemon.POLL_ENV):
+            daemon.poll_seconds()
+    assert controller.DEFAULT_DAEMON_INTERVAL_SECONDS == 30
+    assert "DEFAULT_DAEMON_INTERVAL_SECONDS" in inspect.getsource(backfill.execute_backfill_iteration_loop)
