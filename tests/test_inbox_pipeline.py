@@ -32,7 +32,7 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _materialize(base: Path, selection: str = "*") -> dg.ExecuteInProcessResult:
-    from tests.conftest import materialize_all
+    from pipelines.materialize import materialize_all
 
     return materialize_all(
         base, resources=build_resources(base, release="2030-01-01"), selection=selection, raise_on_error=False

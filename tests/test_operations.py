@@ -17,9 +17,9 @@ import pytest
 
 from pipelines.catalogue import load_catalogue
 from pipelines.checks import rules
+from pipelines.materialize import materialize_all
 from pipelines.resources import build_resources
 from pipelines.warehouse import replace_rows
-from tests.conftest import materialize_all
 
 OSLO = ZoneInfo("Europe/Oslo")
 
