@@ -330,3 +330,483 @@ def test_save_figure_writes_small_png(fig, tmp_path):
     assert path.exists()
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size < 300_000
+
+
+# --- Shared frames for the new chart kinds -----------------------------------------------------
+#
+# Small tables shaped like indicator_values_public: the nation, 15 counties (official names, some
+# multilingual), a few municipalities in three KOSTRA groups, and two target groups.
+
+COUNTIES = {
+    "03": "Oslo",
+    "11": "Rogaland",
+    "15": "Møre og Romsdal",
+    "18": "Nordland - Nordlánnda",
+    "31": "Østfold",
+    "32": "Akershus",
+    "33": "Buskerud",
+    "34": "Innlandet",
+    "39": "Vestfold",
+    "40": "Telemark",
+    "42": "Agder",
+    "46": "Vestland",
+    "50": "Trøndelag - Trööndelage",
+    "55": "Troms - Romsa - Tromssa",
+    "56": "Finnmark - Finnmárku - Finmarkku",
+}
+# kommunenr → (name, KOSTRA group); 0104 has no published value in the latest year.
+MUNICIPALITIES = {
+    "0101": ("Halden", "EKG01"),
+    "0102": ("Moss", "EKG01"),
+    "0103": ("Sarpsborg", "EKG01"),
+    "0104": ("Fredrikstad", "EKG01"),
+    "0201": ("Asker", "EKG02"),
+    "0202": ("Bærum", "EKG02"),
+    "0203": ("Lillestrøm", "EKG02"),
+    "0301": ("Oslo", "EKG13"),
+}
+MEMBERSHIP = pd.Series({code: group for code, (_, group) in MUNICIPALITIES.items()})
+SUPPRESSED_COUNTY = "46"  # Vestland: suppressed in GAP_YEAR
+EMPTY_COUNTY = "56"  # Finnmark: nothing published at all
+SUPPRESSED_MUNICIPALITY = "0104"
+LATEST = YEARS[-1]
+
+SPEC = {
+    **INDICATOR,
+    "decimals": 1,
+    "target_groups": ["alle", "barnefamilier"],
+    "target_group_names": {"alle": "Alle", "barnefamilier": "Barnefamilier"},
+    "strategies": [
+        style.StrategyPeriod("bfv", "Bolig for velferd", 2014, 2020, 2014),
+        style.StrategyPeriod("atth", "Alle trenger et trygt hjem", 2021, 2024, 2020),
+    ],
+    "targets": [],
+}
+
+
+def target(group: str = "alle", *, value=None, change=None, year: int = 2020, kind: str = "official"):
+    first, last, baseline = (2014, 2020, 2014) if year <= 2020 else (2021, 2024, 2020)
+    return style.TargetSpec(
+        indicator=INDICATOR["id"],
+        target_group=group,
+        strategy="bfv" if year <= 2020 else "atth",
+        kind=kind,
+        value=value,
+        change=change,
+        target_year=year,
+        baseline_year=baseline,
+        first_year=first,
+        last_year=last,
+    )
+
+
+def make_full_values(*, groups: tuple[str, ...] = ("alle", "barnefamilier")) -> pd.DataFrame:
+    """Nation, 15 counties, KOSTRA groups and municipalities for each target group."""
+    rows = []
+
+    def row(level, code, name, year, group, value, status="shown"):
+        rows.append(
+            {
+                "indicator_id": INDICATOR["id"],
+                "geo_level": level,
+                "geo_code": code,
+                "geo_name": name,
+                "year": year,
+                "target_group": group,
+                "value": value if status == "shown" else np.nan,
+                "unit": INDICATOR["unit"],
+                "status": status,
+                "data_origin": "synthetic",
+            }
+        )
+
+    for g, group in enumerate(groups):
+        for year in YEARS:
+            national = 20.0 + 0.5 * (year - 2014) + 5 * g
+            row(
+                "land",
+                "EAK",
+                "Landet",
+                year,
+                group,
+                national,
+                "suppressed" if g and year == GAP_YEAR else "shown",
+            )
+            for i, (code, name) in enumerate(COUNTIES.items()):
+                status = "shown"
+                if code == EMPTY_COUNTY or (code == SUPPRESSED_COUNTY and year == GAP_YEAR):
+                    status = "suppressed"
+                row("fylke", code, name, year, group, national + i - 7, status)
+            for k, (code, (name, _)) in enumerate(MUNICIPALITIES.items()):
+                status = "suppressed" if code == SUPPRESSED_MUNICIPALITY and year == LATEST else "shown"
+                row("kommune", code, name, year, group, 10.0 + 3 * k + year - 2014, status)
+            for code in sorted(set(MEMBERSHIP)):
+                row("kostragruppe", code, f"KOSTRA-gruppe {int(code[3:])}", year, group, national)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def full_values() -> pd.DataFrame:
+    return make_full_values()
+
+
+def close(figure) -> None:
+    ic._close(figure)
+
+
+# --- House style: strategies, targets, gap note -------------------------------------------------
+
+
+def test_strategy_periods_come_from_the_catalogue_with_norwegian_names():
+    from pipelines.catalogue import load_catalogue
+
+    periods = style.strategy_periods(load_catalogue())
+    assert [(p.id, p.first_year, p.last_year) for p in periods] == [("bfv", 2014, 2020), ("atth", 2021, 2024)]
+    assert [p.label_nb for p in periods] == [
+        "Bolig for velferd 2014–2020",
+        "Alle trenger et trygt hjem 2021–2024",
+    ]
+    assert style.short_strategy_name("Navn. Undertittel (2014–2020)") == "Navn"
+    assert style.short_strategy_name("Alle trenger et trygt hjem (2021–2024)") == "Alle trenger et trygt hjem"
+
+
+def test_catalogue_targets_resolve_to_numbers_with_norwegian_labels():
+    from pipelines.catalogue import load_catalogue
+
+    specs = style.indicator_targets(load_catalogue(), "begjaeringer_fravikelse_per_1000_leie")
+    assert [(s.strategy, s.change, s.target_year, s.baseline_year) for s in specs] == [
+        ("bfv", -0.5, 2020, 2014),
+        ("atth", -0.5, 2024, 2020),
+    ]
+    marks, notes = style.resolve_targets(specs, "alle", {2014: 18.6, 2020: 12.0}, decimals=1)
+    assert [(m.year, m.value) for m in marks] == [(2020, pytest.approx(9.3)), (2024, 6.0)]
+    assert marks[0].label_nb == f"Mål 2020: 9,3 ({MINUS}50 % fra 2014)"
+    assert marks[1].label_nb == f"Mål 2024: 6 ({MINUS}50 % fra 2020)"  # no needless ",0"
+    assert notes == []
+
+
+def test_absolute_targets_and_missing_baselines():
+    absolute = target(value=0.0)
+    marks, _ = style.resolve_targets([absolute], "alle", {}, decimals=0)
+    assert [(m.year, m.value, m.label_nb) for m in marks] == [(2020, 0.0, "Mål 2020: 0")]
+    analytical = target(value=50.0, year=2024, kind="analytical")
+    assert style.resolve_targets([analytical], "alle", {})[0][0].label_nb == "Analytisk mål 2024: 50"
+    # Another group's target is not this group's.
+    assert style.resolve_targets([absolute], "barnefamilier", {}) == ([], [])
+    # No value in the baseline year: the first year with a value in the period, as goal attainment does.
+    relative = target(change=-0.5)
+    marks, _ = style.resolve_targets([relative], "alle", {2014: float("nan"), 2016: 10.0})
+    assert marks[0].value == 5.0 and "fra 2016" in marks[0].label_nb
+    # No value at all in the period: no invented target, but a note.
+    marks, notes = style.resolve_targets([relative], "alle", {2014: float("nan"), 2022: 10.0})
+    assert marks == [] and len(notes) == 1 and "2020" in notes[0]
+
+
+def test_gap_note():
+    assert style.gap_note([1.0, 2.0], [3.0]) == ""
+    assert style.gap_note([1.0, float("nan")]) == style.GAP_NOTE
+    assert style.gap_note([None], dots=True) == style.GAP_NOTE_DOTS
+    assert style.gap_note(pd.array([1.0, None], dtype="Float64")) == style.GAP_NOTE
+    assert "null" in style.GAP_NOTE_DOTS
+
+
+# --- Trend chart: targets and strategy periods -------------------------------------------------
+
+
+def test_trend_shades_strategy_periods_with_norwegian_labels():
+    figure = ic.plot_indicator_trend(make_values(), SPEC, RELEASE)
+    spans = by_gid(figure, ic.GID_STRATEGY)
+    assert len(spans) == 2
+    xs = sorted((span.get_x(), span.get_x() + span.get_width()) for span in spans)
+    assert xs == [(2013.5, 2020.5), (2020.5, 2024.5)]
+    assert len({span.get_facecolor() for span in spans}) == 2  # told apart by shade
+    labels = [t.get_text() for t in by_gid(figure, ic.GID_STRATEGY_LABEL)]
+    assert labels == ["Bolig for velferd 2014–2020", "Alle trenger et trygt hjem 2021–2024"]
+    close(figure)
+
+
+def test_trend_draws_the_target_of_its_target_group_only(fig):
+    assert by_gid(fig, ic.GID_TARGET) == []  # no targets in the spec: no target line
+    spec = {**SPEC, "targets": [target(value=0.0), target("barnefamilier", value=5.0, year=2024)]}
+    figure = ic.plot_indicator_trend(make_values(), spec, RELEASE)
+    lines = by_gid(figure, ic.GID_TARGET)
+    assert len(lines) == 1  # the barnefamilier target does not belong on the «alle» line
+    x, y = (np.asarray(a, dtype=float) for a in lines[0].get_data())
+    assert x[-1] == 2020 and (y == 0).all()
+    assert [t.get_text() for t in by_gid(figure, ic.GID_TARGET_LABEL)] == ["Mål 2020: 0"]
+    legend = by_gid(figure, ic.GID_LEGEND)[0]
+    assert ic.LABEL_TARGET in [t.get_text() for t in legend.get_texts()]
+    assert figure.axes[0].get_ylim()[0] <= 0
+    close(figure)
+
+
+def test_relative_target_is_drawn_against_the_baseline_and_fits_the_axis():
+    spec = {**SPEC, "targets": [target(change=2.0)]}  # triple the 2014 value: above all data
+    figure = ic.plot_indicator_trend(make_values(), spec, RELEASE)
+    (line,) = by_gid(figure, ic.GID_TARGET)
+    value = float(np.asarray(line.get_data()[1])[0])
+    assert value == pytest.approx(60.0)  # 3 × 20 (national 2014)
+    assert figure.axes[0].get_ylim()[1] > value
+    assert "+200 % fra 2014" in text_of(figure, ic.GID_TARGET_LABEL)
+    close(figure)
+
+
+def test_trend_uses_the_indicators_main_target_group(full_values):
+    spec = {**SPEC, "target_groups": ["barnefamilier", "alle"]}
+    figure = ic.plot_indicator_trend(full_values, spec, RELEASE)
+    assert text_of(figure, ic.GID_SUBTITLE).endswith("Målgruppe: Barnefamilier")
+    x, y = national_lines(figure)[0].get_data()
+    assert math.isnan(np.asarray(y, dtype=float)[list(x).index(GAP_YEAR)])  # barnefamilier's gap
+    close(figure)
+
+
+# --- County small multiples --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def county_fig(full_values):
+    from pipelines.charts import counties
+
+    figure = counties.plot_county_panels(full_values, SPEC, RELEASE)
+    yield figure
+    close(figure)
+
+
+def test_one_panel_per_county_named_in_norwegian(county_fig):
+    from pipelines.charts import counties
+
+    titles = [t.get_text() for t in by_gid(county_fig, counties.GID_PANEL_TITLE)]
+    assert len(titles) == 15
+    assert titles[:4] == ["Oslo", "Rogaland", "Møre og Romsdal", "Nordland"]
+    assert titles[-3:] == ["Trøndelag", "Troms", "Finnmark"]
+    assert len(by_gid(county_fig, counties.GID_COUNTY)) == 15
+    assert len(by_gid(county_fig, counties.GID_NATIONAL)) == 15
+    title = text_of(county_fig, ic.GID_TITLE).replace("\n", " ")
+    assert INDICATOR["name_nb"] in title and "fylkene" in title
+    assert text_of(county_fig, counties.GID_UNIT) == "per 1000 innbyggere"
+    assert "Syntetiske demodata" in text_of(county_fig, ic.GID_FOOTER)
+
+
+def test_county_gaps_are_nan_not_zero(county_fig):
+    from pipelines.charts import counties
+
+    lines = {line.get_label(): line for line in by_gid(county_fig, counties.GID_COUNTY)}
+    x, y = (np.asarray(a, dtype=float) for a in lines["Vestland"].get_data())
+    assert math.isnan(y[x == GAP_YEAR][0]) and np.isfinite(y[x != GAP_YEAR]).all()
+    assert np.isnan(np.asarray(lines["Finnmark"].get_data()[1], dtype=float)).all()
+    assert [t.get_text() for t in by_gid(county_fig, counties.GID_NO_DATA)] == [counties.NO_DATA_TEXT]
+    assert style.GAP_NOTE in text_of(county_fig, ic.GID_NOTES)
+
+
+def test_county_panels_share_one_scale(county_fig):
+    from pipelines.charts import counties
+
+    county_fig.canvas.draw()
+    grids = by_gid(county_fig, counties.GID_GRID)
+    levels = {tuple(sorted(float(seg[0][1]) for seg in grid.get_segments())) for grid in grids}
+    assert len(grids) == 15 and len(levels) == 1
+    # Same pixels per unit in every panel, and every panel equally tall.
+    scales = set()
+    for line in by_gid(county_fig, counties.GID_COUNTY):
+        (_, y0), (_, y1) = line.get_transform().transform([(2014, 0.0), (2014, 10.0)])
+        scales.add(round(y1 - y0, 6))
+    assert len(scales) == 1
+    # The left column labels the shared scale, in Norwegian numbers.
+    labels = [t.get_text() for t in by_gid(county_fig, counties.GID_TICK_LABEL)]
+    assert "2014" in labels and all("." not in label for label in labels)
+
+
+def test_county_panel_labels_do_not_overlap(county_fig):
+    from pipelines.charts import counties
+
+    county_fig.canvas.draw()
+    renderer = county_fig.canvas.get_renderer()
+    boxes = [
+        t.get_window_extent(renderer)
+        for gid in (counties.GID_PANEL_TITLE, counties.GID_TICK_LABEL)
+        for t in by_gid(county_fig, gid)
+    ]
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+    assert overlaps == []
+    footer = by_gid(county_fig, ic.GID_FOOTER)[0].get_window_extent(renderer)
+    assert all(box.y0 > footer.y1 for box in boxes)
+    assert all(box.x0 >= 0 and box.x1 <= county_fig.bbox.width for box in boxes)
+
+
+def test_county_name_nb():
+    from pipelines.charts.counties import county_name_nb
+
+    assert county_name_nb("Troms - Romsa - Tromssa") == "Troms"
+    assert county_name_nb("Møre og Romsdal") == "Møre og Romsdal"
+
+
+# --- Target groups against «alle» --------------------------------------------------------------
+
+
+def test_one_line_per_target_group_with_norwegian_names(full_values):
+    from pipelines.charts import groups
+
+    spec = {**SPEC, "targets": [target("barnefamilier", value=0.0, year=2024)]}
+    figure = groups.plot_target_groups(full_values, spec, RELEASE)
+    lines = by_gid(figure, groups.GID_GROUP)
+    assert [line.get_label() for line in lines] == ["Alle", "Barnefamilier"]
+    legend = [t.get_text() for t in by_gid(figure, ic.GID_LEGEND)[0].get_texts()]
+    assert legend[:2] == ["Alle", "Barnefamilier"]
+    x, y = (np.asarray(a, dtype=float) for a in lines[1].get_data())
+    assert math.isnan(y[x == GAP_YEAR][0])  # suppressed national value for barnefamilier
+    assert np.isfinite(np.asarray(lines[0].get_data()[1], dtype=float)).all()
+    # The target belongs to barnefamilier and is drawn in its colour.
+    (target_line,) = by_gid(figure, style.TARGET_GID)
+    assert target_line.get_color() == groups.GROUP_COLORS["barnefamilier"]
+    assert len(by_gid(figure, style.STRATEGY_GID)) == 2
+    assert "målgrupper" in text_of(figure, ic.GID_TITLE)
+    assert figure.axes[0].get_ylabel() == "per 1000 innbyggere"
+    assert "Syntetiske demodata" in text_of(figure, ic.GID_FOOTER)
+    close(figure)
+
+
+def test_no_group_chart_for_a_single_target_group():
+    from pipelines.charts import groups
+
+    only_alle = make_full_values(groups=("alle",))
+    assert groups.plot_target_groups(only_alle, {**SPEC, "target_groups": ["alle"]}, RELEASE) is None
+
+
+# --- Municipalities within their KOSTRA group --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def position_fig(full_values):
+    from pipelines.charts import position
+
+    figure = position.plot_comparison_groups(full_values, SPEC, RELEASE, MEMBERSHIP, highlight="0102")
+    yield figure
+    close(figure)
+
+
+def scatter_of(figure, group: str):
+    from pipelines.charts import position
+
+    (collection,) = [c for c in by_gid(figure, position.GID_MUNICIPALITIES) if c.get_label() == group]
+    return collection
+
+
+def test_one_dot_per_municipality_with_a_value(position_fig):
+    from pipelines.charts import position
+
+    assert len(by_gid(position_fig, position.GID_MUNICIPALITIES)) == 3
+    assert len(scatter_of(position_fig, "EKG01").get_offsets()) == 3  # 0104 is suppressed in 2024
+    assert len(scatter_of(position_fig, "EKG02").get_offsets()) == 3
+    assert len(scatter_of(position_fig, "EKG13").get_offsets()) == 1
+    rows = [t.get_text() for t in by_gid(position_fig, position.GID_GROUP_LABEL)]
+    assert rows == ["KOSTRA-gruppe 1 (3 av 4)", "KOSTRA-gruppe 2", "KOSTRA-gruppe 13"]
+    values = np.sort(scatter_of(position_fig, "EKG02").get_offsets()[:, 0])
+    assert list(values) == [10.0 + 3 * k + LATEST - 2014 for k in (4, 5, 6)]
+    assert style.GAP_NOTE_DOTS in text_of(position_fig, ic.GID_NOTES)
+
+
+def test_highlighted_municipality_is_distinguishable(position_fig, full_values):
+    from matplotlib.colors import to_rgba
+
+    from pipelines.charts import position
+
+    dots = scatter_of(position_fig, "EKG01")
+    moss = 10.0 + 3 * 1 + LATEST - 2014
+    index = int(np.flatnonzero(dots.get_offsets()[:, 0] == moss)[0])
+    colors, sizes = dots.get_facecolors(), dots.get_sizes()
+    assert tuple(colors[index]) == to_rgba(position.HIGHLIGHT_COLOR)
+    assert all(tuple(c) != to_rgba(position.HIGHLIGHT_COLOR) for i, c in enumerate(colors) if i != index)
+    assert sizes[index] > max(s for i, s in enumerate(sizes) if i != index)
+    assert text_of(position_fig, position.GID_HIGHLIGHT_LABEL) == "Moss"
+    assert len(by_gid(position_fig, position.GID_HIGHLIGHT)) == 1
+
+    plain = position.plot_comparison_groups(full_values, SPEC, RELEASE, MEMBERSHIP)
+    assert by_gid(plain, position.GID_HIGHLIGHT) == [] and by_gid(plain, position.GID_HIGHLIGHT_LABEL) == []
+    assert len({tuple(c) for c in scatter_of(plain, "EKG01").get_facecolors()}) == 1
+    close(plain)
+
+
+def test_group_median_nation_and_axis(position_fig):
+    from pipelines.charts import position
+
+    (medians,) = by_gid(position_fig, position.GID_MEDIAN)
+    x, y = (np.asarray(a, dtype=float) for a in medians.get_data())
+    expected = np.median(np.asarray(scatter_of(position_fig, "EKG01").get_offsets())[:, 0])
+    assert x[0] == pytest.approx(expected) and list(y) == [0.0, 1.0, 2.0]
+    (nation,) = by_gid(position_fig, position.GID_NATIONAL)
+    national = 20.0 + 0.5 * (LATEST - 2014)
+    assert np.asarray(nation.get_xdata(), dtype=float)[0] == pytest.approx(national)
+    assert nation.get_label() == "Landet: 25,0"
+    assert position_fig.axes[0].get_xlabel() == "per 1000 innbyggere"
+    assert text_of(position_fig, ic.GID_SUBTITLE) == f"Kommunene i sine KOSTRA-grupper, {LATEST}"
+    assert "KOSTRA-grupper" in text_of(position_fig, ic.GID_TITLE)
+    assert "Syntetiske demodata" in text_of(position_fig, ic.GID_FOOTER)
+
+
+def test_positions_use_the_latest_year_with_municipal_data(full_values):
+    from pipelines.charts import position
+
+    values = full_values.copy()
+    latest = (values["geo_level"] == "kommune") & (values["year"] == LATEST)
+    values.loc[latest, "status"] = "missing"
+    positions = position.comparison_positions(values, SPEC, MEMBERSHIP)
+    assert positions.year == LATEST - 1
+    assert len(positions.values["EKG01"]) == 4
+    values.loc[values["geo_level"] == "kommune", "status"] = "not_applicable"
+    assert position.plot_comparison_groups(values, SPEC, RELEASE, MEMBERSHIP) is None
+
+
+def test_kostra_membership_reads_either_geography_table():
+    from pipelines.charts.position import kostra_membership
+
+    dim_geography = pd.DataFrame(
+        {
+            "geo_level": ["land", "fylke", "kommune", "kommune"],
+            "geo_code": ["EAK", "03", "0301", "1101"],
+            "kostra_group": [None, None, "EKG13", "EKG07"],
+        }
+    )
+    assert kostra_membership(dim_geography).to_dict() == {"0301": "EKG13", "1101": "EKG07"}
+    groups = pd.DataFrame({"kommunenr": ["0301"], "kostra_group": ["EKG13"], "size_band": ["FOLK4"]})
+    assert kostra_membership(groups).to_dict() == {"0301": "EKG13"}
+    assert kostra_membership()["0301"] == "EKG13"  # the bundled 2024 reference
+
+
+# --- Rendering every kind ----------------------------------------------------------------------
+
+
+def test_render_writes_every_kind_that_applies(tmp_path):
+    from pipelines.catalogue import load_catalogue
+    from pipelines.charts import render
+
+    catalogue = load_catalogue()
+    two_groups = make_full_values().assign(indicator_id="startlan_per_1000")
+    one_group = make_full_values(groups=("alle",)).assign(indicator_id="KOSboligSper10000000")
+    values = pd.concat([two_groups, one_group], ignore_index=True)
+    geography = pd.DataFrame({"kommunenr": MEMBERSHIP.index, "kostra_group": MEMBERSHIP.to_numpy()})
+    stale = tmp_path / "charts" / "KOSboligSper10000000_malgrupper.png"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
+    paths = render.render_indicator_charts(values, catalogue, tmp_path, RELEASE, geography)
+    assert [p.name for p in paths] == [
+        "KOSboligSper10000000.png",
+        "KOSboligSper10000000_fylker.png",
+        "KOSboligSper10000000_kostragrupper.png",
+        "startlan_per_1000.png",
+        "startlan_per_1000_fylker.png",
+        "startlan_per_1000_malgrupper.png",
+        "startlan_per_1000_kostragrupper.png",
+    ]
+    assert all(p.exists() and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+    assert all(p.stat().st_size < 300_000 for p in paths)
+    assert not stale.exists()  # a chart that no longer applies does not linger
+
+
+def test_render_keeps_the_old_signature(tmp_path):
+    from pipelines.catalogue import load_catalogue
+    from pipelines.charts import render
+
+    values = make_values(national_gap=False)
+    paths = render.render_indicator_charts(values, load_catalogue(), tmp_path, RELEASE)
+    # No municipalities in these rows: trend and county panels only.
+    assert [p.name for p in paths] == [f"{INDICATOR['id']}.png", f"{INDICATOR['id']}_fylker.png"]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.previews import preview_markdown
 from pipelines.privacy.assets import indicator_values_public
-from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
+
+# The indicator whose charts are previewed in the UI: bostøtte, the broadest municipal series.
+PREVIEW_INDICATOR = "bostotte_per_1000_husholdninger"
 
 
 @dg.asset(
@@ -18,25 +21,32 @@ from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
     deps=[indicator_values_public],
 )
 def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
-    """One PNG per indicator in `charts/`: the national series as a line, with the spread
-    between the counties (lowest–highest and the middle half) as bands behind it.
+    """Charts of every indicator in `charts/`, from the public, suppressed values only:
 
-    Norwegian labels and number formats; the footer names the source, the data origin
-    («Syntetiske demodata» for the bundled demo data) and the release date. Missing values are
-    gaps in the line, never zeros. Built from the public, suppressed values only.
+    - `<indikator>.png` — the national series with the counties' spread behind it, the strategy
+      periods (Bolig for velferd 2014–2020, Alle trenger et trygt hjem 2021–2024) shaded and the
+      target drawn where one exists;
+    - `<indikator>_fylker.png` — one small panel per county on a shared scale, the nation faint in each;
+    - `<indikator>_malgrupper.png` — each target group against «alle» (indicators with groups);
+    - `<indikator>_kostragrupper.png` — every municipality's value within its KOSTRA group, latest year.
+
+    Norwegian labels and numbers, the unit on the axis, and a footer with source, data origin
+    («Syntetiske demodata» for the bundled demo data) and release date. Missing and suppressed
+    values are gaps in the lines, never zeros. The metadata shows small previews of one indicator's
+    charts (thumbnails with a size cap) and the folder with the full files.
     """
     # matplotlib is imported here, not at module load: every Dagster process (webserver, daemon,
-    # each run) loads the definitions, and only the chart step needs it (~0.5 s).
-    from pipelines.charts.render import render_indicator_charts
+    # each run) loads the definitions, and only the chart steps need it (~0.5 s).
+    from pipelines.charts.build import build_charts
 
     with duckdb.get_connection() as con:
-        values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
-    written = render_indicator_charts(values, catalogue(), paths.base, paths.release_id)
+        written = build_charts(con, catalogue(), paths.base, paths.release_id)
+    previews = [p for p in written if p.stem.startswith(PREVIEW_INDICATOR)]
     return dg.MaterializeResult(
         metadata={
             "charts": len(written),
-            "dagster/row_count": len(values),
             "folder": dg.MetadataValue.path(str(written[0].parent) if written else str(paths.base)),
             "files": dg.MetadataValue.json([p.name for p in written]),
+            "preview": dg.MetadataValue.md(preview_markdown(previews)),
         }
     )

@@ -4,46 +4,54 @@
 :func:`save_figure` writes it as a small PNG. The figure is built without pyplot, on its own Agg
 canvas, so it is safe in any process. Artists carry ``gid`` values (``GID_*`` below) so tests and
 callers can find them without relying on drawing order.
+
+The chart shades the national strategies' periods and draws the indicator's target (from the
+catalogue) where one exists for the target group shown. The data helpers at the end
+(:func:`shown_values`, :func:`resolve_unit`, :func:`main_target_group`, :func:`value_limits`,
+:func:`format_year_axis`, :func:`format_value_axis`) are shared by the other chart kinds.
 """
 
 from __future__ import annotations
 
 import sys
-import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from pipelines.charts import style
+from pipelines.charts import layout, style
 
-GID_TITLE = "title"
-GID_SUBTITLE = "subtitle"
-GID_DIRECTION = "direction_note"
-GID_NOTES = "notes"
+GID_TITLE = layout.GID_TITLE
+GID_SUBTITLE = layout.GID_SUBTITLE
+GID_DIRECTION = layout.GID_DIRECTION
+GID_NOTES = layout.GID_NOTES
 GID_NATIONAL = "national"
 GID_RANGE = "county_range"
 GID_IQR = "county_iqr"
-GID_LEGEND = "legend"
+GID_LEGEND = layout.GID_LEGEND
 GID_FOOTER = style.FOOTER_GID
+GID_TARGET = style.TARGET_GID
+GID_TARGET_LABEL = style.TARGET_LABEL_GID
+GID_STRATEGY = style.STRATEGY_GID
+GID_STRATEGY_LABEL = style.STRATEGY_LABEL_GID
 
 LABEL_NATIONAL = "Landet"
 LABEL_RANGE = "Fylker, min–maks"
 LABEL_IQR = "Fylker, midtre halvdel"
+LABEL_TARGET = "Mål"
+LABEL_ANALYTICAL_TARGET = "Analytisk mål (ikke vedtatt)"
 
-GAP_NOTE = "Manglende eller skjulte verdier vises som brudd i linjen."
+GAP_NOTE = style.GAP_NOTE
 BAND_GAP_NOTE = "Fylkesfeltene brytes i år med for få fylkesverdier."
 NOT_ZERO_BASED_NOTE = "Y-aksen starter ikke på null."
-DIRECTION_NOTES = {
-    "lower_is_better": "Retning: lavere er bedre",
-    "higher_is_better": "Retning: høyere er bedre",
-    "neutral": "Kontekstindikator, uten retning",
-}
+DIRECTION_NOTES = layout.DIRECTION_NOTES
 
 PREFERRED_TARGET_GROUP = "alle"
 # A min–max band needs two counties; quartiles of fewer than four values are mostly
@@ -54,17 +62,14 @@ MIN_COUNTIES_FOR_IQR = 4
 # the axis (lowest value more than twice the data's range above zero): then the axis follows the
 # data and the chart says that it does not start at zero.
 ZERO_BASELINE_FACTOR = 2.0
+VALUE_MARGIN = 0.08
 
 DEFAULT_DPI = 150
-# Titles are wrapped at the widest line length (in characters) that fits the figure.
-TITLE_MAX_CHARS = 90
-TITLE_MIN_CHARS = 30
-
-# Layout distances in inches, so the chart looks the same whatever the figure size.
-_PAD_X_IN = 0.15
-_PAD_TOP_IN = 0.14
-_GAP_IN = 0.06
-_BLOCK_GAP_IN = 0.16
+# PNG compression: level 3 makes files about 5 % larger than PIL's default 6 in two thirds of
+# the time (most of the image is white, which compresses well at any level).
+PNG_COMPRESS_LEVEL = 3
+TITLE_MAX_CHARS = layout.TITLE_MAX_CHARS
+TITLE_MIN_CHARS = layout.TITLE_MIN_CHARS
 
 
 @dataclass(frozen=True)
@@ -84,71 +89,41 @@ class _Series:
 def plot_indicator_trend(values: pd.DataFrame, indicator: Mapping, release: str) -> Figure:
     """Chart one indicator over time: the national value and the spread across counties.
 
-    ``values`` is the long indicator table of one indicator (all geo levels); only target group
-    "alle" is used when present, otherwise the first target group in the table. Only rows with
-    status "shown" are drawn: missing, suppressed and not-applicable values become gaps in the
-    line and the band, never zeros, and are never bridged by interpolation.
+    ``values`` is the long indicator table of one indicator (all geo levels). The target group
+    shown is the indicator's main group (``indicator["target_groups"][0]``) when given and
+    present, else "alle" when present, else the first in the table. Only rows with status
+    "shown" are drawn: missing, suppressed and not-applicable values become gaps in the line and
+    the band, never zeros, and are never bridged by interpolation.
+
+    Optional keys of ``indicator`` (see ``render.indicator_chart_spec``): ``strategies`` (a list
+    of :class:`style.StrategyPeriod`, shaded), ``targets`` (a list of :class:`style.TargetSpec`;
+    those of the group shown are drawn), ``decimals``, ``target_group_names``.
     """
     if values is None or values.empty:
         raise ValueError(f"no rows to chart for indicator {indicator.get('id')!r}")
-    unit = _resolve_unit(values, indicator)
-    series = _prepare_series(_select_target_group(values))
+    unit = resolve_unit(values, indicator)
+    group = main_target_group(values, indicator)
+    series = _prepare_series(values if group is None else values[values["target_group"] == group])
+    national = {int(y): float(v) for y, v in zip(series.years, series.national, strict=True)}
+    marks, target_notes = style.resolve_targets(
+        indicator.get("targets") or (), group or PREFERRED_TARGET_GROUP, national, _decimals(indicator)
+    )
 
     with style.house_style():
         fig = style.new_figure()
         ax = fig.add_axes((0.1, 0.2, 0.85, 0.6))
         handles = _draw_data(ax, series)
-        zero_based = _set_y_limits(ax, series, unit)
-        _format_axes(ax, series.years, unit)
+        style.draw_targets(ax, marks)
+        handles += target_legend_handles(marks)
+        extra = np.array([m.value for m in marks], dtype=float)
+        zero_based = _set_y_limits(ax, series, unit, extra)
+        format_trend_axes(ax, series.years, unit)
+        style.shade_strategy_periods(ax, indicator.get("strategies") or ())
 
         has_range = any(h.get_gid() == GID_RANGE for h in handles)
-        title = fig.text(
-            0,
-            0,
-            str(indicator.get("name_nb") or indicator.get("id") or ""),
-            fontsize=13,
-            fontweight="bold",
-            ha="left",
-            va="top",
-            gid=GID_TITLE,
-            linespacing=1.15,
-        )
-        subtitle = fig.text(
-            0,
-            0,
-            _subtitle(series, has_range),
-            fontsize=10,
-            ha="left",
-            va="top",
-            color=style.COLORS["muted"],
-            gid=GID_SUBTITLE,
-        )
-        direction_text = DIRECTION_NOTES.get(str(indicator.get("direction") or ""), "")
-        direction = fig.text(
-            0,
-            0,
-            direction_text,
-            fontsize=8.5,
-            ha="right",
-            va="top",
-            color=style.COLORS["muted"],
-            gid=GID_DIRECTION,
-        )
-        legend = fig.legend(
-            handles=handles,
-            labels=[h.get_label() for h in handles],
-            loc="upper left",
-            ncol=max(1, len(handles)),
-            borderaxespad=0,
-            borderpad=0,
-            handlelength=2.2,
-            columnspacing=1.6,
-        )
-        legend.set_gid(GID_LEGEND)
-
         notes = []
-        if series.has_national_rows and np.isnan(series.national).any():
-            notes.append(GAP_NOTE)
+        if series.has_national_rows:
+            notes.append(style.gap_note(series.national))
         has_iqr = any(h.get_gid() == GID_IQR for h in handles)
         if (has_range and np.isnan(series.county_min).any()) or (
             has_iqr and np.isnan(series.county_q1).any()
@@ -156,22 +131,12 @@ def plot_indicator_trend(values: pd.DataFrame, indicator: Mapping, release: str)
             notes.append(BAND_GAP_NOTE)
         if not zero_based:
             notes.append(NOT_ZERO_BASED_NOTE)
-        notes_text = fig.text(
-            0,
-            0,
-            "\n".join(notes),
-            fontsize=8,
-            ha="left",
-            va="bottom",
-            color=style.COLORS["text"],
-            gid=GID_NOTES,
-            linespacing=1.35,
-        )
-
-        footer = style.add_footer(
-            fig, str(indicator.get("source_nb") or ""), series.data_origins, release, x_in=_PAD_X_IN
-        )
-        _arrange(fig, ax, title, subtitle, direction, legend, notes_text, footer)
+        notes += target_notes
+        blocks = layout.add_indicator_blocks(
+            fig, indicator, subtitle=_subtitle(series, has_range, group_label(indicator, group)),
+            handles=handles, notes=notes, data_origins=series.data_origins, release=release,
+        )  # fmt: skip
+        arrange(fig, ax, blocks)
     return fig
 
 
@@ -194,6 +159,7 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
             facecolor="white",
             metadata={"Software": None},
             # PIL's optimize=True saves ~15 % of bytes but costs half the render time.
+            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
         )
     _close(fig)
     return target
@@ -202,20 +168,43 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
 # --- Data ------------------------------------------------------------------------------------
 
 
-def _select_target_group(values: pd.DataFrame) -> pd.DataFrame:
+def _distinct(column: pd.Series) -> list[str]:
+    """The distinct non-null values of a column as text, in order of appearance.
+
+    ``unique()`` first: iterating over every row of an Arrow-backed string column in Python is
+    what would otherwise dominate a small chart's data preparation.
+    """
+    return [str(v) for v in column.dropna().unique()]
+
+
+def main_target_group(values: pd.DataFrame, indicator: Mapping) -> str | None:
+    """The target group a one-group chart shows (None when the table has no target groups).
+
+    The indicator's main group (first of ``indicator["target_groups"]``) when the table has it,
+    else "alle", else the first group in the table.
+    """
     if "target_group" not in values.columns:
-        return values
-    groups = values["target_group"].dropna().unique()
-    if len(groups) == 0:
-        return values
-    chosen = PREFERRED_TARGET_GROUP if PREFERRED_TARGET_GROUP in set(groups) else groups[0]
-    return values[values["target_group"] == chosen]
+        return None
+    present = _distinct(values["target_group"])
+    if not present:
+        return None
+    declared = list(indicator.get("target_groups") or ())
+    if declared and declared[0] in present:
+        return declared[0]
+    return PREFERRED_TARGET_GROUP if PREFERRED_TARGET_GROUP in present else present[0]
 
 
-def _resolve_unit(values: pd.DataFrame, indicator: Mapping) -> str:
+def group_label(indicator: Mapping, group: str | None) -> str:
+    """Norwegian name of a target group for a subtitle ("" for "alle" and for no group)."""
+    if not group or group == PREFERRED_TARGET_GROUP:
+        return ""
+    return str((indicator.get("target_group_names") or {}).get(group, group))
+
+
+def resolve_unit(values: pd.DataFrame, indicator: Mapping) -> str:
     """The indicator's unit; refuses rows in another unit, which would mislabel the axis."""
     declared = indicator.get("unit")
-    row_units = set(values["unit"].dropna().astype(str)) if "unit" in values.columns else set()
+    row_units = set(_distinct(values["unit"])) if "unit" in values.columns else set()
     if declared and row_units - {declared}:
         raise ValueError(
             f"indicator {indicator.get('id')!r} has unit {declared!r} but rows have {sorted(row_units)}"
@@ -227,7 +216,7 @@ def _resolve_unit(values: pd.DataFrame, indicator: Mapping) -> str:
     return next(iter(row_units), "")
 
 
-def _shown_values(frame: pd.DataFrame) -> pd.Series:
+def shown_values(frame: pd.DataFrame) -> pd.Series:
     """Values that may be drawn: numeric, and NaN unless the status is "shown".
 
     A suppressed cell may still carry a number upstream; it must not leak into the chart.
@@ -239,6 +228,66 @@ def _shown_values(frame: pd.DataFrame) -> pd.Series:
     if "status" in frame.columns:
         value = value.where(frame["status"].astype(object).eq("shown").fillna(False).astype(bool))
     return value
+
+
+def data_origins(frame: pd.DataFrame) -> list[str]:
+    """The origin codes of the rows drawn, for the footer (refuses a table without the column)."""
+    if "data_origin" not in frame.columns:
+        raise ValueError("values has no data_origin column; the footer must say where the data come from")
+    return style.data_origin_codes(_distinct(frame["data_origin"]))
+
+
+def value_limits(data: np.ndarray, unit: str) -> tuple[float, float, bool]:
+    """(bottom, top, zero_based) of a value axis showing ``data`` (NaN ignored).
+
+    A margin of 8 % of the range on both sides; non-negative units start at zero unless the
+    data sit far above it (see ``ZERO_BASELINE_FACTOR``), in which case ``zero_based`` is False
+    and the chart must say so. No data gives (0, 1, True).
+    """
+    data = np.asarray(data, dtype=float)
+    data = data[np.isfinite(data)]
+    if data.size == 0:
+        return 0.0, 1.0, True
+    lo, hi = float(data.min()), float(data.max())
+    span = hi - lo
+    pad = VALUE_MARGIN * span if span > 0 else max(abs(hi) * 0.05, 0.5)
+    bottom, top = lo - pad, hi + pad
+    if unit in style.NON_NEGATIVE_UNITS and lo >= 0:
+        if lo <= ZERO_BASELINE_FACTOR * span or span == 0:
+            return 0.0, (top if hi > 0 else 1.0), True
+        return bottom, top, False
+    return bottom, top, True
+
+
+def format_value_axis(axis: Axis, unit: str, *, label: bool = True, nbins: int = 6) -> None:
+    """Norwegian ticks (and the unit as label) on a value axis."""
+    if label:
+        axis.set_label_text(style.unit_label_nb(unit))
+    axis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(style.nb_tick_formatter())
+
+
+def format_year_axis(ax: Axes, years: np.ndarray, *, ticks: Sequence[int] | None = None) -> None:
+    """Years as integer ticks on the x axis, half a year of room on either side."""
+    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    if ticks is not None:
+        ax.set_xticks([float(t) for t in ticks])
+    elif len(years) <= 13:
+        ax.set_xticks(years.astype(float))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(style.year_tick_formatter())
+    ax.tick_params(axis="x", length=3)
+
+
+def year_span_nb(years: np.ndarray) -> str:
+    first, last = int(years[0]), int(years[-1])
+    return f"{first}" if first == last else f"{first}–{last}"
+
+
+def _decimals(indicator: Mapping) -> int:
+    decimals = indicator.get("decimals")
+    return int(decimals) if decimals is not None else 1
 
 
 def _prepare_series(frame: pd.DataFrame) -> _Series:
@@ -254,7 +303,7 @@ def _prepare_series(frame: pd.DataFrame) -> _Series:
     if land["year"].duplicated().any():
         raise ValueError("more than one national row per year; the table is not for one indicator")
     national = (
-        pd.Series(_shown_values(land).to_numpy(), index=land["year"].to_numpy())
+        pd.Series(shown_values(land).to_numpy(), index=land["year"].to_numpy())
         .reindex(years)
         .to_numpy(dtype=float)
     )
@@ -262,7 +311,7 @@ def _prepare_series(frame: pd.DataFrame) -> _Series:
     counties = frame[frame["geo_level"] == "fylke"]
     if counties.duplicated(["geo_code", "year"]).any():
         raise ValueError("more than one row per county and year; the table is not for one indicator")
-    county_values = counties.assign(_v=_shown_values(counties)).dropna(subset=["_v"])
+    county_values = counties.assign(_v=shown_values(counties)).dropna(subset=["_v"])
     by_year = county_values.groupby("year")["_v"]
     stats = pd.DataFrame(
         {
@@ -277,8 +326,6 @@ def _prepare_series(frame: pd.DataFrame) -> _Series:
     range_ok = n >= MIN_COUNTIES_FOR_RANGE
     iqr_ok = n >= MIN_COUNTIES_FOR_IQR
 
-    if "data_origin" not in frame.columns:
-        raise ValueError("values has no data_origin column; the footer must say where the data come from")
     origin_rows = plotted if not plotted.empty else frame
     return _Series(
         years=years,
@@ -288,7 +335,7 @@ def _prepare_series(frame: pd.DataFrame) -> _Series:
         county_q1=np.where(iqr_ok, stats["q1"].to_numpy(dtype=float), np.nan),
         county_q3=np.where(iqr_ok, stats["q3"].to_numpy(dtype=float), np.nan),
         has_national_rows=not land.empty,
-        data_origins=style.data_origin_codes(origin_rows["data_origin"].dropna().astype(str)),
+        data_origins=data_origins(origin_rows),
     )
 
 
@@ -345,11 +392,30 @@ def _draw_data(ax: Axes, series: _Series) -> list:
     return handles
 
 
-def _set_y_limits(ax: Axes, series: _Series, unit: str) -> bool:
+def target_legend_handles(marks: Sequence[style.TargetMark], color: str = style.TARGET_COLOR) -> list[Line2D]:
+    """One legend entry per kind of target (official, analytical), not one per target."""
+    handles = []
+    for kind, label in (("official", LABEL_TARGET), ("analytical", LABEL_ANALYTICAL_TARGET)):
+        if any(mark.kind == kind for mark in marks):
+            proxy = Line2D(
+                [],
+                [],
+                color=color,
+                linestyle=(0, (4, 2.5)),
+                linewidth=1.4,
+                marker="D",
+                markersize=5.5,
+                markeredgecolor="white",
+                label=label,
+            )
+            handles.append(proxy)
+    return handles
+
+
+def _set_y_limits(ax: Axes, series: _Series, unit: str, extra: np.ndarray | None = None) -> bool:
     """Choose the y range; return False when a non-negative axis deliberately skips zero."""
     data = np.concatenate([series.national, series.county_min, series.county_max])
-    data = data[np.isfinite(data)]
-    if data.size == 0:
+    if not np.isfinite(data).any():
         ax.text(
             0.5,
             0.5,
@@ -359,108 +425,40 @@ def _set_y_limits(ax: Axes, series: _Series, unit: str) -> bool:
             va="center",
             color=style.COLORS["muted"],
         )
-        ax.set_ylim(0, 1)
-        return True
-    lo, hi = float(data.min()), float(data.max())
-    ax.margins(y=0.08)
-    ax.autoscale_view()
-    bottom, top = ax.get_ylim()
-    if unit in style.NON_NEGATIVE_UNITS and lo >= 0:
-        if lo <= ZERO_BASELINE_FACTOR * (hi - lo) or hi == lo:
-            ax.set_ylim(0, top if hi > 0 else 1)
-            return True
-        return False
-    return True
+    if extra is not None and extra.size:
+        data = np.concatenate([data, extra])
+    bottom, top, zero_based = value_limits(data, unit)
+    ax.set_ylim(bottom, top)
+    return zero_based
 
 
-def _format_axes(ax: Axes, years: np.ndarray, unit: str) -> None:
-    ax.set_ylabel(style.unit_label_nb(unit))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-    ax.yaxis.set_major_formatter(style.nb_tick_formatter())
-    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
-    if len(years) <= 13:
-        ax.set_xticks(years.astype(float))
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(style.year_tick_formatter())
-    ax.tick_params(axis="x", length=3)
+def format_trend_axes(ax: Axes, years: np.ndarray, unit: str) -> None:
+    """Years on x, the unit and Norwegian numbers on y, no left spine (gridlines carry y)."""
+    format_value_axis(ax.yaxis, unit)
+    format_year_axis(ax, years)
     ax.tick_params(axis="y", length=0)
     # Only the x axis line remains on the left side: the gridlines carry the y scale.
     ax.spines["left"].set_visible(False)
 
 
-def _subtitle(series: _Series, has_range: bool) -> str:
-    first, last = int(series.years[0]), int(series.years[-1])
-    span = f"{first}" if first == last else f"{first}–{last}"
+def _subtitle(series: _Series, has_range: bool, group_name: str = "") -> str:
+    span = year_span_nb(series.years)
     if series.has_national_rows and has_range:
-        return f"Landet og spredning mellom fylker, {span}"
-    if has_range:
-        return f"Spredning mellom fylker, {span}"
-    return f"Landet, {span}"
-
-
-def _fit_width(text_artist, max_width_px: float, renderer) -> None:
-    """Wrap a text artist's words at the longest line length whose rendered width fits."""
-    words = " ".join(text_artist.get_text().split())
-    for chars in range(TITLE_MAX_CHARS, TITLE_MIN_CHARS - 1, -2):
-        text_artist.set_text("\n".join(textwrap.wrap(words, chars)))
-        if text_artist.get_window_extent(renderer).width <= max_width_px:
-            return
+        text = f"Landet og spredning mellom fylker, {span}"
+    elif has_range:
+        text = f"Spredning mellom fylker, {span}"
+    else:
+        text = f"Landet, {span}"
+    return f"{text} · Målgruppe: {group_name}" if group_name else text
 
 
 # --- Layout ----------------------------------------------------------------------------------
 
 
-def _arrange(fig: Figure, ax: Axes, title, subtitle, direction, legend, notes, footer) -> None:
-    """Stack title, subtitle, legend, plot, notes and footer without overlaps.
-
-    Positions are measured from the rendered text rather than hard-coded, so long (wrapped)
-    titles, two-line footers and optional notes all fit.
-    """
-    renderer = fig.canvas.get_renderer()
-    width_px, height_px = fig.bbox.width, fig.bbox.height
-    dpi = fig.dpi
-    pad_x = _PAD_X_IN / fig.get_size_inches()[0]
-
-    def frac_y(inches: float) -> float:
-        return inches * dpi / height_px
-
-    def bottom_of(artist) -> float:
-        return artist.get_window_extent(renderer).y0 / height_px
-
-    def top_of(artist) -> float:
-        return artist.get_window_extent(renderer).y1 / height_px
-
-    title.set_position((pad_x, 1 - frac_y(_PAD_TOP_IN)))
-    _fit_width(title, width_px * (1 - 2 * pad_x), renderer)
-    y = bottom_of(title) - frac_y(_GAP_IN)
-    subtitle.set_position((pad_x, y))
-    direction.set_position((1 - pad_x, y))
-    y = min(bottom_of(subtitle), bottom_of(direction)) - frac_y(_BLOCK_GAP_IN)
-    legend.set_bbox_to_anchor((pad_x, y), transform=fig.transFigure)
-    axes_top = (bottom_of(legend) if legend.get_texts() else y) - frac_y(_BLOCK_GAP_IN)
-
-    y = top_of(footer) + frac_y(_BLOCK_GAP_IN / 2)
-    if notes.get_text():
-        notes.set_position((pad_x, y))
-        y = top_of(notes) + frac_y(_GAP_IN)
-    axes_floor = y + frac_y(_GAP_IN)
-
-    # Tick labels and the y label sit outside the axes box; measure them and shrink the box.
-    # Twice, because new tick positions after the first resize can change the label widths.
-    for _ in range(2):
-        box = ax.get_position()
-        tight = ax.get_tightbbox(renderer)
-        extra_left = box.x0 - tight.x0 / width_px
-        extra_right = max(0.0, tight.x1 / width_px - box.x1)
-        extra_bottom = box.y0 - tight.y0 / height_px
-        # The top tick label reaches half its height above the axes box.
-        extra_top = max(0.0, tight.y1 / height_px - box.y1)
-        left = pad_x + extra_left
-        right = 1 - pad_x - extra_right
-        bottom = axes_floor + extra_bottom
-        top = axes_top - extra_top
-        ax.set_position((left, bottom, right - left, top - bottom))
+def arrange(fig: Figure, ax: Axes, blocks: layout.Blocks) -> None:
+    """Stack title, subtitle, legend, plot, notes and footer without overlaps."""
+    floor, top = layout.place_blocks(fig, blocks)
+    layout.fit_axes(fig, ax, floor, top)
 
 
 def _close(fig: Figure) -> None:

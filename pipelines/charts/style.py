@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Real
 
 import matplotlib as mpl
@@ -303,3 +304,303 @@ def add_footer(
         linespacing=1.35,
         gid=FOOTER_GID,
     )
+
+
+# --- Gaps ---------------------------------------------------------------------------------------
+
+# The one sentence every chart uses when a series has holes: suppressed, missing and
+# not-applicable values are left out, never drawn as zero and never bridged.
+GAP_NOTE = "Manglende eller skjulte verdier vises som brudd i linjen."
+GAP_NOTE_DOTS = "Kommuner uten publisert verdi (skjult eller manglende) er utelatt, ikke vist som null."
+
+
+def gap_note(*series: Iterable[float], dots: bool = False) -> str:
+    """The standard gap note when any of ``series`` has a NaN, otherwise ``""``.
+
+    ``dots=True`` gives the wording for dot charts, where a missing value is a missing dot.
+    """
+    for values in series:
+        if any(_is_missing(v) for v in values):
+            return GAP_NOTE_DOTS if dots else GAP_NOTE
+    return ""
+
+
+def _is_missing(value) -> bool:
+    try:
+        return math.isnan(float(value))
+    except (TypeError, ValueError):
+        return True  # None, pd.NA and anything else that is not a number
+
+
+# --- Strategy periods ---------------------------------------------------------------------------
+
+STRATEGY_GID = "strategy_period"
+STRATEGY_LABEL_GID = "strategy_label"
+# Very light, opaque shades (alternating) so bands and lines drawn on top keep their colours.
+STRATEGY_SHADES = (tint(OKABE_ITO["black"], 0.04), tint(OKABE_ITO["black"], 0.085))
+STRATEGY_LABEL_FONT_SIZE = 7.5
+
+
+@dataclass(frozen=True)
+class StrategyPeriod:
+    """A national strategy's years, as a chart shades them."""
+
+    id: str
+    name_nb: str  # short Norwegian name, e.g. "Bolig for velferd"
+    first_year: int
+    last_year: int
+    baseline_year: int
+
+    @property
+    def label_nb(self) -> str:
+        """ "Bolig for velferd 2014–2020"."""
+        return f"{self.name_nb} {self.first_year}–{self.last_year}"
+
+
+def short_strategy_name(name_nb: str) -> str:
+    """The strategy's own title without subtitle and years.
+
+    "Bolig for velferd. Nasjonal strategi for boligsosialt arbeid (2014–2020)" → "Bolig for velferd".
+    """
+    short = re.split(r"\.\s", name_nb.strip(), maxsplit=1)[0]
+    return re.sub(r"\s*\(\d{4}\s*[–-]\s*\d{4}\)\s*$", "", short).rstrip(". ").strip()
+
+
+def strategy_periods(catalogue) -> list[StrategyPeriod]:
+    """The catalogue's strategies as :class:`StrategyPeriod`, oldest first."""
+    periods = [
+        StrategyPeriod(
+            id=s.id,
+            name_nb=short_strategy_name(s.name_nb),
+            first_year=int(s.first_year),
+            last_year=int(s.last_year),
+            baseline_year=int(s.baseline_year),
+        )
+        for s in catalogue.strategies.values()
+    ]
+    return sorted(periods, key=lambda p: (p.first_year, p.id))
+
+
+def shade_strategy_periods(ax, periods: Iterable[StrategyPeriod], *, labels: bool = True) -> list:
+    """Shade each strategy's years behind the data of ``ax`` and name it above the plot.
+
+    Call it after the x limits are set: labels are centred on the visible part of each period,
+    and periods outside the x range are left out. Spans carry ``STRATEGY_GID``, labels
+    ``STRATEGY_LABEL_GID``. Returns the artists drawn.
+    """
+    x_lo, x_hi = sorted(ax.get_xlim())
+    artists = []
+    for i, period in enumerate(periods):
+        lo, hi = max(period.first_year - 0.5, x_lo), min(period.last_year + 0.5, x_hi)
+        if hi <= lo:
+            continue
+        span = ax.axvspan(
+            lo,
+            hi,
+            color=STRATEGY_SHADES[i % len(STRATEGY_SHADES)],
+            linewidth=0,
+            zorder=0,
+            label=period.label_nb,
+            gid=STRATEGY_GID,
+        )
+        artists.append(span)
+        if labels:
+            text = ax.text(
+                (lo + hi) / 2,
+                1.0,
+                period.label_nb,
+                transform=ax.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=STRATEGY_LABEL_FONT_SIZE,
+                color=COLORS["muted"],
+                gid=STRATEGY_LABEL_GID,
+                clip_on=False,
+            )
+            artists.append(text)
+    return artists
+
+
+# --- Targets ------------------------------------------------------------------------------------
+
+TARGET_GID = "target"
+TARGET_LABEL_GID = "target_label"
+TARGET_COLOR = OKABE_ITO["vermillion"]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A catalogue target in plain values, with the years of its strategy (picklable, no catalogue)."""
+
+    indicator: str
+    target_group: str
+    strategy: str
+    kind: str  # "official" | "analytical"
+    value: float | None  # absolute target
+    change: float | None  # relative change from the baseline (-0.5 = halve it)
+    target_year: int
+    baseline_year: int
+    first_year: int
+    last_year: int
+
+
+@dataclass(frozen=True)
+class TargetMark:
+    """A target resolved to a number: drawn from ``start_year`` to a point at ``year``."""
+
+    year: int
+    value: float
+    start_year: int
+    label_nb: str
+    kind: str
+    strategy: str
+    target_group: str
+
+
+def indicator_targets(catalogue, indicator_id: str, target_group: str | None = None) -> list[TargetSpec]:
+    """The catalogue's targets for one indicator (and one target group, if given)."""
+    strategies = catalogue.strategies
+    specs = []
+    for t in catalogue.targets:
+        if t.indicator != indicator_id or (target_group is not None and t.target_group != target_group):
+            continue
+        s = strategies[t.strategy]
+        specs.append(
+            TargetSpec(
+                indicator=t.indicator,
+                target_group=t.target_group,
+                strategy=t.strategy,
+                kind=t.kind,
+                value=None if t.value is None else float(t.value),
+                change=None if t.change is None else float(t.change),
+                target_year=int(t.target_year),
+                baseline_year=int(s.baseline_year),
+                first_year=int(s.first_year),
+                last_year=int(s.last_year),
+            )
+        )
+    return sorted(specs, key=lambda spec: (spec.target_year, spec.strategy))
+
+
+def _fewest_decimals(value: float, most: int) -> int:
+    """The fewest decimals (up to ``most``) that show ``value`` exactly: 0 → 0, 2.5 → 1."""
+    for decimals in range(most + 1):
+        if abs(value - round(value, decimals)) < 1e-9:
+            return decimals
+    return most
+
+
+def target_label_nb(mark_year: int, value: float, kind: str, decimals: int = 0, detail: str = "") -> str:
+    """«Mål 2020: 0», «Analytisk mål 2024: 50», with an optional detail in parentheses.
+
+    ``decimals`` is the most shown; a round target is shown without decimals («0», not «0,0»).
+    """
+    prefix = "Analytisk mål" if kind == "analytical" else "Mål"
+    text = f"{prefix} {mark_year}: {format_number_nb(value, _fewest_decimals(value, decimals))}"
+    return f"{text} ({detail})" if detail else text
+
+
+def resolve_targets(
+    targets: Iterable[TargetSpec],
+    target_group: str,
+    national: Mapping[int, float],
+    decimals: int = 0,
+) -> tuple[list[TargetMark], list[str]]:
+    """Turn the targets of ``target_group`` into numbers on the chart's scale.
+
+    An absolute target is its ``value``. A relative target is applied to the national value in
+    the strategy's baseline year, or (as the goal-attainment step does) the first year with a
+    value inside the strategy period. Returns the marks and notes on targets that could not be
+    drawn (no baseline value); a target is never drawn against an invented baseline.
+    """
+    marks: list[TargetMark] = []
+    notes: list[str] = []
+    for t in targets:
+        if t.target_group != target_group:
+            continue
+        if t.value is not None:
+            marks.append(
+                TargetMark(
+                    t.target_year,
+                    t.value,
+                    t.first_year,
+                    target_label_nb(t.target_year, t.value, t.kind, decimals),
+                    t.kind,
+                    t.strategy,
+                    t.target_group,
+                )
+            )
+            continue
+        if t.change is None:
+            continue
+        base_year = next(
+            (
+                y
+                for y in range(t.baseline_year, t.last_year + 1)
+                if y in national and national[y] is not None and math.isfinite(national[y])
+            ),
+            None,
+        )
+        if base_year is None:
+            notes.append(f"Målet for {t.target_year} kan ikke vises: ingen landsverdi i basisåret.")
+            continue
+        value = float(national[base_year]) * (1 + t.change)
+        change = format_number_nb(t.change * 100, 0)
+        change = change if t.change < 0 else "+" + change
+        marks.append(
+            TargetMark(
+                t.target_year,
+                value,
+                t.first_year,
+                target_label_nb(t.target_year, value, t.kind, decimals, f"{change} % fra {base_year}"),
+                t.kind,
+                t.strategy,
+                t.target_group,
+            )
+        )
+    return marks, notes
+
+
+def draw_targets(ax, marks: Iterable[TargetMark], color: str = TARGET_COLOR, *, labels: bool = True) -> list:
+    """Draw each target as a dashed level across its strategy years ending in a diamond.
+
+    Lines carry ``TARGET_GID`` and the target's label (for legends); the labels written next to
+    the diamonds carry ``TARGET_LABEL_GID``. Returns the lines.
+    """
+    lines = []
+    for mark in marks:
+        start = min(mark.start_year, mark.year) - 0.5
+        (line,) = ax.plot(
+            [start, mark.year],
+            [mark.value, mark.value],
+            color=color,
+            linestyle=(0, (4, 2.5)),
+            linewidth=1.4,
+            marker="D",
+            markersize=5.5,
+            markevery=[1],
+            markeredgecolor="white",
+            markeredgewidth=0.6,
+            label=mark.label_nb,
+            zorder=4,
+            gid=TARGET_GID,
+            # A target of zero sits on the axis line; unclipped, it is drawn whole.
+            clip_on=False,
+        )
+        lines.append(line)
+        if labels:
+            ax.annotate(
+                mark.label_nb,
+                (mark.year, mark.value),
+                xytext=(-6, 4),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=7.5,
+                color=color,
+                gid=TARGET_LABEL_GID,
+                annotation_clip=False,
+                bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                zorder=5,
+            )
+    return lines
