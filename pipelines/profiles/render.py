@@ -1,0 +1,183 @@
+"""Render every municipality profile: one PNG per municipality, one PDF per county, an index.
+
+Layout under ``base_dir``::
+
+    profiles/kommune/<kommunenr>.png   one page per municipality (2024 borders)
+    profiles/fylke/<county_code>.pdf   the county's municipalities, one page each, by kommunenr
+    profiles/index.csv                 kommunenr → names, county, PNG, PDF and page in the PDF
+
+Speed: the page figure is built once per worker process and only its changing parts are
+redrawn per municipality (see :mod:`pipelines.profiles.page`); PNGs are written unfiltered at
+zlib level 1 and the county PDFs reuse the PNGs' compressed data (see
+:mod:`pipelines.profiles.raster`). Counties are shared between forked workers by size, so each
+worker writes whole PDFs and the workers finish at about the same time.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.forking import map_forked
+from pipelines.profiles.data import profile_data
+from pipelines.profiles.page import DEFAULT_DPI, UPDATE_COLUMNS, PageContext, ProfilePage, page_context
+from pipelines.profiles.raster import encode_png, write_pdf
+from pipelines.profiles.spec import ProfileSpec, load_profile_spec
+
+PROFILES_DIR = Path("profiles")
+MUNICIPALITY_DIR = "kommune"
+COUNTY_DIR = "fylke"
+INDEX_FILE = "index.csv"
+INDEX_COLUMNS = ["kommunenr", "kommune_name", "county_code", "county_name", "png", "pdf", "pdf_page"]
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class ProfileResult:
+    pngs: list[Path]
+    pdfs: list[Path]
+    index_path: Path
+
+
+@dataclass(frozen=True)
+class _Job:
+    counties: list[tuple[str, str, list[str]]]  # (county_code, county_name, kommunenr in order)
+    profiles_dir: Path
+    dpi: int
+
+
+# Set before the pool forks, so the workers inherit the data instead of unpickling it.
+_SHARED: dict[str, object] = {}
+
+
+def _render_job(job: _Job) -> list[dict[str, object]]:
+    data: pd.DataFrame = _SHARED["data"]  # type: ignore[assignment]
+    columns: dict[str, np.ndarray] = _SHARED["columns"]  # type: ignore[assignment]
+    position: dict[str, int] = _SHARED["position"]  # type: ignore[assignment]
+    context: PageContext = _SHARED["context"]  # type: ignore[assignment]
+    n_rows = int(_SHARED["n_rows"])  # type: ignore[arg-type]
+    page = ProfilePage(data.iloc[:n_rows], context, dpi=job.dpi, blit=True)
+    entries: list[dict[str, object]] = []
+    for county_code, county_name, numbers in job.counties:
+        pdf_path = job.profiles_dir / COUNTY_DIR / f"{county_code}.pdf"
+        raster_pages = []
+        for page_number, kommunenr in enumerate(numbers, start=1):
+            start = position[kommunenr] * n_rows
+            page.update_columns({name: column[start : start + n_rows] for name, column in columns.items()})
+            png, raster = encode_png(page.render_rgb(), job.dpi)
+            png_path = job.profiles_dir / MUNICIPALITY_DIR / f"{kommunenr}.png"
+            png_path.write_bytes(png)
+            raster_pages.append(raster)
+            entries.append(
+                {
+                    "kommunenr": kommunenr,
+                    "kommune_name": columns["kommune_name"][start],
+                    "county_code": county_code,
+                    "county_name": county_name,
+                    "png": png_path,
+                    "pdf": pdf_path,
+                    "pdf_page": page_number,
+                }
+            )
+        write_pdf(pdf_path, raster_pages, title=f"Boligsosiale kommuneprofiler {page.year} – {county_name}")
+    return entries
+
+
+def _share_counties(counties: list[tuple[str, str, list[str]]], n: int) -> list[list]:
+    """Counties over ``n`` workers, largest first to the least loaded (balanced by pages)."""
+    loads = [0] * n
+    shares: list[list] = [[] for _ in range(n)]
+    for county in sorted(counties, key=lambda c: (-len(c[2]), c[0])):
+        target = loads.index(min(loads))
+        shares[target].append(county)
+        loads[target] += len(county[2])
+    return [sorted(share) for share in shares if share]
+
+
+def render_profiles(
+    values: pd.DataFrame,
+    goal_attainment: pd.DataFrame,
+    geography: pd.DataFrame,
+    catalogue: Catalogue,
+    base_dir: Path,
+    release: str,
+    *,
+    spec: ProfileSpec | None = None,
+    year: int | None = None,
+    dpi: int = DEFAULT_DPI,
+    workers: int | None = None,
+) -> ProfileResult:
+    """Write every municipality's profile page as PNG, the county PDFs and ``index.csv``.
+
+    ``values`` is the public indicator table, ``goal_attainment`` and ``geography``
+    (``dim_geography``) the warehouse tables of those names. Files of municipalities or counties
+    that no longer exist are removed, so the folders always match the index.
+    """
+    spec = spec or load_profile_spec(catalogue)
+    data = profile_data(values, goal_attainment, geography, catalogue, spec, year=year)
+    context = page_context(catalogue, spec, release)
+
+    profiles_dir = Path(base_dir) / PROFILES_DIR
+    for sub in (MUNICIPALITY_DIR, COUNTY_DIR):
+        (profiles_dir / sub).mkdir(parents=True, exist_ok=True)
+
+    # profile_data sorts by municipality and row, and every municipality has every row, so
+    # municipality i's rows are the i-th block of n_rows; workers slice plain arrays per page.
+    n_rows = len(spec.rows)
+    firsts = data.iloc[::n_rows]
+    if len(firsts) * n_rows != len(data) or firsts["kommunenr"].duplicated().any():
+        raise ValueError("profile_data must give every municipality the same rows")
+    position = {str(number): i for i, number in enumerate(firsts["kommunenr"])}
+    columns = {name: data[name].to_numpy(dtype=object) for name in UPDATE_COLUMNS}
+    counties: dict[str, tuple[str, list[str]]] = {}
+    for number, code, name in zip(
+        firsts["kommunenr"], firsts["county_code"], firsts["county_name"], strict=True
+    ):
+        counties.setdefault(str(code), (str(name), []))[1].append(str(number))
+    county_list = [(code, name, numbers) for code, (name, numbers) in sorted(counties.items())]
+
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+    n_workers = max(1, min(n_workers, len(county_list)))
+    jobs = [_Job(share, profiles_dir, dpi) for share in _share_counties(county_list, n_workers)]
+
+    _SHARED.update(data=data, columns=columns, position=position, n_rows=n_rows, context=context)
+    try:
+        results = map_forked(_render_job, jobs, len(jobs))
+    finally:
+        _SHARED.clear()
+
+    entries = sorted((e for result in results for e in result), key=lambda e: str(e["kommunenr"]))
+    pngs = [Path(e["png"]) for e in entries]
+    pdfs = sorted({Path(e["pdf"]) for e in entries})
+    _remove_stale(profiles_dir / MUNICIPALITY_DIR, "*.png", set(pngs))
+    _remove_stale(profiles_dir / COUNTY_DIR, "*.pdf", set(pdfs))
+    index_path = _write_index(profiles_dir / INDEX_FILE, entries, Path(base_dir))
+    return ProfileResult(pngs=pngs, pdfs=pdfs, index_path=index_path)
+
+
+def _remove_stale(folder: Path, pattern: str, keep: set[Path]) -> None:
+    for path in folder.glob(pattern):
+        if path not in keep:
+            path.unlink()
+
+
+def _write_index(path: Path, entries: list[dict[str, object]], base_dir: Path) -> Path:
+    """``index.csv`` (UTF-8, comma separated); file paths are relative to ``base_dir``."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=INDEX_COLUMNS)
+        writer.writeheader()
+        for entry in entries:
+            writer.writerow(
+                {
+                    **entry,
+                    "png": Path(entry["png"]).relative_to(base_dir).as_posix(),
+                    "pdf": Path(entry["pdf"]).relative_to(base_dir).as_posix(),
+                }
+            )
+    return path
