@@ -38,36 +38,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-# pytest calls hooks only in plugins and conftest files, so this module registers itself as a plugin
-# to get its pytest_configure (the marker registration) called. pytestmark is looked up lazily
-# (module __getattr__) because the module body runs before that registration.
-pytest_plugins = [__name__]
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "browser: drives the Dagster UI in headless Chromium (needs /usr/bin/chromium)"
-    )
-
-
-def __getattr__(name: str) -> object:
-    if name == "pytestmark":
-        return [pytest.mark.browser]
-    raise AttributeError(name)
+pytestmark = pytest.mark.browser
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 SERVER_TIMEOUT = 60  # s until /server_info answers
 RUN_TIMEOUT = 240  # s from the click until every launched run has succeeded
@@ -304,6 +280,27 @@ def _check_run_page(page, base_url: str, run_id: str) -> None:
         expect(page.get_by_text(bad, exact=True)).to_have_count(0)
 
 
+def _guide_screenshots(page, base_url: str) -> list[Path]:
+    """The pages the analysts' guide (docs/analytikerveiledning.md) shows, after a successful run:
+    the charts asset with its preview, the staging asset's checks, and the schedules and sensor."""
+    from playwright.sync_api import expect
+
+    shots = []
+    page.goto(f"{base_url}/assets/indicator_charts")
+    expect(page.get_by_text("preview", exact=True).first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    shots.append(_screenshot(page, "ui_charts_asset.png"))
+    page.goto(f"{base_url}/assets/measure_values?view=checks")
+    expect(page.get_by_text("every_municipality_every_year").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1_000)
+    shots.append(_screenshot(page, "ui_checks.png"))
+    page.goto(f"{base_url}/automation")
+    expect(page.get_by_text("kostra_final_figures").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    shots.append(_screenshot(page, "ui_automation.png"))
+    return shots
+
+
 def _check_backfill_page(page, base_url: str, backfill_id: str) -> None:
     """The backfill page's "Status" field says Succeeded (its table also has Succeeded/Failed columns)."""
     from playwright.sync_api import expect
@@ -313,7 +310,7 @@ def _check_backfill_page(page, base_url: str, backfill_id: str) -> None:
     expect(status_field).to_have_text(re.compile(r"^\s*Status\s*Succeeded\s*$"), timeout=30_000)
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt-get install chromium")
+@needs_chromium
 def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -362,6 +359,7 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
                 _check_run_page(page, base_url, run["runId"])
             page.wait_for_timeout(1_000)
             after = _screenshot(page, "ui_run_after.png")
+            guide = _guide_screenshots(page, base_url)
         except BaseException:
             try:
                 _screenshot(page, "ui_failure.png")
@@ -384,6 +382,11 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", chart
     print(f"  outputs: {warehouse.name}, indicator_values.parquet ({rows} rows), {len(charts)} charts")
 
-    for shot in (before, after):
+    for shot in (before, after, *guide):
         assert shot.is_file() and shot.stat().st_size > 10_000, f"{shot} missing or trivial"
     print(f"  artifacts: {before}\n             {after}")
+    # `make screenshots` sets this to refresh the pictures in the analysts' guide.
+    if target := os.environ.get("BOLIG_GUIDE_SCREENSHOTS"):
+        for shot in ARTIFACTS.glob("ui_*.png"):
+            if shot.name != "ui_failure.png":
+                shutil.copy(shot, Path(target) / shot.name)

@@ -1,0 +1,26 @@
+"""The steering report from the warehouse's public tables (what the asset and `direct` call)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.catalogue import Catalogue
+from pipelines.charts.render import CHARTS_DIR
+from pipelines.privacy.build import PUBLIC_TABLE
+from pipelines.report.content import ReportContent, key_indicators, report_content
+from pipelines.report.html import write_report
+
+
+def build_report(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, base_dir: Path, release: str
+) -> tuple[Path, ReportContent, dict[str, Path]]:
+    """Write the report for the latest year with national values, embedding the national trend
+    charts the chart step drew for the indicators with targets; returns (path, content, charts)."""
+    values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
+    attainment = con.execute("SELECT * FROM goal_attainment").df()
+    rollup = con.execute("SELECT * FROM goal_rollup").df()
+    content = report_content(values, attainment, rollup, catalogue)
+    charts = {i: base_dir / CHARTS_DIR / f"{i}.png" for i in key_indicators(catalogue)}
+    return write_report(content, charts, base_dir, release), content, charts

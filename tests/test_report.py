@@ -1,0 +1,477 @@
+"""The yearly steering report «Styringsinformasjon <år>»: content numbers and the HTML file.
+
+The dataset is small but shaped like the warehouse: every catalogue indicator and target group for
+the nation and four counties, 2014–2024, with goal attainment and roll-ups computed by the real
+progress code. Trends are set per indicator, so the test knows which series got better or worse.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.catalogue import load_catalogue
+from pipelines.charts.indicator_chart import plot_indicator_trend, save_figure
+from pipelines.charts.style import format_number_nb
+from pipelines.progress.attainment import STATUS_COUNT_COLUMNS, goal_attainment, goal_rollup
+from pipelines.progress.method import STATUS_LABELS_NB, direction_sign
+from pipelines.report import report_content, report_path, write_report
+from pipelines.report.content import (
+    DETERIORATED,
+    IMPROVED,
+    NEUTRAL,
+    UNCHANGED,
+    classify_change,
+)
+from pipelines.report.html import BANNER_TEXT, SSB_CREDIT, render_html
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RELEASE = "2026-11-26"
+YEARS = list(range(2014, 2025))
+SURVEY_YEARS = (2016, 2020, 2024)  # the homelessness survey is four-yearly
+COUNTIES = [("03", "Oslo"), ("11", "Rogaland"), ("46", "Vestland"), ("50", "Trøndelag")]
+FLAT = "KOSandelnyavslag0000"  # lower is better; the same value every year → unchanged
+HIDDEN_2024 = "utnyttelsesgrad_kommunale_boliger"  # national 2024 value suppressed
+BIG_COUNT = "KOSventelistetil0000"  # a count in the thousands
+CHART_IDS = ("bostedslose_per_1000", "utkastelser_per_1000_leie")
+
+
+def slope_of(position: int, indicator_id: str) -> float:
+    """The yearly trend of an indicator, as a share of its level: alternately up and down."""
+    if indicator_id == FLAT:
+        return 0.0
+    return 0.04 if position % 2 == 0 else -0.03
+
+
+def level_of(position: int, unit: str) -> float:
+    if unit == "count":
+        return 12_000.0 + 500 * position
+    if unit == "percent":
+        return 40.0 + position
+    return 3.0 + 0.25 * position
+
+
+def build_dataset(data_origin: str = "synthetic") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(values, goal_attainment, goal_rollup), shaped like the warehouse tables."""
+    cat = load_catalogue()
+    rows = []
+    geos = [("land", "EAK", "Landet", 1.0)] + [
+        ("fylke", code, name, 0.8 + 0.1 * i) for i, (code, name) in enumerate(COUNTIES)
+    ]
+    for position, indicator in enumerate(cat.indicators.values()):
+        survey = indicator.id.startswith("bostedslose")
+        base = level_of(position, indicator.unit)
+        slope = slope_of(position, indicator.id)
+        for group_pos, group in enumerate(indicator.target_groups):
+            for level, code, name, scale in geos:
+                if survey and level != "land":
+                    continue
+                for year in YEARS:
+                    value = base * scale * (1 + 0.1 * group_pos) * (1 + slope) ** (year - 2014)
+                    status = "shown"
+                    if survey and year not in SURVEY_YEARS:
+                        status = "not_applicable"
+                    elif indicator.id == HIDDEN_2024 and level == "land" and year == 2024:
+                        status = "suppressed"
+                    elif level == "fylke" and code == "50" and year == 2019:
+                        status = "missing"
+                    shown = status == "shown"
+                    rows.append(
+                        {
+                            "indicator_id": indicator.id,
+                            "geo_level": level,
+                            "geo_code": code,
+                            "geo_name": name,
+                            "year": year,
+                            "target_group": group,
+                            "numerator": value if shown else np.nan,
+                            "denominator": np.nan,
+                            "value": value if shown else np.nan,
+                            "unit": indicator.unit,
+                            "status": status,
+                            "unit_level": "kommune",
+                            "units_reported": 357,
+                            "units_total": 357,
+                            "is_estimate": False,
+                            "data_origin": data_origin if status != "not_applicable" else None,
+                            "source": "file:data/demo/test.csv",
+                            "vintage": "sha256:0",
+                            "stale": False,
+                            "preliminary": indicator.id == BIG_COUNT and year == 2024,
+                        }
+                    )
+    values = pd.DataFrame(rows)
+    attainment = goal_attainment(values, cat)
+    return values, attainment, goal_rollup(attainment, cat)
+
+
+def render_charts(values: pd.DataFrame, folder: Path, ids=CHART_IDS) -> dict[str, Path]:
+    """Trend charts the way the pipeline draws them (small DPI: the test needs PNGs, not beauty)."""
+    cat = load_catalogue()
+    paths = {}
+    for indicator_id in ids:
+        ind = cat.indicators[indicator_id]
+        spec = {
+            "id": ind.id,
+            "name_nb": ind.name_nb,
+            "unit": ind.unit,
+            "direction": ind.direction,
+            "source_nb": ind.source_nb,
+        }
+        fig = plot_indicator_trend(values[values["indicator_id"] == indicator_id], spec, RELEASE)
+        paths[indicator_id] = save_figure(fig, folder / f"{indicator_id}.png", dpi=50)
+    return paths
+
+
+class _Page(HTMLParser):
+    """Tags with attributes, visible text (outside <a>, <style>, <title>) and tables by caption."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self._skip = 0
+        self._caption: list[str] | None = None
+        self._table: list[list[str]] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("a", "style", "title"):
+            self._skip += 1
+        elif tag == "table":
+            self._table = []
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+        elif tag in ("td", "th") and self._table is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("a", "style", "title"):
+            self._skip -= 1
+        elif tag == "caption" and self._caption is not None:
+            self._caption_text = "".join(self._caption).strip()
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None and self._table:
+            self._table[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "table" and self._table is not None:
+            self.tables[self._caption_text] = self._table
+            self._table = None
+
+    def handle_data(self, data):
+        for sink in (self._caption, self._cell):
+            if sink is not None:
+                sink.append(data)
+        if not self._skip:
+            self.text.append(data)
+
+
+def parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return build_dataset("synthetic")
+
+
+@pytest.fixture(scope="module")
+def content(dataset):
+    values, attainment, rollup = dataset
+    return report_content(values, attainment, rollup, load_catalogue())
+
+
+@pytest.fixture(scope="module")
+def charts(dataset, tmp_path_factory):
+    return render_charts(dataset[0], tmp_path_factory.mktemp("charts"))
+
+
+@pytest.fixture(scope="module")
+def written(content, charts, tmp_path_factory) -> Path:
+    return write_report(content, charts, tmp_path_factory.mktemp("base"), RELEASE)
+
+
+@pytest.fixture(scope="module")
+def page(written) -> _Page:
+    return parse(written.read_text(encoding="utf-8"))
+
+
+# --- Content -------------------------------------------------------------------------------------
+
+
+def test_year_is_the_latest_with_national_data(dataset):
+    values, attainment, rollup = dataset
+    cat = load_catalogue()
+    assert report_content(values, attainment, rollup, cat).year == 2024
+    no_2024 = values.assign(
+        status=values["status"].where(
+            ~((values["geo_level"] == "land") & (values["year"] == 2024)), "missing"
+        )
+    )
+    assert report_content(no_2024, attainment, rollup, cat).year == 2023
+    assert report_content(values, attainment, rollup, cat, year=2022).year == 2022
+
+
+def test_national_rollup_counts_equal_the_table(content, dataset):
+    _, attainment, rollup = dataset
+    land = rollup[rollup["geo_level"] == "land"]
+    checked = 0
+    for section in content.strategies:
+        for r in section.goals + section.target_groups:
+            row = land[
+                (land["strategy_id"] == section.id)
+                & (land["rollup_by"] == r.rollup_by)
+                & (land["rollup_id"] == r.rollup_id)
+            ]
+            assert len(row) == 1
+            row = row.iloc[0]
+            assert r.counts == {s: int(row[c]) for s, c in STATUS_COUNT_COLUMNS.items()}
+            assert (r.n_series, r.n_assessed, r.status) == (row["n_series"], row["n_assessed"], row["status"])
+            # the series listed under a roll-up are exactly the ones it counts
+            assert len(r.series) == r.n_series
+            assert sum(r.counts.values()) == r.n_series
+            assert {s: sum(x.status == s for x in r.series) for s in STATUS_COUNT_COLUMNS} == r.counts
+            checked += 1
+    assert checked == len(land)
+    # every roll-up of the nation is in the report, for both strategies
+    assert {s.id for s in content.strategies} == {"bfv", "atth"}
+
+    # a series row carries the attainment table's numbers
+    bfv = next(s for s in content.strategies if s.id == "bfv")
+    series = next(x for g in bfv.goals for x in g.series if x.indicator_id == "utkastelser_per_1000_leie")
+    row = attainment[
+        (attainment["strategy_id"] == "bfv")
+        & (attainment["geo_level"] == "land")
+        & (attainment["indicator_id"] == "utkastelser_per_1000_leie")
+        & (attainment["target_group"] == "alle")
+    ].iloc[0]
+    assert series.baseline_value == pytest.approx(row["baseline_value"])
+    assert series.current_value == pytest.approx(row["current_value"])
+    assert series.target_value == pytest.approx(row["target_value"])  # −30 % from the baseline
+    assert series.target_value == pytest.approx(0.7 * row["baseline_value"])
+    assert (series.baseline_year, series.current_year) == (2014, 2020)  # the strategy ended in 2020
+    assert series.status_nb == STATUS_LABELS_NB[row["status"]]
+
+
+def test_county_overview_equals_the_county_rollup(content, dataset):
+    rollup = dataset[2]
+    for section in content.strategies:
+        counties = rollup[
+            (rollup["strategy_id"] == section.id)
+            & (rollup["geo_level"] == "fylke")
+            & (rollup["rollup_by"] == "goal")
+        ]
+        assert [c.geo_code for c in section.counties] == sorted(code for code, _ in COUNTIES)
+        for county in section.counties:
+            for goal_id, _ in section.county_goals:
+                row = counties[(counties["geo_code"] == county.geo_code) & (counties["rollup_id"] == goal_id)]
+                assert county.cells[goal_id].status == row["status"].iloc[0]
+
+
+def test_better_and_worse_follow_the_direction(content):
+    cat = load_catalogue()
+    positions = {indicator_id: i for i, indicator_id in enumerate(cat.indicators)}
+    seen = set()
+    for c in content.changes:
+        assert c.year == 2024
+        assert c.change == pytest.approx(c.value - c.previous_value)
+        sign = direction_sign(c.direction)
+        trend = slope_of(positions[c.indicator_id], c.indicator_id)
+        if sign is None:
+            expected = NEUTRAL
+        elif trend == 0:
+            expected = UNCHANGED
+        else:
+            expected = IMPROVED if sign * trend > 0 else DETERIORATED
+        assert c.outcome == expected, c
+        seen.add(c.outcome)
+    assert seen == {IMPROVED, DETERIORATED, UNCHANGED, NEUTRAL}
+    # a rising "lower is better" series got worse, a rising "higher is better" one better
+    assert classify_change("lower_is_better", 1.0, 0) == DETERIORATED
+    assert classify_change("higher_is_better", 1.0, 0) == IMPROVED
+    assert classify_change("higher_is_better", -0.2, 1) == DETERIORATED
+    assert classify_change("neutral", 5.0, 0) == NEUTRAL
+    assert classify_change("lower_is_better", 0.0001, 0) == UNCHANGED
+    # the four-yearly survey compares with the previous survey
+    survey = next(c for c in content.changes if c.indicator_id == "bostedslose_per_1000")
+    assert survey.previous_year == 2020
+    # the suppressed national value is not compared, and says why
+    hidden = [n for n in content.no_value if n.indicator_id == HIDDEN_2024]
+    assert [n.status for n in hidden] == ["suppressed"]
+    assert all(c.indicator_id != HIDDEN_2024 for c in content.changes)
+
+
+def test_data_notes_count_the_years_cells(content, dataset):
+    values = dataset[0]
+    year = values[values["year"] == 2024]
+    assert content.cell_status_counts["suppressed"] == int((year["status"] == "suppressed").sum())
+    assert content.cell_status_counts["shown"] == int((year["status"] == "shown").sum())
+    assert sum(content.cell_status_counts.values()) == len(year)
+    assert content.preliminary == (load_catalogue().indicators[BIG_COUNT].name_nb,)
+    assert content.stale == ()
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+def test_written_where_expected_as_utf8_in_norwegian(written, content):
+    assert written == report_path(written.parent.parent, 2024)
+    assert written.name == "styringsinformasjon_2024.html" and written.parent.name == "reports"
+    html = written.read_bytes().decode("utf-8")  # valid UTF-8 or this raises
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="nb">' in html and '<meta charset="utf-8">' in html
+    assert "<title>Styringsinformasjon 2024</title>" in html
+    for heading in ("Sammendrag", "Måloppnåelse for landet", "Fylkesoversikt", "Hva ble bedre, hva ble verre",
+                    "Om dataene"):  # fmt: skip
+        assert f">{heading}</h2>" in html
+    assert SSB_CREDIT in html and "CC BY 4.0" in html
+    assert "Publisert 26. november 2026" in html
+    assert not list(written.parent.glob("*.part"))
+
+
+def test_nothing_is_loaded_from_outside(page, written):
+    html = written.read_text(encoding="utf-8")
+    tags = {tag for tag, _ in page.tags}
+    assert not tags & {"script", "link", "iframe", "object", "embed", "base", "video", "audio", "source"}
+    external = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+    links = 0
+    for tag, attrs in page.tags:
+        for name in ("src", "srcset", "poster", "data", "action", "background"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("data:"), (tag, name, value)
+        href = attrs.get("href")
+        if href and external.match(href):
+            assert tag == "a" and "noopener" in (attrs.get("rel") or ""), (tag, href)
+            links += 1
+        elif href:
+            assert href.startswith("#"), (tag, href)  # only in-page anchors otherwise
+    assert links >= 3  # strategies, sources and licence are links that load nothing until clicked
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert "url(" not in style and "@import" not in style and "@font-face" not in style
+    # the Content-Security-Policy blocks any other load in the browser
+    csp = [
+        a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
+    ]
+    assert len(csp) == 1 and "default-src 'none'" in csp[0] and "img-src data:" in csp[0]
+
+
+def test_every_image_is_an_embedded_png(page, charts):
+    images = [attrs for tag, attrs in page.tags if tag == "img"]
+    assert len(images) == len(charts)
+    for attrs, path in zip(images, charts.values(), strict=True):
+        src = attrs["src"]
+        assert src.startswith("data:image/png;base64,")
+        data = base64.b64decode(src.split(",", 1)[1], validate=True)
+        assert data[:8] == PNG_SIGNATURE
+        assert data == path.read_bytes()
+        assert attrs["alt"] and int(attrs["width"]) > 0 and int(attrs["height"]) > 0
+
+
+def test_numbers_are_norwegian(page, content, written):
+    html = written.read_text(encoding="utf-8")
+    text = "".join(page.text)
+    # no English decimal points and no hyphen-minus signs in anything a reader sees
+    assert not re.search(r"\d\.\d", text), re.search(r".{30}\d\.\d.{30}", text)
+    assert not re.search(r"(?<![\w–-])-\d", text)
+    # a count in the thousands is grouped with a no-break space
+    big = next(c for c in content.changes if c.indicator_id == BIG_COUNT)
+    assert big.value >= 1000
+    assert format_number_nb(big.value) in text and NBSP in format_number_nb(big.value)
+    # a falling series shows its change with a real minus sign, a rising one with a plus
+    down = next(c for c in content.changes if c.change < 0 and c.unit == "count")
+    up = next(c for c in content.changes if c.change > 0 and c.unit == "percent")
+    assert MINUS + format_number_nb(-down.change, down.decimals) in text
+    assert "+" + format_number_nb(up.change, up.decimals) in text
+    # decimals with a comma: a rate per 1000 to the indicator's decimals
+    series = next(
+        x for s in content.strategies for g in s.goals for x in g.series if x.unit.startswith("per_1000")
+    )
+    shown = format_number_nb(series.current_value, series.decimals)
+    assert "," in shown and shown in text
+    assert "\u00a0%" in html  # percentages as «12,5 %»
+
+
+def test_tables_show_the_content_numbers(page, content):
+    bfv = next(s for s in content.strategies if s.id == "bfv")
+    table = page.tables["Måloppnåelse per mål, Bolig for velferd"]
+    header, body = table[0], table[1:]
+    assert header[:3] == ["Mål", "Serier", "Vurdert"]
+    goal = bfv.goals[0]
+    row = next(r for r in body if r[0].startswith(f"Hovedmål {goal.rollup_id}:"))
+    expected = [format_number_nb(goal.n_series), format_number_nb(goal.n_assessed)]
+    expected += [format_number_nb(goal.counts[s]) for s in STATUS_LABELS_NB]
+    assert row[1 : 3 + len(STATUS_LABELS_NB)] == expected
+    assert row[-1] == goal.status_nb
+    county = page.tables["Fylkesoversikt, Alle trenger et trygt hjem"]
+    assert [r[0] for r in county[1:]] == [name for _, name in sorted(COUNTIES)]
+    hidden = page.tables["Uten verdi i 2024"]
+    assert any(r[2].startswith(":") for r in hidden[1:])  # suppression shows as «:»
+
+
+def test_text_is_escaped(content, charts):
+    evil = "Kø <script>alert(1)</script> & «sitat»"
+    first = next(iter(charts))
+    tampered = dataclasses.replace(
+        content,
+        indicator_names={**content.indicator_names, first: evil},
+        summary=(*content.summary, evil),
+    )
+    html = render_html(tampered, charts, RELEASE)
+    assert "<script>" not in html
+    assert "Kø &lt;script&gt;alert(1)&lt;/script&gt; &amp; «sitat»" in html
+
+
+def test_synthetic_banner_iff_synthetic(dataset, charts):
+    cat = load_catalogue()
+    synthetic = render_html(report_content(*dataset, cat), charts, RELEASE)
+    assert BANNER_TEXT in synthetic and "Syntetiske demodata" in synthetic
+
+    real = build_dataset("ssb")
+    content = report_content(*real, cat)
+    assert not content.synthetic and content.data_origins == ("ssb",)
+    html = render_html(content, charts, RELEASE)
+    assert BANNER_TEXT not in html and "Syntetiske" not in html and "syntetiske" not in html
+    assert "Kilde: Statistisk sentralbyrå (SSB)" in html
+
+    # one synthetic row among real ones is enough
+    values, attainment, rollup = real
+    mixed = values.copy()
+    mixed.loc[mixed.index[0], "data_origin"] = "synthetic"
+    assert BANNER_TEXT in render_html(report_content(mixed, attainment, rollup, cat), charts, RELEASE)
+
+
+def test_missing_chart_or_non_png_is_refused(content, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        render_html(content, {"x": tmp_path / "none.png"}, RELEASE)
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"GIF89a not a png")
+    with pytest.raises(ValueError, match="not a PNG"):
+        render_html(content, {"x": fake}, RELEASE)
+
+
+def test_summary_counts_match_the_content(content):
+    improved = format_number_nb(len(content.improved))
+    worse = format_number_nb(len(content.deteriorated))
+    assert any(f"ble {improved} indikatorserier bedre og {worse} verre" in line for line in content.summary)
+    atth = next(s for s in content.strategies if s.id == "atth")
+    assert sum(atth.series_status_counts.values()) == len(
+        {(x.indicator_id, x.target_group) for g in atth.target_groups for x in g.series}
+    )
+    assert not any(math.isnan(c.change) for c in content.changes)
