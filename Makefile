@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: run run-year test dev lint demo-data clean help
+.PHONY: run run-year test dev lint demo-data bench screenshots handbook clean help
 
 help:
 	@echo "make run   - set up .venv, materialise every asset on the bundled data, print where outputs are"
 	@echo "make test  - set up .venv with the dev extra, run ruff and the test suite"
 	@echo "make dev   - start the Dagster UI on http://127.0.0.1:3000"
 	@echo "make demo-data - regenerate the synthetic demo data in data/demo/"
+	@echo "make bench - run every benchmark; writes bench/results.md and bench/results.json (~10 min)"
+	@echo "make handbook - regenerate the indicator handbook docs/indikatorer.md/.html (after make run)"
+	@echo "make screenshots - refresh the UI pictures in docs/img/ (runs the browser test)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,8 +52,21 @@ lint: $(VENV)/.installed-dev
 dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pipelines.dev --host 127.0.0.1 --port 3000
 
+# Speed and memory targets (not part of the tests: timings belong to a quiet machine).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run
+
+# Refresh the Dagster UI pictures in docs/img/ (taken by the browser test; needs /usr/bin/chromium).
+screenshots: $(VENV)/.installed-dev
+	mkdir -p docs/img
+	BOLIG_GUIDE_SCREENSHOTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -m browser -q tests/test_ui_browser.py
+
+# Regenerate docs/indikatorer.md and .html from the catalogue and the latest release (after make run).
+handbook: $(VENV)/.installed
+	$(BIN)/python -m pipelines.handbook
+
 demo-data: $(VENV)/.installed
 	$(BIN)/python -m pipelines.demo
 
 clean:
-	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/exports data/charts
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/exports data/charts data/profiles data/reports

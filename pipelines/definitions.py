@@ -16,7 +16,9 @@ from pipelines.exports.assets import internal_exports, public_release
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_values
 from pipelines.privacy.assets import indicator_values_public
+from pipelines.profiles.assets import municipality_profiles
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
+from pipelines.report.assets import steering_report
 from pipelines.resources import build_resources
 from pipelines.schedules import schedules, yearly_update
 from pipelines.sources.assets import reference_geography, source_assets
@@ -35,6 +37,8 @@ all_assets = [
     public_release,
     internal_exports,
     indicator_charts,
+    municipality_profiles,
+    steering_report,
 ]
 
 defs = dg.Definitions(

@@ -9,13 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.catalogue import Catalogue, load_catalogue
-from pipelines.charts.render import render_indicator_charts
 from pipelines.exports.internal import write_internal
 from pipelines.exports.public import publish_public
 from pipelines.exports.release import default_release_id
 from pipelines.inbox.ingest import inbox_dir, ingest_contract, ingest_records
 from pipelines.indicators.compute import build_indicator_values
-from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
+from pipelines.privacy.build import build_public_values
 from pipelines.progress.build import build_goal_attainment
 from pipelines.resources import SourceSettings
 from pipelines.sources.load import load_reference_geography, load_source
@@ -52,7 +51,12 @@ def run_all(
         build_goal_attainment(con, catalogue, "internal")
         publish_public(con, catalogue, base_dir, release)
         write_internal(con, base_dir, release)
-        if charts:
-            values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
-            render_indicator_charts(values, catalogue, base_dir, release)
+        if charts:  # the publication products: charts, then profiles and the report that embeds charts
+            from pipelines.charts.build import build_charts
+            from pipelines.profiles.build import build_profiles
+            from pipelines.report.build import build_report
+
+            build_charts(con, catalogue, base_dir, release)
+            build_profiles(con, catalogue, base_dir, release)
+            build_report(con, catalogue, base_dir, release)
     return path

@@ -14,18 +14,22 @@ def describe_outputs(base: Path) -> list[str]:
         ("exports/public/latest", "*.parquet"),
         ("exports/internal", "*.parquet"),
         ("charts", "*.png"),
+        ("profiles/kommune", "*.png"),
+        ("profiles/fylke", "*.pdf"),
+        ("reports", "*.html"),
     ):
         files = sorted((base / folder).glob(pattern)) if (base / folder).exists() else []
         lines.append(f"{folder}: {len(files)} file(s) under {base / folder}")
-        lines.extend(f"  {f.relative_to(base)}  ({f.stat().st_size / 1024:.0f} kB)" for f in files[:12])
-        if len(files) > 12:
-            lines.append(f"  … and {len(files) - 12} more")
+        lines.extend(f"  {f.relative_to(base)}  ({f.stat().st_size / 1024:.0f} kB)" for f in files[:3])
+        if len(files) > 3:
+            lines.append(f"  … and {len(files) - 3} more")
     return lines
 
 
 def main() -> None:
     print("\n".join(describe_outputs(output_dir())))
     print("Public release (safe to publish): exports/public/latest/")
+    print("Steering report: reports/styringsinformasjon_<år>.html; profiles: profiles/index.csv")
     print("Internal tier (data owners only, never publish): exports/internal/")
     print("Demo data are synthetic (data_origin = 'synthetic'): not official statistics.")
 

@@ -53,7 +53,7 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
     with duckdb.connect(str(run_copy / "warehouse.duckdb")) as con:
         con.execute("UPDATE stg_measure_values SET value = -1 WHERE year IN (2019, 2020)")
         con.execute("UPDATE raw_population SET population = -1 WHERE partition_year IN (2019, 2020)")
-        con.execute("UPDATE indicator_values SET geo_name = 'tampered' WHERE year IN (2019, 2020)")
+        con.execute("UPDATE indicator_values SET vintage = 'tampered' WHERE year IN (2019, 2020)")
     assert _materialize_year(run_copy, 2020).success
     after = _stg(run_copy)
     restored = after[after.year == 2020]
@@ -70,7 +70,7 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
             "SELECT partition_year, min(population) FROM raw_population GROUP BY 1"
         ).fetchall()
         tampered = con.execute(
-            "SELECT year, count(*) FILTER (geo_name = 'tampered'), count(*) FROM indicator_values "
+            "SELECT year, count(*) FILTER (vintage = 'tampered'), count(*) FROM indicator_values "
             "WHERE year IN (2019, 2020) GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert dict(population)[2019] == -1 and dict(population)[2020] > 0

@@ -25,7 +25,7 @@ def test_definitions_load_with_every_stage() -> None:
 
     repository = defs.get_repository_def()
     groups = {node.group_name for node in repository.asset_graph.asset_nodes}
-    assert {"sources", "staging", "indicators", "exports", "charts"} <= groups
+    assert {"sources", "staging", "indicators", "exports", "charts", "publication"} <= groups
     # every asset explains itself to analysts in the UI
     for node in repository.asset_graph.asset_nodes:
         assert node.description and len(node.description) > 80, node.key
@@ -34,8 +34,17 @@ def test_definitions_load_with_every_stage() -> None:
 def test_full_run_writes_warehouse_export_and_charts(pipeline_run: Path) -> None:
     assert (pipeline_run / "warehouse.duckdb").exists()
     assert (pipeline_run / EXPORT).exists()
-    charts = sorted((pipeline_run / "charts").glob("*.png"))
-    assert {c.stem for c in charts} == set(load_catalogue().indicators)
+    charts = {c.stem for c in (pipeline_run / "charts").glob("*.png")}
+    indicators = set(load_catalogue().indicators)
+    assert indicators <= charts  # every indicator has its national trend chart …
+    kinds = ("_fylker", "_malgrupper", "_kostragrupper")
+    extra = charts - indicators  # … and every other file is one of the other kinds of one indicator
+    assert all(any(c.endswith(k) and c.removesuffix(k) in indicators for k in kinds) for c in extra), extra
+    assert sum(c.endswith("_fylker") for c in extra) == len(indicators)
+    profiles = pipeline_run / "profiles"
+    assert len(list((profiles / "kommune").glob("*.png"))) == 357
+    assert len(list((profiles / "fylke").glob("*.pdf"))) == 15
+    assert len(list((pipeline_run / "reports").glob("styringsinformasjon_*.html"))) == 1
 
 
 @pytest.fixture(scope="module")
