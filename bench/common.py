@@ -26,6 +26,35 @@ class Timing:
         )
 
 
+def summary(runs: list[float]) -> dict[str, object]:
+    """Median, min, max and the runs themselves (seconds), as the results files store them."""
+    return {
+        "median": statistics.median(runs),
+        "min": min(runs),
+        "max": max(runs),
+        "n": len(runs),
+        "runs": runs,
+    }
+
+
+def measure_or_child(
+    doc: str, measure: Callable[[int], dict], child: Callable[[str], None], argv: list[str] | None
+) -> None:
+    """The command line of a benchmark that measures in fresh child processes of itself: print
+    ``measure(--repeat)`` as JSON, or — with the hidden ``--child ARG`` — be one such child."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child)
+    else:
+        print(json.dumps(measure(args.repeat), indent=2))
+
+
 def time_it(name: str, func: Callable[[], object], repeat: int = 5, warmup: int = 1) -> Timing:
     for _ in range(warmup):
         func()
