@@ -290,6 +290,15 @@ def _guide_screenshots(page, base_url: str) -> list[Path]:
     expect(page.get_by_text("preview", exact=True).first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1_000)
     shots.append(_screenshot(page, "ui_charts_asset.png"))
+    # The preview is Markdown with thumbnails as data: URIs; the UI must show them as images.
+    page.get_by_text("Show Markdown").last.click()
+    thumbnails = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
+    expect(thumbnails.first).to_be_visible(timeout=30_000)
+    widths = thumbnails.evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) >= 3 and all(0 < w <= 360 for w in widths), widths  # trend, fylker, kostragrupper
+    page.wait_for_timeout(1_000)  # the dialog fades in
+    shots.append(_screenshot(page, "ui_chart_preview.png"))
+    page.keyboard.press("Escape")
     page.goto(f"{base_url}/assets/measure_values?view=checks")
     expect(page.get_by_text("every_municipality_every_year").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1_000)
