@@ -270,3 +270,13 @@ def test_docstring_example_runs() -> None:
     module = importlib.import_module("pipelines.geography.harmonise")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_text_that_is_no_code_is_named_as_such_in_string_columns() -> None:
+    """pandas 3 stores a missing code in a string column as NaN; the error must still say that the
+    raw value is no municipality code (not 'municipality code nan')."""
+    frame = pd.DataFrame(
+        {"kommunenr": pd.Series(["0301", "Drammen"], dtype="string"), "year": [2017, 2017], "v": [1.0, 2.0]}
+    )
+    with pytest.raises(GeographyError, match=r"row 1 .*'Drammen' is not a municipality code"):
+        harmonise(frame, measures=["v"])

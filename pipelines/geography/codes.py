@@ -37,4 +37,6 @@ def normalise_codes(raw: pd.Series) -> pd.Series:
     """Vectorised :func:`normalise_code`: each distinct value is parsed once."""
     uniques = pd.unique(raw)
     lookup = {value: normalise_code(value) for value in uniques}
-    return raw.map(lookup).astype(object)
+    mapped = raw.map(lookup).astype(object)
+    # pandas 3 maps None to NaN on string columns; callers test `is None` and report the raw value.
+    return mapped.where(mapped.notna(), None)

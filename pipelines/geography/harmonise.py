@@ -198,7 +198,7 @@ def code_problems(
 
 
 def _code_problem(history, raw: object, code: str | None, year: int) -> str | None:
-    if code is None:
+    if code is None or pd.isna(code):  # a frame of codes stores "no code" as NaN in pandas 3
         return f"{raw!r} is not a municipality code"
     if year not in history.valid_codes:
         return f"year {year} is outside the code history ({history.years[0]}–{history.years[-1]})"
