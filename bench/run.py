@@ -227,7 +227,7 @@ def markdown(results: dict, checked: list[dict]) -> str:
         "cli": "Dagster CLI, all years (`make run`)",
         "materialize": "Python `materialize`, all years",
         "direct": "direct library calls, no Dagster",
-        "year": "Dagster CLI, one year after a full run (`make run-year`)",
+        "year": "Dagster CLI, a new year on top of the years before it (`make run-year`)",
     }
     for mode, label in labels.items():
         lines.append(_row(label, p[mode], extra=f"{p[mode]['peak_gb']:.2f} GB"))
