@@ -61,22 +61,29 @@ class Catalogue:
         return self.sources[self.measures[measure_id].source].geo_level
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """A path as error messages show it: relative to the repository when inside it."""
     try:
-        return str(path.relative_to(REPO_ROOT))
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
 
 
+def read_yaml(path: Path, error: type[CatalogueError] = CatalogueError) -> object:
+    """A YAML file's document; a missing file or invalid YAML is ``error`` naming the file."""
+    where = display_path(path)
+    if not path.exists():
+        raise error(f"{where}: file not found")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise error(f"{where}: not valid YAML: {exc}") from exc
+
+
 def _read_section(path: Path, key: str, kind: type) -> object:
     """The top-level ``key`` of a YAML file, which must be a ``kind`` (list or dict)."""
-    where = _display(path)
-    if not path.exists():
-        raise CatalogueError(f"{where}: file not found")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{where}: not valid YAML: {exc}") from exc
+    where = display_path(path)
+    document = read_yaml(path)
     if not isinstance(document, dict) or not isinstance(document.get(key), kind):
         shape = "list" if kind is list else "mapping"
         raise CatalogueError(f"{where}: expected a top-level {shape} '{key}:'")
@@ -84,7 +91,7 @@ def _read_section(path: Path, key: str, kind: type) -> object:
 
 
 def _read_list(path: Path, key: str, model: type[M]) -> list[M]:
-    where = _display(path)
+    where = display_path(path)
     section = _read_section(path, key, list)
     items: list[M] = []
     for index, raw in enumerate(section):
@@ -96,7 +103,7 @@ def _read_list(path: Path, key: str, model: type[M]) -> list[M]:
         try:
             items.append(model.model_validate(raw))
         except ValidationError as exc:
-            raise CatalogueError(f"{where}: {label}.{_describe(exc)}") from exc
+            raise CatalogueError(f"{where}: {label}.{describe_validation(exc)}") from exc
     return items
 
 
@@ -115,18 +122,18 @@ def _read_mapping(path: Path, key: str, model: type[M]) -> M:
     try:
         return model.model_validate(section)
     except ValidationError as exc:
-        raise CatalogueError(f"{_display(path)}: {key}.{_describe(exc)}") from exc
+        raise CatalogueError(f"{display_path(path)}: {key}.{describe_validation(exc)}") from exc
 
 
 def _read_settings(path: Path) -> Settings:
-    where = _display(path)
+    where = display_path(path)
     settings = _read_mapping(path, "settings", Settings)
     if settings.first_year > settings.last_year:
         raise CatalogueError(f"{where}: settings.first_year: {settings.first_year} is after last_year")
     return settings
 
 
-def _describe(exc: ValidationError) -> str:
+def describe_validation(exc: ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: {err['msg']}" for err in exc.errors()
     )
@@ -154,14 +161,16 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
     }
     lists = {"statbank": "tables"}  # the YAML key when it differs from the catalogue field
     loaded = {
-        key: _index(_read_list(path, lists.get(key, key), models[key]), _display(path), lists.get(key, key))
+        key: _index(
+            _read_list(path, lists.get(key, key), models[key]), display_path(path), lists.get(key, key)
+        )
         for key, path in files.items()
     }
     files["targets"] = assets_dir / "targets.yaml"
     targets = _read_list(files["targets"], "targets", Target)
     files["contracts"] = assets_dir / "contracts.yaml"
     contracts = {c.source: c for c in _read_list(files["contracts"], "contracts", Contract)}
-    where_contracts = _display(files["contracts"])
+    where_contracts = display_path(files["contracts"])
     records = _index(_read_list(files["contracts"], "records", RecordSource), where_contracts, "records")
     catalogue = Catalogue(
         settings=settings,
@@ -171,7 +180,7 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         records=records,
         **loaded,
     )
-    _check_references(catalogue, {k: _display(p) for k, p in files.items()})
+    _check_references(catalogue, {k: display_path(p) for k, p in files.items()})
     return catalogue
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipelines.catalogue import Catalogue, CatalogueError
-from pipelines.paths import ASSETS_DIR, REPO_ROOT
+from pipelines.catalogue.load import describe_validation, display_path, read_yaml
+from pipelines.paths import ASSETS_DIR
 
 PROFILES_FILE = ASSETS_DIR / "profiles.yaml"
 TOP_KEY = "profiles"
@@ -58,30 +58,10 @@ class ProfileSpec:
     source_nb: str
 
 
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
-
-
-def _describe(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(entry)'}: {err['msg']}" for err in exc.errors()
-    )
-
-
 def load_profile_spec(catalogue: Catalogue, path: Path = PROFILES_FILE) -> ProfileSpec:
     """Read ``profiles.yaml`` and check every reference against ``catalogue``."""
-    where = _display(Path(path))
-    path = Path(path)
-    if not path.exists():
-        raise ProfileSpecError(f"{where}: file not found")
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ProfileSpecError(f"{where}: not valid YAML: {exc}") from exc
-    return profile_spec_from_mapping(document, catalogue, where)
+    document = read_yaml(Path(path), ProfileSpecError)
+    return profile_spec_from_mapping(document, catalogue, display_path(Path(path)))
 
 
 def profile_spec_from_mapping(document: object, catalogue: Catalogue, where: str) -> ProfileSpec:
@@ -91,7 +71,7 @@ def profile_spec_from_mapping(document: object, catalogue: Catalogue, where: str
     try:
         raw = _RawProfile.model_validate(document[TOP_KEY])
     except ValidationError as exc:
-        raise ProfileSpecError(f"{where}: {TOP_KEY}.{_describe(exc)}") from exc
+        raise ProfileSpecError(f"{where}: {TOP_KEY}.{describe_validation(exc)}") from exc
 
     for position, strategy in enumerate(raw.status_strategies):
         if strategy not in catalogue.strategies:
@@ -109,7 +89,7 @@ def profile_spec_from_mapping(document: object, catalogue: Catalogue, where: str
         try:
             row = _RawRow.model_validate(entry)
         except ValidationError as exc:
-            raise ProfileSpecError(f"{where}: {label}.{_describe(exc)}") from exc
+            raise ProfileSpecError(f"{where}: {label}.{describe_validation(exc)}") from exc
         indicator = catalogue.indicators.get(row.indicator)
         if indicator is None:
             raise ProfileSpecError(f"{where}: {label}.indicator: unknown indicator '{row.indicator}'")
