@@ -182,6 +182,27 @@ def check_sum(values: np.ndarray, target: int, column: str, year: int) -> None:
         raise RuntimeError(f"{column} {year}: sum {int(np.sum(values))} != target {target}")
 
 
+def allocate_years(
+    targets: Mapping[str, Mapping[int, int]],
+    columns: Sequence[str],
+    years: Sequence[int],
+    n_units: int,
+    allocate: Callable[[int, int, dict[str, int]], Mapping[str, np.ndarray]],
+) -> dict[str, np.ndarray]:
+    """Units × years arrays of whole counts, one year at a time.
+
+    ``allocate(t, year, target)`` gets that year's national targets and returns each column's
+    allocation over the units; every sum is checked against its target before it is stored.
+    """
+    out = {column: np.zeros((n_units, len(years)), dtype=np.int64) for column in columns}
+    for t, year in enumerate(years):
+        target = {column: int(targets[column][year]) for column in columns}
+        for column, values in allocate(t, year, target).items():
+            check_sum(values, target[column], column, year)
+            out[column][:, t] = values
+    return out
+
+
 def panel_frame(
     key_name: str,
     keys: Sequence[str],

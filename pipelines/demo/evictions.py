@@ -29,8 +29,8 @@ from pipelines.demo.allocation import largest_remainder
 from pipelines.demo.common import (
     YEARS,
     NationalTargets,
+    allocate_years,
     ar1_log_noise,
-    check_sum,
     check_table,
     load_municipalities,
     panel_frame,
@@ -104,18 +104,16 @@ def generate_evictions(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     execution_share = rng.beta(25.0, 75.0, n)  # mean 0.25
     execution_noise = ar1_log_noise(rng, (n, n_years), sigma=0.06, rho=0.5)
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(NATIONAL_TARGETS[column][year]) for column in COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         requests = largest_remainder(
             target["eviction_requests"], rented_households[:, t] * propensity * noise[:, t]
         )
         executed = largest_remainder(
             target["evictions_executed"], requests * execution_share * execution_noise[:, t], caps=requests
         )
-        for column, values in (("eviction_requests", requests), ("evictions_executed", executed)):
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+        return {"eviction_requests": requests, "evictions_executed": executed}
+
+    out = allocate_years(NATIONAL_TARGETS, COUNT_COLUMNS, YEARS, n, allocate)
     return panel_frame("fylke", counties, YEARS, out)[list(COLUMNS)]
 
 

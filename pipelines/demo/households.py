@@ -41,9 +41,9 @@ from pipelines.demo.common import (
     YEARS,
     NationalTargets,
     PublishedCount,
+    allocate_years,
     ar1_log_noise,
     check_published,
-    check_sum,
     check_table,
     load_municipalities,
     load_population,
@@ -165,9 +165,7 @@ def generate_households(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     refugee_propensity = rng.lognormal(0.0, 0.4, n)
     poverty_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.7)
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(NATIONAL_TARGETS[column][year]) for column in COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         population = population_1_january[:, t]
         # Persons per household: ~2.35 at 200 inhabitants, ~2.10 in Oslo (before the national scaling).
         household_size = (2.30 - 0.03 * np.log(population / 1_000.0)) * size_noise
@@ -190,15 +188,14 @@ def generate_households(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             * poverty_noise[:, t],
             caps=np.floor(_MAX_LOW_INCOME_SHARE * children).astype(np.int64),
         )
-        year_columns = {
+        return {
             "private_households": households,
             "rented_households": rented,
             "children_0_17": children,
             "children_low_income_crowded_rented": poor,
         }
-        for column, values in year_columns.items():
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+
+    out = allocate_years(NATIONAL_TARGETS, COUNT_COLUMNS, YEARS, n, allocate)
     return panel_frame("kommunenr", codes, YEARS, out)[list(COLUMNS)]
 
 

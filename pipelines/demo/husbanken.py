@@ -39,9 +39,9 @@ from pipelines.demo.common import (
     YEARS,
     NationalTargets,
     PublishedCount,
+    allocate_years,
     ar1_log_noise,
     check_published,
-    check_sum,
     check_table,
     exact_multinomial,
     load_municipalities,
@@ -256,9 +256,7 @@ def generate_startlan(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     young_noise = ar1_log_noise(rng, (n, n_years), sigma=0.08, rho=0.5)
     approval_noise = ar1_log_noise(rng, (n, n_years), sigma=0.03, rho=0.3)
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in STARTLAN_COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(STARTLAN_TARGETS[column][year]) for column in STARTLAN_COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         loans = exact_multinomial(
             rng, target["start_loans"], inhabitants[:, t] * loan_propensity * loan_noise[:, t]
         )
@@ -274,16 +272,15 @@ def generate_startlan(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             target["start_loans_young"], loans * young_share * young_noise[:, t], caps=loans
         )
         approved = largest_remainder(target["start_loan_dwellings_approved"], loans * approval_noise[:, t])
-        year_columns = {
+        return {
             "start_loans": loans,
             "start_loans_nok": thousands * _NOK_UNIT,
             "start_loans_families_with_children": families,
             "start_loans_young": young,
             "start_loan_dwellings_approved": approved,
         }
-        for column, values in year_columns.items():
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+
+    out = allocate_years(STARTLAN_TARGETS, STARTLAN_COUNT_COLUMNS, YEARS, n, allocate)
     return panel_frame("kommunenr", codes, YEARS, out)[list(STARTLAN_COLUMNS)]
 
 
@@ -305,9 +302,7 @@ def generate_bostotte(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     burden_share = rng.beta(40.0, 6.0, n)  # mean 0.87
     burden_noise = ar1_log_noise(rng, (n, n_years), sigma=0.03, rho=0.6)
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in BOSTOTTE_COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(BOSTOTTE_TARGETS[column][year]) for column in BOSTOTTE_COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         households = largest_remainder(
             target["bostotte_households_december"], inhabitants[:, t] * propensity * noise[:, t]
         )
@@ -321,14 +316,13 @@ def generate_bostotte(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             households * burden_share * burden_noise[:, t],
             caps=households,
         )
-        year_columns = {
+        return {
             "bostotte_households_december": households,
             "bostotte_families_with_children_december": families,
             "bostotte_high_cost_burden_december": burden,
         }
-        for column, values in year_columns.items():
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+
+    out = allocate_years(BOSTOTTE_TARGETS, BOSTOTTE_COUNT_COLUMNS, YEARS, n, allocate)
     turnover = np.random.default_rng(UNIQUE_SEED).beta(8.0, 12.0, (n, n_years))  # mean 0.4
     out["bostotte_unique_households"] = out["bostotte_households_december"] + np.rint(
         out["bostotte_households_december"] * turnover

@@ -33,8 +33,8 @@ from pipelines.demo.allocation import largest_remainder
 from pipelines.demo.common import (
     YEARS,
     NationalTargets,
+    allocate_years,
     ar1_log_noise,
-    check_sum,
     check_table,
     load_municipalities,
     load_population,
@@ -111,9 +111,7 @@ def generate_refugees(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     fast_noise = ar1_log_noise(rng, (n, n_years), sigma=0.1, rho=0.5)
     largest = int(np.argmax(inhabitants[:, -1]))
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(NATIONAL_TARGETS[column][year]) for column in COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         # Odds 1:1 at 2 000 inhabitants in a year like 2015; the threshold size falls as the
         # national volume rises (≈ 650 inhabitants in 2022, ≈ 6 300 in 2020).
         threshold = 2_000.0 * _SETTLEMENT_REFERENCE / target["refugees_settled"]
@@ -128,9 +126,9 @@ def generate_refugees(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             settled * fast_share * fast_noise[:, t],
             caps=settled,
         )
-        for column, values in (("refugees_settled", settled), ("refugees_settled_within_6_months", fast)):
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+        return {"refugees_settled": settled, "refugees_settled_within_6_months": fast}
+
+    out = allocate_years(NATIONAL_TARGETS, COUNT_COLUMNS, YEARS, n, allocate)
     return panel_frame("kommunenr", codes, YEARS, out)[list(COLUMNS)]
 
 

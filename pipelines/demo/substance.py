@@ -31,8 +31,8 @@ from pipelines.demo.allocation import largest_remainder
 from pipelines.demo.common import (
     YEARS,
     NationalTargets,
+    allocate_years,
     ar1_log_noise,
-    check_sum,
     check_table,
     load_municipalities,
     load_population,
@@ -103,9 +103,7 @@ def generate_substance(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     homeless_share = (inhabitants[:, -1] / 10_000.0) ** 0.1 * rng.lognormal(0.0, 0.35, n)
     homeless_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.6)
 
-    out = {column: np.zeros((n, n_years), dtype=np.int64) for column in COUNT_COLUMNS}
-    for t, year in enumerate(YEARS):
-        target = {column: int(NATIONAL_TARGETS[column][year]) for column in COUNT_COLUMNS}
+    def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         persons = largest_remainder(
             target["persons_substance_problems"], inhabitants[:, t] * propensity * noise[:, t]
         )
@@ -114,12 +112,9 @@ def generate_substance(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
             persons * homeless_share * homeless_noise[:, t],
             caps=persons,
         )
-        for column, values in (
-            ("persons_substance_problems", persons),
-            ("persons_substance_without_suitable_dwelling", without),
-        ):
-            check_sum(values, target[column], column, year)
-            out[column][:, t] = values
+        return {"persons_substance_problems": persons, "persons_substance_without_suitable_dwelling": without}
+
+    out = allocate_years(NATIONAL_TARGETS, COUNT_COLUMNS, YEARS, n, allocate)
     return panel_frame("kommunenr", codes, YEARS, out)[list(COLUMNS)]
 
 
