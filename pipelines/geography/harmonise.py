@@ -179,7 +179,9 @@ def code_problems(
     Each distinct (code, year) is checked once, so a million rows cost little.
     """
     history = load_history(reference_dir)
-    pairs = pd.DataFrame({"code": codes.to_numpy(), "year": years.to_numpy()}, index=raw.index)
+    # object dtype: pandas 3 would infer a string column and turn "no code" (None) into NaN
+    code_column = pd.Series(codes.to_numpy(), index=raw.index, dtype=object)
+    pairs = pd.DataFrame({"code": code_column, "year": years.to_numpy()}, index=raw.index)
     distinct = pairs.drop_duplicates()
     bad_pairs = [
         (code, int(year))
@@ -198,7 +200,7 @@ def code_problems(
 
 
 def _code_problem(history, raw: object, code: str | None, year: int) -> str | None:
-    if code is None or pd.isna(code):  # a frame of codes stores "no code" as NaN in pandas 3
+    if code is None:
         return f"{raw!r} is not a municipality code"
     if year not in history.valid_codes:
         return f"year {year} is outside the code history ({history.years[0]}–{history.years[-1]})"
