@@ -12,14 +12,14 @@ import base64
 import io
 from pathlib import Path
 
-from PIL import Image
-
 PREVIEW_MAX_BYTES = 24_000  # per image, after base64: the cap on what one preview adds to the event log
 PREVIEW_WIDTHS = (360, 280, 200, 140)  # px, tried in turn until the thumbnail fits the cap
 
 
 def thumbnail_png(path: Path, max_bytes: int = PREVIEW_MAX_BYTES) -> bytes | None:
     """A PNG thumbnail of ``path`` whose base64 form is at most ``max_bytes``; None if none fits."""
+    from PIL import Image  # only the chart and profile steps need Pillow, not every Dagster process
+
     with Image.open(path) as image:
         image.load()
         source = image.convert("RGB")

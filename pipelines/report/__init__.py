@@ -5,7 +5,26 @@ test); :func:`write_report` turns it into ``reports/styringsinformasjon_<år>.ht
 charts embedded. Neither imports Dagster.
 """
 
-from pipelines.report.content import ReportContent, key_indicators, report_content
-from pipelines.report.html import render_html, report_path, write_report
+from __future__ import annotations
+
+import importlib
+
+# Loaded on first use: the Dagster asset in pipelines.report.assets is imported by every Dagster
+# process, and these modules bring in matplotlib (~0.5 s) that only the report step needs.
+_EXPORTS = {
+    "ReportContent": "content",
+    "key_indicators": "content",
+    "report_content": "content",
+    "render_html": "html",
+    "report_path": "html",
+    "write_report": "html",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'pipelines.report' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pipelines.report.{_EXPORTS[name]}"), name)
+
 
 __all__ = ["ReportContent", "key_indicators", "render_html", "report_content", "report_path", "write_report"]
