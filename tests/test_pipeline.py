@@ -247,3 +247,14 @@ def test_every_output_table_says_where_its_data_come_from(pipeline_run: Path) ->
         assert frame["data_origin"].dropna().eq("synthetic").all(), name
     internal = pd.read_parquet(pipeline_run / "exports/internal/indicator_values.parquet")
     assert internal.loc[internal.status == "shown", "data_origin"].eq("synthetic").all()
+
+
+def test_loading_the_definitions_does_not_import_the_drawing_libraries() -> None:
+    """Every Dagster process (webserver, daemon, each run) loads the definitions; matplotlib and
+    Pillow cost ~0.5 s there and only the chart, profile and report steps need them."""
+    import subprocess
+    import sys
+
+    code = "import sys, pipelines.definitions; print(sorted({'matplotlib', 'PIL'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
