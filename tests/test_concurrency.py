@@ -197,7 +197,7 @@ def test_every_asset_check_that_uses_the_warehouse_is_in_the_pool() -> None:
 # --- the real thing: two runs at once -------------------------------------------------------------
 
 
-def test_two_runs_started_together_take_turns(tmp_path: Path) -> None:
+def test_two_runs_started_together_take_turns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two `dagster asset materialize` runs of every asset, started at the same moment on one
     instance and one warehouse: both succeed, neither hits the lock, and the pool made one wait."""
     home = tmp_path / "dagster_home"
@@ -206,6 +206,7 @@ def test_two_runs_started_together_take_turns(tmp_path: Path) -> None:
     # Create the instance's SQLite storage once, as `make run` or `dagster dev` would have done: two
     # processes creating a brand-new instance at the same moment race on its schema (alembic), which
     # is not what this test is about.
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the event log lives under it (pipelines/event_log.py)
     _open_instance(home).dispose()
     output_dir = tmp_path / "output"
     env = _clean_env(home, output_dir)
