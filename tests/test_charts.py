@@ -332,6 +332,23 @@ def test_save_figure_writes_small_png(fig, tmp_path):
     assert path.stat().st_size < 300_000
 
 
+def test_save_figure_png_matches_savefig(fig, tmp_path):
+    """The fast PNG path gives the picture savefig gives: same size, same resolution, same pixels
+    (to within anti-aliasing), opaque."""
+    from PIL import Image
+
+    reference = tmp_path / "savefig.png"
+    fig.savefig(reference, format="png", dpi=ic.DEFAULT_DPI, facecolor="white")
+    ours = Image.open(ic.save_figure(fig, tmp_path / "ours.png"))
+    theirs = Image.open(reference)
+    expected = (round(fig.get_figwidth() * ic.DEFAULT_DPI), round(fig.get_figheight() * ic.DEFAULT_DPI))
+    assert ours.size == theirs.size == expected
+    assert ours.mode == "RGB"
+    assert round(ours.info["dpi"][0]) == ic.DEFAULT_DPI
+    difference = np.abs(np.asarray(ours, dtype=int) - np.asarray(theirs.convert("RGB"), dtype=int))
+    assert difference.max(axis=2).mean() < 1.0  # mean grey-level difference below 1 of 255
+
+
 # --- Shared frames for the new chart kinds -----------------------------------------------------
 #
 # Small tables shaped like indicator_values_public: the nation, 15 counties (official names, some

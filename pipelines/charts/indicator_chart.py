@@ -27,6 +27,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from pipelines.charts import layout, style
+from pipelines.charts.png import encode_png
+from pipelines.charts.text_cache import CachedTextCanvas
 
 GID_TITLE = layout.GID_TITLE
 GID_SUBTITLE = layout.GID_SUBTITLE
@@ -151,6 +153,17 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
     if target.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG; got {target.name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(fig.canvas, CachedTextCanvas):
+        # Our own figures: draw once and write the canvas pixels (pipelines.charts.png), about
+        # three times faster than savefig's Pillow path; a white figure makes an opaque PNG.
+        with style.house_style():
+            if fig.dpi != dpi:
+                fig.set_dpi(dpi)
+            fig.canvas.draw()
+            png, _ = encode_png(np.asarray(fig.canvas.buffer_rgba()), dpi)
+        target.write_bytes(png)
+        _close(fig)
+        return target
     with style.house_style():
         fig.savefig(
             target,
