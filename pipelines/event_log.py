@@ -34,6 +34,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 from sqlalchemy.pool import NullPool, QueuePool
 
 BUSY_TIMEOUT_SECONDS = 30  # as Dagster's own SQLite storages
+RUN_ENGINES_KEPT = 8
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 
 
@@ -80,8 +81,12 @@ class LocalSqliteEventLogStorage(SqliteEventLogStorage):
                 **({"pool_size": 1, "max_overflow": 4} if pooled else {}),
             )
             sa.event.listen(engine, "connect", _set_pragmas)
-            if pooled:  # per-run engines are not kept: one per run would pile up in the webserver
-                self._engines[shard] = engine
+            self._engines[shard] = engine
+            # Keep the index and the last few runs' engines (a run writes its own database many
+            # times); per-run engines hold no connection between writes (NullPool).
+            run_shards = [key for key in self._engines if key != INDEX_SHARD_NAME]
+            for old in run_shards[:-RUN_ENGINES_KEPT]:
+                self._engines.pop(old).dispose()
         return engine
 
     @contextmanager
@@ -93,8 +98,6 @@ class LocalSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn, conn.begin():
                 yield conn
-            if shard not in self._engines:
-                engine.dispose()
 
     def dispose(self) -> None:
         for engine in self._engines.values():
