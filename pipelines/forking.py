@@ -32,7 +32,8 @@ def map_forked(
     workers = min(workers or min(os.cpu_count() or 1, 4), len(jobs))
     if workers < 2 or len(jobs) < min_jobs or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(job) for job in jobs]
-    gc.collect()
+    # No gc.collect() first: it cost ~0.2 s per call on a full run's heap, and frozen garbage is
+    # simply collected after gc.unfreeze().
     gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
