@@ -2,7 +2,7 @@
 
     python -m pipelines.dev [--host 127.0.0.1] [--port 3000]
 
-Like `dagster dev`, but the daemon is `pipelines.daemon`, whose backfill loop polls every 2 s, so
+Like `dagster dev`, but the daemon is `pipelines.daemon`, whose backfill loop polls every second, so
 "Materialize all" starts working at once instead of after up to 30 s per stage. Stops both
 processes on Ctrl-C (SIGINT) or SIGTERM and exits non-zero if either dies.
 """

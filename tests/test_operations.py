@@ -183,7 +183,7 @@ def test_all_years_is_one_run(tmp_path: Path) -> None:
 
 
 def test_the_ui_daemon_polls_backfills_at_the_configured_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pipelines.daemon: BOLIG_BACKFILL_POLL_SECONDS (default 2) or a clear error; the Dagster
+    """pipelines.daemon: BOLIG_BACKFILL_POLL_SECONDS (default 1) or a clear error; the Dagster
     constant it sets still exists in the pinned Dagster and is what the backfill loop reads."""
     import inspect
 
@@ -193,7 +193,7 @@ def test_the_ui_daemon_polls_backfills_at_the_configured_interval(monkeypatch: p
     from pipelines import daemon
 
     monkeypatch.delenv(daemon.POLL_ENV, raising=False)
-    assert daemon.poll_seconds() == 2
+    assert daemon.poll_seconds() == 1
     monkeypatch.setenv(daemon.POLL_ENV, "5")
     assert daemon.poll_seconds() == 5
     for bad in ("0", "31", "fast"):
