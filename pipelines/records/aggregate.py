@@ -338,12 +338,15 @@ def _bostotte_branch(path: str, year: int | None = None) -> str:
         if year is None
         else f"AND \"month\" >= DATE '{year:04d}-01-01' AND \"month\" < DATE '{year + 1:04d}-01-01'"
     )
+    # Within one year's branch the year is a constant, so the household table needs no year key.
+    year_expression = 'year("month")' if year is None else str(year)
+    group_keys = "kommunenr, year, household_id" if year is None else "kommunenr, household_id"
     return f"""
         WITH {_records_cte(path, BOSTOTTE_COLUMNS)},
         households AS (
             SELECT
                 kommunenr,
-                year("month") AS year,
+                {year_expression} AS year,
                 household_id,
                 count(*) AS records,
                 sum(allowance_nok) AS allowance_nok,
@@ -357,7 +360,7 @@ def _bostotte_branch(path: str, year: int | None = None) -> str:
                 ) AS flags
             FROM records
             WHERE ok {in_year}
-            GROUP BY kommunenr, year, household_id
+            GROUP BY {group_keys}
         )
         SELECT
             kommunenr,
