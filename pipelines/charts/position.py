@@ -20,15 +20,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.transforms import ScaledTranslation, blended_transform_factory
+from matplotlib.markers import MarkerStyle
+from matplotlib.transforms import IdentityTransform, ScaledTranslation, blended_transform_factory
 
 from pipelines.charts import indicator_chart as ic
 from pipelines.charts import layout, style
 
 GID_MUNICIPALITIES = "municipalities"  # one scatter per group; its label is the group code
+_DOT = MarkerStyle("o")
+DOT_PATH = _DOT.get_path().transformed(_DOT.get_transform())  # what ax.scatter draws for "o"
 GID_MEDIAN = "group_median"
 GID_NATIONAL = "national_reference"
 GID_HIGHLIGHT = "highlight"  # a ring around the highlighted municipality's dot
@@ -221,11 +225,12 @@ def draw_comparison_groups(
                 y[i] = row  # on the row's centre line, where the eye looks for it
                 order = np.r_[np.delete(order, i), i]  # last, so it is drawn on top
                 highlight_found = (float(x[i]), float(row), str(frame.names[i]))
-        ax.scatter(
-            x[order],
-            y[order],
-            s=sizes[order],
-            c=colors[order],
+        dots = PathCollection(
+            [DOT_PATH],
+            sizes=sizes[order],
+            offsets=np.column_stack([x[order], y[order]]),
+            offset_transform=ax.transData,
+            facecolors=colors[order],
             edgecolors=edges[order],
             linewidths=0.5,
             zorder=3,
@@ -234,6 +239,10 @@ def draw_comparison_groups(
             # The x limits hold every value; unclipped, a dot on the axis edge is drawn whole.
             clip_on=False,
         )
+        dots.set_transform(IdentityTransform())  # sizes are in points², as with ax.scatter
+        # Built directly rather than with ax.scatter (~1.6 ms each, 17 a chart): both limits are set
+        # explicitly below, so the dots need no autoscaling.
+        ax.add_collection(dots, autolim=False)
         medians.append(float(np.median(x)) if x.size else np.nan)
 
     rows = np.arange(n, dtype=float)
