@@ -66,10 +66,15 @@ def test_math_text_goes_through_matplotlib():
     assert (np.asarray(canvas.buffer_rgba())[..., :3] < 128).any()
 
 
-def test_figures_of_one_size_share_a_renderer():
+def test_figures_keep_their_own_pixels_and_share_text_metrics():
+    CachedTextRenderer._metrics.clear()
     with style.house_style():
         a, b = style.new_figure(), style.new_figure()
-        c = style.new_figure((4.0, 3.0), 100)
-    assert a.canvas.get_renderer() is b.canvas.get_renderer()
-    assert c.canvas.get_renderer() is not a.canvas.get_renderer()
     assert isinstance(a.canvas.get_renderer(), CachedTextRenderer)
+    # One renderer per figure, so drawing one never overwrites another's pixels (the profiles blit).
+    assert a.canvas.get_renderer() is not b.canvas.get_renderer()
+    _render(CachedTextCanvas)
+    measured = len(CachedTextRenderer._metrics)
+    assert measured >= len(TEXTS)
+    _render(CachedTextCanvas)  # a new figure and renderer: every measurement is a hit
+    assert len(CachedTextRenderer._metrics) == measured

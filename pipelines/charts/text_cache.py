@@ -7,9 +7,10 @@ laid out and rasterised as one greyscale bitmap (FreeType's own string rendering
 did up to 3.9), kept in a bounded cache keyed by string, font, size, dpi and antialiasing, and
 stamped onto the canvas in the text colour — the same C routine matplotlib uses for every text.
 
-Figures of one size also share one renderer, so matplotlib's text-metrics cache (kept per
-renderer) serves all of them instead of starting empty for every figure. A renderer is cleared
-at the start of every draw, and figures are drawn one at a time in a process, so sharing is safe.
+Text metrics (width, height, descent) are cached per process too: matplotlib keeps its metrics
+cache per renderer, and every figure has its own renderer, so each figure measured the same
+strings again. Renderers themselves are not shared, so a figure's pixels stay its own (the
+profiles blit into theirs).
 
 Anything this path does not cover — math text, TeX, OpenType features or a language tag, or a
 matplotlib without the string-rendering API — goes through matplotlib's own ``draw_text``.
@@ -30,12 +31,26 @@ class CachedTextRenderer(RendererAgg):
     """``RendererAgg`` whose plain text comes from a per-process bitmap cache."""
 
     _bitmaps: OrderedDict = OrderedDict()
+    _metrics: OrderedDict = OrderedDict()
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        # Matplotlib caches text metrics per renderer, and every figure has its own renderer, so
+        # each figure measured "2014", "Oslo" and the footer again; this cache is per process.
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (s, _font_key(prop), self.dpi, get_hinting_flag())
+        metrics = self._metrics.get(key)
+        if metrics is None:
+            metrics = self._metrics[key] = super().get_text_width_height_descent(s, prop, ismath)
+            if len(self._metrics) > CACHE_SIZE:
+                self._metrics.popitem(last=False)
+        return metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or _needs_shaping(mtext):
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         antialiased = bool(gc.get_antialiased())
-        key = (s, _font_key(prop), self.dpi, antialiased)
+        key = (s, _font_key(prop), self.dpi, antialiased, get_hinting_flag())
         entry = self._bitmaps.get(key)
         if entry is None:
             font = self._prepare_font(prop)
@@ -86,17 +101,12 @@ def _rasterise(font, s: str, antialiased: bool):
 
 
 class CachedTextCanvas(FigureCanvasAgg):
-    """Agg canvas with :class:`CachedTextRenderer`, shared by all figures of one size and dpi."""
-
-    _renderers: dict[tuple, CachedTextRenderer] = {}
+    """Agg canvas with :class:`CachedTextRenderer` (one per canvas, as matplotlib's own)."""
 
     def get_renderer(self):
         w, h = self.get_width_height(physical=True)
         key = (w, h, self.figure.dpi)
         if self._lastKey != key or not isinstance(getattr(self, "renderer", None), CachedTextRenderer):
-            renderer = self._renderers.get(key)
-            if renderer is None:
-                renderer = self._renderers[key] = CachedTextRenderer(w, h, self.figure.dpi)
-            self.renderer = renderer
+            self.renderer = CachedTextRenderer(w, h, self.figure.dpi)
             self._lastKey = key
         return self.renderer
