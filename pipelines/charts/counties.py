@@ -160,10 +160,9 @@ def plot_county_panels(values: pd.DataFrame, indicator: Mapping, release: str) -
         notes = [style.gap_note(grid.to_numpy(float).ravel(), national if not land.empty else [])]
         if not zero_based:
             notes.append(ic.NOT_ZERO_BASED_NOTE)
-        group_name = ic.group_label(indicator, group)
-        subtitle = f"Fylkene, {ic.year_span_nb(years)} · samme skala i alle panelene"
-        if group_name:
-            subtitle += f" · Målgruppe: {group_name}"
+        subtitle = ic.with_target_group(
+            f"Fylkene, {ic.year_span_nb(years)} · samme skala i alle panelene", indicator, group
+        )
         blocks = layout.add_indicator_blocks(
             fig, indicator, what="fylkene", subtitle=subtitle, handles=handles, notes=notes,
             data_origins=ic.data_origins(frame), release=release,

@@ -135,7 +135,7 @@ def plot_indicator_trend(values: pd.DataFrame, indicator: Mapping, release: str)
             notes.append(NOT_ZERO_BASED_NOTE)
         notes += target_notes
         blocks = layout.add_indicator_blocks(
-            fig, indicator, subtitle=_subtitle(series, has_range, group_label(indicator, group)),
+            fig, indicator, subtitle=with_target_group(_subtitle(series, has_range), indicator, group),
             handles=handles, notes=notes, data_origins=series.data_origins, release=release,
         )  # fmt: skip
         arrange(fig, ax, blocks)
@@ -212,6 +212,12 @@ def group_label(indicator: Mapping, group: str | None) -> str:
     if not group or group == PREFERRED_TARGET_GROUP:
         return ""
     return str((indicator.get("target_group_names") or {}).get(group, group))
+
+
+def with_target_group(text: str, indicator: Mapping, group: str | None) -> str:
+    """``text`` with " · Målgruppe: <name>" appended when ``group`` is a named target group."""
+    name = group_label(indicator, group)
+    return f"{text} · Målgruppe: {name}" if name else text
 
 
 def resolve_unit(values: pd.DataFrame, indicator: Mapping) -> str:
@@ -454,15 +460,13 @@ def format_trend_axes(ax: Axes, years: np.ndarray, unit: str) -> None:
     ax.spines["left"].set_visible(False)
 
 
-def _subtitle(series: _Series, has_range: bool, group_name: str = "") -> str:
+def _subtitle(series: _Series, has_range: bool) -> str:
     span = year_span_nb(series.years)
     if series.has_national_rows and has_range:
-        text = f"Landet og spredning mellom fylker, {span}"
-    elif has_range:
-        text = f"Spredning mellom fylker, {span}"
-    else:
-        text = f"Landet, {span}"
-    return f"{text} · Målgruppe: {group_name}" if group_name else text
+        return f"Landet og spredning mellom fylker, {span}"
+    if has_range:
+        return f"Spredning mellom fylker, {span}"
+    return f"Landet, {span}"
 
 
 # --- Layout ----------------------------------------------------------------------------------

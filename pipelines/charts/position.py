@@ -409,11 +409,11 @@ def plot_comparison_groups(
             notes.append(f"Kommune {highlight} har ingen publisert verdi i {positions.year}.")
         if not zero_based:
             notes.append("X-aksen starter ikke på null.")
-        target_group = ic.main_target_group(values, indicator)
-        group_name = ic.group_label(indicator, target_group)
-        subtitle = f"Kommunene i sine KOSTRA-grupper, {positions.year}"
-        if group_name:
-            subtitle += f" · Målgruppe: {group_name}"
+        subtitle = ic.with_target_group(
+            f"Kommunene i sine KOSTRA-grupper, {positions.year}",
+            indicator,
+            ic.main_target_group(values, indicator),
+        )
         blocks = layout.add_indicator_blocks(
             fig, indicator, what="KOSTRA-grupper", subtitle=subtitle, handles=handles, notes=notes,
             data_origins=positions.data_origins, release=release,
