@@ -22,9 +22,13 @@ import math
 from collections import OrderedDict
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.ft2font import FT2Font
 
 CACHE_SIZE = 8192
-_FONT_API = ("set_text", "draw_glyphs_to_bitmap", "get_image", "get_bitmap_offset", "get_descent")
+_STRING_RENDERING = all(
+    hasattr(FT2Font, name)
+    for name in ("set_text", "draw_glyphs_to_bitmap", "get_image", "get_bitmap_offset", "get_descent")
+)
 
 
 class CachedTextRenderer(RendererAgg):
@@ -39,30 +43,18 @@ class CachedTextRenderer(RendererAgg):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
         key = (s, _font_key(prop), self.dpi, get_hinting_flag())
-        metrics = self._metrics.get(key)
-        if metrics is None:
-            metrics = self._metrics[key] = super().get_text_width_height_descent(s, prop, ismath)
-            if len(self._metrics) > CACHE_SIZE:
-                self._metrics.popitem(last=False)
-        return metrics
+        return _remember(
+            self._metrics, key, lambda: RendererAgg.get_text_width_height_descent(self, s, prop, ismath)
+        )
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or _needs_shaping(mtext):
+        if ismath or not _STRING_RENDERING or _needs_shaping(mtext):
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         antialiased = bool(gc.get_antialiased())
         key = (s, _font_key(prop), self.dpi, antialiased, get_hinting_flag())
-        entry = self._bitmaps.get(key)
-        if entry is None:
-            font = self._prepare_font(prop)
-            if not all(hasattr(font, name) for name in _FONT_API):
-                return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-            entry = _rasterise(font, s, antialiased)
-            self._bitmaps[key] = entry
-            if len(self._bitmaps) > CACHE_SIZE:
-                self._bitmaps.popitem(last=False)
-        else:
-            self._bitmaps.move_to_end(key)
-        image, x_offset, y_offset, descent = entry
+        image, x_offset, y_offset, descent = _remember(
+            self._bitmaps, key, lambda: _rasterise(self._prepare_font(prop), s, antialiased)
+        )
         if image.size == 0:
             return None
         # The bitmap's corner lies its offset along the baseline and its descent below it; both
@@ -72,6 +64,18 @@ class CachedTextRenderer(RendererAgg):
         y = round(y - x_offset * sin + (descent + y_offset) * cos)
         self._renderer.draw_text_image(image, x, y + 1, angle, gc)
         return None
+
+
+def _remember(cache: OrderedDict, key: tuple, compute):
+    """``cache[key]``, computed on a miss; the least recently used entry goes beyond CACHE_SIZE."""
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = compute()
+        if len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
+    else:
+        cache.move_to_end(key)
+    return value
 
 
 def _needs_shaping(mtext) -> bool:
