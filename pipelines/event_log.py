@@ -31,9 +31,9 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from sqlalchemy.pool import NullPool, QueuePool
 
-BUSY_TIMEOUT_SECONDS = 30  # as Dagster's own SQLite storages
 RUN_ENGINES_KEPT = 8
 _LIVE: weakref.WeakSet = weakref.WeakSet()
 
@@ -77,7 +77,7 @@ class LocalSqliteEventLogStorage(SqliteEventLogStorage):
             engine = sa.create_engine(
                 self.conn_string_for_shard(shard),
                 poolclass=QueuePool if pooled else NullPool,
-                connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 **({"pool_size": 1, "max_overflow": 4} if pooled else {}),
             )
             sa.event.listen(engine, "connect", _set_pragmas)
