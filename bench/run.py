@@ -109,6 +109,31 @@ def run_all_sections(quick: bool) -> dict[str, object]:
     }
 
 
+def _new_year_why(pipeline: dict, products_s: float) -> str:
+    """Why a new year's run cannot be under a third of a full run, in this run's own figures."""
+    cli, year = pipeline["cli"]["median"], pipeline["year"]["median"]
+    added = cli - year  # what the ten earlier years add to a full run
+    text = (
+        f"{year:.1f} s for a new year against {cli:.1f} s for all years: the earlier years add only "
+        f"{added:.1f} s to a full run. Under a third means year < (full − year) / 2, so the year's run "
+        f"would have to finish in {added / 2:.1f} s"
+    )
+    if "run_s" in pipeline["year"]:
+        y = pipeline["year"]
+        text += (
+            f", but Dagster's CLI alone spends {year - y['run_s']:.1f} s outside the run (start and "
+            f"teardown). Inside the run the year's own partitioned steps take "
+            f"{y['partitioned_steps_s']:.1f} s and {y['other_steps_s']:.1f} s goes to work over all "
+            "years that a new year changes: "
+            "suppression, goal attainment, releases and the products (every chart and profile shows all "
+            f"years, ~{products_s:.0f} s)"
+        )
+    return (
+        text + ". On the bundled data a year is 357 municipalities × 43 measures, too little work to "
+        "outweigh costs every run pays, so no design that starts a Dagster process can meet this target"
+    )
+
+
 def targets(results: dict) -> list[dict]:
     pipeline, ind, products, scale = (results[k] for k in ("pipeline", "indicators", "products", "scale"))
     cli, mat, direct, year = (pipeline[m]["median"] for m in ("cli", "materialize", "direct", "year"))
@@ -117,7 +142,6 @@ def targets(results: dict) -> list[dict]:
     scale_targets = scale["targets"]
     speedup = scale_targets["speedup_vs_pandas_10M_at_least_10x"]["value"]
     bare_key = next(k for k in scale_targets if k.startswith("within_3x_of_bare_scan"))
-    fixed = f"{year:.1f} s for the new year against {cli:.1f} s for all years"
     products_s = products["total"]["median"]
     return [
         _target(
@@ -139,18 +163,7 @@ def targets(results: dict) -> list[dict]:
             "Dagster's process start, SQLite event log and per-step bookkeeping on a run of small steps",
         ),
         _target("Dagster overhead, materialize ÷ direct", mat / direct, "×", "<", 2),
-        _target(
-            "One new year ÷ full run",
-            year / cli,
-            "×",
-            "<",
-            1 / 3,
-            f"{fixed}. A third of the full run is {cli / 3:.1f} s, but the products that every new year "
-            f"changes (each chart and profile shows all years) take ~{products_s:.0f} s on their own; "
-            "Dagster's start (~3 s) and the all-years suppression, goal attainment and releases come on top. "
-            "On the bundled data a year's own work (357 municipalities × 43 measures) is too small to "
-            "outweigh these fixed costs, so this target cannot be met by this design",
-        ),
+        _target("One new year ÷ full run", year / cli, "×", "<", 1 / 3, _new_year_why(pipeline, products_s)),
         _target("Records, 50 M rows", duck_50 and duck_50["median_s"], "s", "<", 15),
         _target("Records, 50 M rows peak memory", duck_50 and duck_50["peak_gb"], "GB", "<", 3),
         _target(

@@ -1,0 +1,29 @@
+"""The benchmark's verdicts: a missed target is reported with the reason in the run's own figures."""
+
+from __future__ import annotations
+
+from bench.run import _new_year_why, _target
+
+
+def test_a_missed_target_keeps_its_reason_and_a_met_one_drops_it() -> None:
+    missed = _target("One new year ÷ full run", 0.88, "×", "<", 1 / 3, "because")
+    met = _target("Records, 50 M rows", 2.4, "s", "<", 15, "because")
+    assert (missed["met"], missed["why"]) == (False, "because")
+    assert (met["met"], met["why"]) == (True, "")
+    assert _target("speed-up", 10.0, "×", ">=", 10)["met"] is True
+    assert _target("not measured", None, "s", "<", 15)["met"] is None
+
+
+def test_the_new_year_reason_is_computed_from_the_measured_runs() -> None:
+    pipeline = {
+        "cli": {"median": 18.0},
+        "year": {"median": 15.0, "run_s": 12.5, "partitioned_steps_s": 1.7, "other_steps_s": 10.6},
+    }
+    why = _new_year_why(pipeline, products_s=7.0)
+    assert "the earlier years add only 3.0 s" in why
+    assert "would have to finish in 1.5 s" in why  # year < (full − year) / 2
+    assert "2.5 s outside the run" in why  # wall 15.0 − run 12.5
+    assert "partitioned steps take 1.7 s and 10.6 s" in why
+    # Without the instance's breakdown (e.g. results from an older run) the arithmetic still stands.
+    walls_only = {"cli": {"median": 18.0}, "year": {"median": 15.0}}
+    assert "would have to finish in 1.5 s" in _new_year_why(walls_only, products_s=7.0)
