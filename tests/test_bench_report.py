@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import _new_year_why, _target
+from bench.run import _new_year_why, _pandas_why, _scan_why, _target
 
 
 def test_a_missed_target_keeps_its_reason_and_a_met_one_drops_it() -> None:
@@ -27,3 +27,21 @@ def test_the_new_year_reason_is_computed_from_the_measured_runs() -> None:
     # Without the instance's breakdown (e.g. results from an older run) the arithmetic still stands.
     walls_only = {"cli": {"median": 18.0}, "year": {"median": 15.0}}
     assert "would have to finish in 1.5 s" in _new_year_why(walls_only, products_s=7.0)
+
+
+def test_the_record_reasons_quote_the_measured_scans() -> None:
+    def row(seconds: float, low: float | None = None, high: float | None = None) -> dict:
+        return {"median_s": seconds, "min_s": low or seconds, "max_s": high or seconds}
+
+    records = {
+        ("bare", 50_000_000): row(0.1),
+        ("columns", 50_000_000): row(0.8),
+        ("duckdb", 50_000_000): row(2.4),
+        ("duckdb", 10_000_000): row(0.5),
+        ("columns", 10_000_000): row(0.2),
+        ("pandas", 10_000_000): row(4.0, 3.0, 4.5),
+    }
+    assert "takes 0.80 s, 8.0× the one-column scan" in _scan_why(records)
+    assert "takes 3.0× the scan of its 8 columns" in _scan_why(records)
+    assert "10× needs 0.400 s" in _pandas_why(records)
+    assert "(6.0–9.0×)" in _pandas_why(records)
