@@ -58,10 +58,15 @@ def _command(mode: str) -> list[str]:
     return [sys.executable, "-m", "bench.bench_pipeline", "--child", mode]
 
 
+def _child_env(**settings: str) -> dict[str, str]:
+    """This environment without the caller's own BOLIG_*/DAGSTER_* settings, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
+    return {**env, **settings}
+
+
 def run_once(mode: str, out_dir: Path, home: Path) -> dict:
     """One process of ``mode`` writing into ``out_dir``; its wall time and peak memory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
-    env.update(BOLIG_OUTPUT_DIR=str(out_dir), DAGSTER_HOME=str(home))
+    env = _child_env(BOLIG_OUTPUT_DIR=str(out_dir), DAGSTER_HOME=str(home))
     start = time.perf_counter()
     process = subprocess.Popen(
         _command(mode), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -106,12 +111,10 @@ def latest_run_breakdown(home: Path) -> dict[str, float]:
     """What :func:`_print_latest_run_breakdown` finds in the instance at ``home``."""
     import json
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
-    env.update(DAGSTER_HOME=str(home))
     output = subprocess.run(
         [sys.executable, "-m", "bench.bench_pipeline", "--child", "breakdown"],
         cwd=REPO,
-        env=env,
+        env=_child_env(DAGSTER_HOME=str(home)),
         check=True,
         capture_output=True,
         text=True,

@@ -111,29 +111,28 @@ def run_all_sections(quick: bool) -> dict[str, object]:
 
 def _new_year_why(pipeline: dict, products_s: float) -> str:
     """Why a new year's run cannot be under a third of a full run, in this run's own figures."""
-    cli, year = pipeline["cli"]["median"], pipeline["year"]["median"]
+    cli, y = pipeline["cli"]["median"], pipeline["year"]
+    year = y["median"]
     added = cli - year  # what the ten earlier years add to a full run
-    text = (
+    return (
         f"{year:.1f} s for a new year against {cli:.1f} s for all years: the earlier years add only "
         f"{added:.1f} s to a full run. Under a third means year < (full − year) / 2, so the year's run "
-        f"would have to finish in {added / 2:.1f} s"
+        f"would have to finish in {added / 2:.1f} s, but Dagster's CLI alone spends "
+        f"{year - y['run_s']:.1f} s outside the run (start and teardown). Inside the run the year's own "
+        f"partitioned steps take {y['partitioned_steps_s']:.1f} s and {y['other_steps_s']:.1f} s goes to "
+        "work over all years that a new year changes: suppression, goal attainment, releases and the "
+        f"products (every chart and profile shows all years, ~{products_s:.0f} s). On the bundled data a "
+        "year is 357 municipalities × 43 measures, too little work to outweigh costs every run pays: "
+        "with all years in one run this fast, no run of one year that starts a Dagster process can meet "
+        "this target (running each year as its own run would meet it, by making the full run about nine "
+        "times slower)"
     )
-    if "run_s" in pipeline["year"]:
-        y = pipeline["year"]
-        text += (
-            f", but Dagster's CLI alone spends {year - y['run_s']:.1f} s outside the run (start and "
-            f"teardown). Inside the run the year's own partitioned steps take "
-            f"{y['partitioned_steps_s']:.1f} s and {y['other_steps_s']:.1f} s goes to work over all "
-            "years that a new year changes: "
-            "suppression, goal attainment, releases and the products (every chart and profile shows all "
-            f"years, ~{products_s:.0f} s)"
-        )
-    return (
-        text + ". On the bundled data a year is 357 municipalities × 43 measures, too little work to "
-        "outweigh costs every run pays: with all years in one run this fast, no run of one year that "
-        "starts a Dagster process can meet this target (running each year as its own run would meet "
-        "it, by making the full run about nine times slower)"
-    )
+
+
+def _measured(records: dict, rows: int, *engines: str) -> tuple[dict, ...] | None:
+    """The record-scale results of ``engines`` at ``rows``, or None if any was not measured."""
+    found = tuple(records.get((engine, rows)) for engine in engines)
+    return None if None in found else found
 
 
 def _pandas_why(records: dict) -> str:
@@ -145,9 +144,10 @@ def _pandas_why(records: dict) -> str:
         "counts (the files are in month order, so DuckDB's per-thread pre-aggregation cannot shrink the "
         "household table)"
     )
-    duck, pandas, columns = (records.get((engine, 10_000_000)) for engine in ("duckdb", "pandas", "columns"))
-    if not (duck and pandas and columns):
+    measured = _measured(records, 10_000_000, "duckdb", "pandas", "columns")
+    if measured is None:
         return reason
+    duck, pandas, columns = measured
     return (
         f"DuckDB takes {duck['median_s']:.3f} s, of which reading the 8 columns is "
         f"{columns['median_s']:.3f} s; "
@@ -159,9 +159,10 @@ def _pandas_why(records: dict) -> str:
 
 def _scan_why(records: dict) -> str:
     """Why the aggregation cannot be within 3× of a one-column scan, in this run's own figures."""
-    bare, columns, duck = (records.get((engine, 50_000_000)) for engine in ("bare", "columns", "duckdb"))
-    if not (bare and columns and duck):
+    measured = _measured(records, 50_000_000, "bare", "columns", "duckdb")
+    if measured is None:  # --quick measures no 50 M rows
         return "the aggregation reads 8 columns and counts distinct households"
+    bare, columns, duck = measured
     return (
         f"the measures need 8 of the file's columns, and merely reading those 8 takes "
         f"{columns['median_s']:.2f} s, {columns['median_s'] / bare['median_s']:.1f}× the one-column scan "
