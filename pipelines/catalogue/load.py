@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pipelines.catalogue.models import (
     Indicator,
     Measure,
+    MeasureRelation,
     Settings,
     Source,
     StatbankTable,
@@ -41,6 +42,7 @@ class Catalogue:
     suppression: SuppressionRules
     sources: dict[str, Source]
     measures: dict[str, Measure]
+    relations: list[MeasureRelation]  # measures.yaml `relations:`: Σ parts ≤ whole
     target_groups: dict[str, TargetGroup]
     indicators: dict[str, Indicator]
     strategies: dict[str, Strategy]
@@ -166,6 +168,7 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         )
         for key, path in files.items()
     }
+    relations = _read_list(files["measures"], "relations", MeasureRelation)
     files["targets"] = assets_dir / "targets.yaml"
     targets = _read_list(files["targets"], "targets", Target)
     files["contracts"] = assets_dir / "contracts.yaml"
@@ -178,6 +181,7 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
         targets=targets,
         contracts=contracts,
         records=records,
+        relations=relations,
         **loaded,
     )
     _check_references(catalogue, {k: display_path(p) for k, p in files.items()})
@@ -191,6 +195,8 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 f"{where['measures']}: measures[{position}] ({measure.id}).source: "
                 f"unknown source '{measure.source}' (known: {', '.join(sorted(cat.sources))})"
             )
+    for position, relation in enumerate(cat.relations):
+        _check_relation(cat, relation, f"{where['measures']}: relations[{position}]")
     for position, indicator in enumerate(cat.indicators.values()):
         _check_indicator(cat, indicator, f"{where['indicators']}: indicators[{position}] ({indicator.id})")
     for position, strategy in enumerate(cat.strategies.values()):
@@ -241,6 +247,34 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
         _check_target(cat, target, f"{where['targets']}: targets[{position}] ({target.indicator})")
 
 
+def _check_relation(cat: Catalogue, relation: MeasureRelation, label: str) -> None:
+    for field, ids in (("parts", relation.parts), ("whole", [relation.whole])):
+        for measure_id in ids:
+            if measure_id not in cat.measures:
+                raise CatalogueError(f"{label}.{field}: unknown measure '{measure_id}'")
+            if not cat.measures[measure_id].additive:
+                raise CatalogueError(f"{label}.{field}: '{measure_id}' is not additive")
+    if relation.whole in relation.parts or len(set(relation.parts)) != len(relation.parts):
+        raise CatalogueError(f"{label}.parts: a measure appears twice in the relation")
+    whole = cat.measures[relation.whole]
+    for part in relation.parts:
+        if cat.measures[part].unit != whole.unit:
+            raise CatalogueError(
+                f"{label}.parts: '{part}' is counted in {cat.measures[part].unit}, "
+                f"'{whole.id}' in {whole.unit}: a part of a whole is counted in the same unit"
+            )
+        if cat.measure_level(part) != cat.measure_level(whole.id):
+            raise CatalogueError(
+                f"{label}.parts: '{part}' is reported per {cat.measure_level(part)}, "
+                f"'{whole.id}' per {cat.measure_level(whole.id)}"
+            )
+
+
+def declared_subset(cat: Catalogue, part: str, whole: str) -> bool:
+    """True when measures.yaml declares ``part`` as one of the parts of ``whole``."""
+    return any(part in r.parts and r.whole == whole for r in cat.relations)
+
+
 def _check_indicator(cat: Catalogue, indicator: Indicator, label: str) -> None:
     for group in indicator.target_groups:
         if group not in cat.target_groups:
@@ -272,6 +306,15 @@ def _check_indicator(cat: Catalogue, indicator: Indicator, label: str) -> None:
                 )
     if indicator.denominator is None and indicator.unit != "count":
         raise CatalogueError(f"{label}.denominator: required unless unit is 'count'")
+    if indicator.unit == "percent":
+        # a share counts a subset of its denominator; the privacy audit needs that as a relation
+        for group in indicator.target_groups:
+            numerator, denominator = indicator.parts(group)
+            if denominator is not None and not declared_subset(cat, numerator, denominator):
+                raise CatalogueError(
+                    f"{label}.numerator ({group}): a percentage's numerator '{numerator}' must be "
+                    f"declared a part of '{denominator}' under relations: in measures.yaml"
+                )
     for ref in indicator.serves:
         strategy = cat.strategies.get(ref.strategy)
         if strategy is None:

@@ -103,12 +103,27 @@ class SuppressionRules(_Strict):
     min_count: int = Field(ge=1)
     min_complement: int = Field(ge=1)
     min_denominator: int = Field(ge=1)
-    series_share: float = Field(gt=0, le=1)
+    # None: no whole-series rule (the interval audit proves protection without it)
+    series_share: float | None = Field(default=None, gt=0, le=1)
+    protection_level: int = Field(default=5, ge=1)
+    # What hiding one cell at a level costs readers, relative to a municipality; a level left
+    # out (the nation) is never hidden.
+    hiding_cost: dict[str, float] = Field(default_factory=lambda: {"kommune": 1.0})
+    max_rounds: int = Field(default=5, ge=1)
+
+
+class MeasureRelation(_Strict):
+    """Σ parts ≤ whole at every geography and year: the parts are disjoint subsets of the whole."""
+
+    parts: list[str] = Field(min_length=1)
+    whole: str
+    note: str | None = None
 
 
 class SuppressionOverride(_Strict):
+    """Stricter rules for one indicator's numerator (a difference rule belongs to a relation)."""
+
     min_count: int | None = Field(default=None, ge=1)
-    min_complement: int | None = Field(default=None, ge=1)
     min_denominator: int | None = Field(default=None, ge=1)
 
 

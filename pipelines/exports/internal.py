@@ -18,14 +18,16 @@ from pipelines.exports.parquet import (
     QC_SCHEMA,
     QUARANTINE_SCHEMA,
     SUPPRESSED_CELLS_SCHEMA,
+    SUPPRESSION_AUDIT_SCHEMA,
+    SUPPRESSION_SHARE_SCHEMA,
     cast_to_schema,
     to_arrow,
     with_metadata,
     write_parquet_atomic,
 )
-from pipelines.exports.qc import qc_markdown, release_diff
+from pipelines.exports.qc import privacy_markdown, qc_markdown, release_diff
 from pipelines.inbox.ingest import ensure_tables
-from pipelines.privacy.build import CELLS_TABLE, FLAGGED_TABLE
+from pipelines.privacy.build import AUDIT_TABLE, CELLS_TABLE, FLAGGED_TABLE, SHARES_TABLE, SUMMARY_TABLE
 
 INTERNAL_DIR = Path("exports") / "internal"
 
@@ -55,7 +57,18 @@ def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str)
             ),
             folder / "suppressed_cells.parquet",
         ),
+        "suppression_audit": write_parquet_atomic(
+            cast_to_schema(
+                con.sql(f'SELECT * FROM "{AUDIT_TABLE}"').to_arrow_table(), SUPPRESSION_AUDIT_SCHEMA
+            ),
+            folder / "suppression_audit.parquet",
+        ),
     }
+    shares = con.sql(f'SELECT * FROM "{SHARES_TABLE}" ORDER BY indicator_id, geo_level').df()
+    summary = con.sql(f'SELECT * FROM "{SUMMARY_TABLE}"').df().iloc[0].to_dict()
+    written["suppression_hidden_share"] = write_parquet_atomic(
+        to_arrow(shares, SUPPRESSION_SHARE_SCHEMA), folder / "qc" / "suppression_hidden_share.parquet"
+    )
     ensure_tables(con)
     quarantine = con.sql('SELECT * FROM quarantine ORDER BY source_id, file, "row"').to_arrow_table()
     written["quarantine"] = write_parquet_atomic(
@@ -75,6 +88,8 @@ def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str)
         to_arrow(diff, QC_SCHEMA), folder / "qc" / f"{release}.parquet"
     )
     report = folder / "qc" / f"{release}.md"
-    report.write_text(qc_markdown(diff, release, previous_release), encoding="utf-8")
+    report.write_text(
+        qc_markdown(diff, release, previous_release) + privacy_markdown(summary, shares), encoding="utf-8"
+    )
     written["qc_report"] = report
     return written

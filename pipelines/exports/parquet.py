@@ -129,6 +129,17 @@ SUPPRESSED_CELLS_SCHEMA = bi_schema(
     "INTERNAL: every measure cell hidden in the public tier and why",
     "measure_id:string", "geo_level:string", "geo_code:string", "year:int32", "reason:string",
 )  # fmt: skip
+SUPPRESSION_AUDIT_SCHEMA = bi_schema(
+    "INTERNAL: per protected quantity, the interval an attacker can prove from the public release",
+    "year:int32", "measure_id:string", "relation:string?", "geo_level:string", "geo_code:string",
+    "reason:string", "value:float64", "low:float64", "high:float64", "width:float64", "exact:bool",
+    "protected:bool", "rounds:int32",
+)  # fmt: skip
+SUPPRESSION_SHARE_SCHEMA = bi_schema(
+    "INTERNAL: share of rows with data hidden per indicator and level, by primary rules and in all",
+    "indicator_id:string", "geo_level:string", "rows_with_data:int64", "hidden_primary:int64",
+    "hidden:int64", "share_primary:float64", "share_hidden:float64",
+)  # fmt: skip
 QUARANTINE_SCHEMA = bi_schema(
     "INTERNAL: every row of a dropped file that was not loaded, and why",
     "source_id:string", "file:string", "row:int64", "column:string?", "raw_value:string?", "reason:string",

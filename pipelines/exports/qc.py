@@ -85,3 +85,32 @@ def qc_markdown(diff: pd.DataFrame, release: str, previous: str | None) -> str:
                 f"{r.old_value} | {r.new_value} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def privacy_markdown(summary: dict, shares: pd.DataFrame) -> str:
+    """The suppression audit and how much is hidden, per indicator and level (internal)."""
+    narrowest = summary.get("narrowest_interval")
+    lines = [
+        "",
+        "## Personvern: prikking og revisjon",
+        "",
+        f"- Beskyttede størrelser kontrollert: {int(summary['targets_checked'])}, "
+        f"alle beskyttet: {'ja' if summary['targets_protected'] == summary['targets_checked'] else 'NEI'}",
+        f"- Smaleste intervall en angriper kan bevise: {narrowest:g}"
+        if narrowest == narrowest
+        else "- Smaleste intervall: ingen beskyttede størrelser",
+        f"- Tid for prikking og revisjon: {summary['seconds']:g} s",
+        f"- Skjult andel av rader med data: {summary['hidden_share']:.1%} "
+        f"({int(summary['rows_hidden'])} av {int(summary['rows_with_data'])}); "
+        f"kun sekundært skjult: {int(summary['rows_hidden_by_secondary_only'])}; "
+        f"skjulte nuller: {int(summary['zeros_hidden'])}",
+        "",
+        "| Indikator | Nivå | Rader med data | Skjult av primærregler | Skjult i alt |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.indicator_id} | {r.geo_level} | {r.rows_with_data} | {r.share_primary:.1%} "
+        f"| {r.share_hidden:.1%} |"
+        for r in shares.itertuples(index=False)
+    ]
+    return "\n".join(lines) + "\n"

@@ -356,49 +356,37 @@ def _suppression_item(cat: Catalogue, indicator: Indicator) -> Item:
         children.append(
             Item(inline(f"Et sensitivt antall på {_range_nb(1, rules.min_count - 1)} skjules (0 vises)."))
         )
-    pairs = [indicator.parts(g) for g in indicator.target_groups]
-    complement = rules.min_complement > 1
-    if complement and any(den is not None and ({num, den} & set(sensitive)) for num, den in pairs):
-        children.append(
-            Item(inline(f"Telleren skjules når nevner − teller er {_range_nb(1, rules.min_complement - 1)}."))
-        )
-    if rules.min_denominator > 1 and any(den in sensitive for _, den in pairs):
+    own = set(_all_measures(indicator))
+    relations = [r for r in cat.relations if r.whole in own and own & set(r.parts) & set(sensitive)]
+    if rules.min_complement > 1 and relations:
+        text = "; ".join(" − ".join([r.whole, *r.parts]) for r in relations)
         children.append(
             Item(
                 inline(
-                    "Verdien skjules når den sensitive nevneren er "
-                    f"{_range_nb(1, rules.min_denominator - 1)}."
+                    "Forskjellen mellom et helt og delene (" + text + ") beskyttes når den er "
+                    f"{_range_nb(1, rules.min_complement - 1)}: «alle unntatt noen få» avslører like "
+                    "mye som tallet selv."
                 )
             )
         )
-    main = indicator.target_groups[0]
-    if (
-        complement
-        and main == "alle"
-        and any(
-            part not in (None, whole) and part in sensitive
-            for g in indicator.target_groups[1:]
-            for part, whole in zip(indicator.parts(g), indicator.parts(main), strict=True)
-        )
-    ):
+    if rules.min_denominator > 1 and any(indicator.parts(g)[1] in sensitive for g in indicator.target_groups):
         children.append(
             Item(
                 inline(
-                    "En målgruppes antall skjules når forskjellen fra «Alle» er "
-                    f"{_range_nb(1, rules.min_complement - 1)}."
+                    "Telleren skjules når den sensitive nevneren er "
+                    f"{_range_nb(1, rules.min_denominator - 1)} og telleren ikke er 0."
                 )
             )
         )
-    share = format_number_nb(rules.series_share * 100, _fewest_decimals(rules.series_share * 100, 1))
-    children += [
-        Item(inline(f"Hele serien for et område skjules når mer enn {share}{NBSP}% av årene er prikket.")),
+    children.append(
         Item(
             inline(
-                "Sekundærprikking skjuler flere celler til ingen skjult verdi kan regnes ut av summene "
-                "kommune → fylke → land og sammenligningsgruppene."
+                "Sekundærprikking er bevist: for hvert beskyttet tall regnes intervallet en angriper kan "
+                "bevise ut fra alt som er publisert; det skal være minst "
+                f"{rules.protection_level} bredt."
             )
-        ),
-    ]
+        )
+    )
     return Item(inline(strong("Prikking:"), head), tuple(children))
 
 
@@ -711,7 +699,6 @@ def _goals_section(cat: Catalogue) -> list:
 
 def _suppression_section(cat: Catalogue) -> list:
     rules = cat.suppression
-    share = format_number_nb(rules.series_share * 100, _fewest_decimals(rules.series_share * 100, 1))
     sensitive = [m for m in cat.measures.values() if m.sensitive]
     return [
         Heading(2, inline("Prikking (vern av små tall)"), SECTION_SUPPRESSION),
@@ -722,12 +709,12 @@ def _suppression_section(cat: Catalogue) -> list:
                 code("sensitive: true"),
                 " i ",
                 code("assets/measures.yaml"),
-                f"; {len(sensitive)} av {len(cat.measures)}) og alle indikatorer som bygger på dem. "
-                "Standardreglene står i ",
+                f"; {len(sensitive)} av {len(cat.measures)}). Enheten som beskyttes er cellen – ett "
+                "grunnlagstall for ett område i ett år: en skjult celle er tom i alle indikatorer og filer "
+                "som ville vist den. Åpne tall som ikke handler om sårbare grupper (befolkning, barn, "
+                "husholdninger) skjules aldri. Reglene står i ",
                 code("assets/suppression.yaml"),
-                "; en indikator kan overstyre dem med en egen ",
-                code("suppression:"),
-                "-blokk.",
+                ".",
             )
         ),
         BulletList(
@@ -740,26 +727,27 @@ def _suppression_section(cat: Catalogue) -> list:
                 ),
                 Item(
                     inline(
-                        f"Telleren skjules når nevner − teller er {_range_nb(1, rules.min_complement - 1)} "
-                        "(«alle unntatt noen få» avslører like mye som tallet selv); det samme gjelder "
-                        "forskjellen mellom «Alle» og en målgruppe."
+                        "For hver relasjon i ",
+                        code("assets/measures.yaml"),
+                        " (deler av et helt, f.eks. flyktninger blant nyinnflyttede, barnefamilier blant "
+                        f"alle) beskyttes en forskjell på {_range_nb(1, rules.min_complement - 1)} mellom "
+                        "helt og deler: «alle unntatt noen få» avslører like mye som tallet selv.",
                     )
                 ),
                 Item(
                     inline(
-                        "En rate skjules når den sensitive nevneren er "
-                        f"{_range_nb(1, rules.min_denominator - 1)}."
+                        "Alle eller noen i en sensitiv gruppe på "
+                        f"{_range_nb(1, rules.min_denominator - 1)} skjules (telleren, når den ikke er 0)."
                     )
                 ),
                 Item(
                     inline(
-                        f"Hele serien for et område skjules når mer enn {share}{NBSP}% av årene er prikket."
-                    )
-                ),
-                Item(
-                    inline(
-                        "Sekundærprikking: flere celler skjules til ingen skjult verdi kan regnes ut av "
-                        "summer og differanser langs kommune → fylke → land og sammenligningsgruppene."
+                        "Sekundærprikking med bevis: for hvert beskyttet tall regner en lineærprogrammering "
+                        "ut intervallet en angriper kan bevise fra alt som er publisert – alle summer "
+                        "kommune → fylke → land og sammenligningsgruppene, relasjonene, at antall er hele "
+                        f"tall og aldri negative. Intervallet skal være minst {rules.protection_level} "
+                        "bredt; ellers skjules de billigste ekstra cellene som gir rom, og kontrollen "
+                        "kjøres på nytt. Kjøringen stopper med feil om det ikke lykkes."
                     )
                 ),
                 Item(

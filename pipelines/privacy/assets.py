@@ -22,27 +22,38 @@ def indicator_values_public(duckdb: DuckDBResource) -> dg.MaterializeResult:
     """The public, suppressed indicator table (`indicator_values_public`) — the only source of
     every public export, chart and report.
 
-    Small counts about vulnerable people are suppressed (prikket) by the rules in
-    `assets/suppression.yaml`: primary suppression of sensitive counts of 1–4, of numerators whose
-    complement (denominator − numerator) is 1–4, of rates over a sensitive denominator below 10,
-    and of a target group whose difference from "alle" is 1–4; a geography's whole series when
-    more than half of it is suppressed; and secondary suppression until no hidden count can be
-    recovered from published sums along kommune → fylke → land and the comparison groups.
-    Suppressed rows have status `suppressed` (`:`) and null numbers.
+    Small counts about vulnerable people are suppressed (prikket) per measure cell — one measure
+    at one geography in one year — so a count hidden in one indicator is hidden in all, whatever
+    the row's status. Primary rules (`assets/suppression.yaml`): sensitive counts of 1–4;
+    whole − parts differences of 1–4 for every relation declared in `assets/measures.yaml`
+    (refugees within newly housed, households with children within all, «alle» against a
+    group); all of a group smaller than 10. Population, children and households from SSB are
+    never hidden.
 
-    Internal tables (not for publication): `indicator_values_flagged` (primary/secondary and the
-    reason per row) and `suppressed_cells`.
+    Secondary suppression is proven, not assumed: for every protected quantity a linear
+    programme computes the interval an attacker can prove from everything published (every
+    hierarchy sum, the relations, counts ≥ 0 and whole), and further cells are hidden — the
+    cheapest that let it move — until each interval is at least 5 wide. The run stops with an
+    error if that cannot be reached. The metadata shows the audit: targets checked, the
+    narrowest interval, the time, and how much of what has data is hidden.
+
+    Internal tables (not for publication): `indicator_values_flagged`, `suppressed_cells`,
+    `suppression_audit` (one row per target with its interval) and `suppression_hidden_share`.
     """
     with duckdb.get_connection() as con:
         result = build_public_values(con, catalogue())
-        internal = result.internal
+        summary = result.summary
         return dg.MaterializeResult(
             metadata=table_metadata(
                 con,
                 PUBLIC_TABLE,
                 rows_by_status=dg.MetadataValue.json(result.public["status"].value_counts().to_dict()),
-                suppressed_primary=int((internal["suppression"] == "primary").sum()),
-                suppressed_secondary=int((internal["suppression"] == "secondary").sum()),
                 cells_by_reason=dg.MetadataValue.json(result.cells["reason"].value_counts().to_dict()),
+                audit_targets_checked=summary["targets_checked"],
+                audit_narrowest_interval=summary["narrowest_interval"] or float("inf"),
+                audit_seconds=summary["seconds"],
+                hidden_share=summary["hidden_share"],
+                rows_hidden_by_secondary_only=summary["rows_hidden_by_secondary_only"],
+                zeros_hidden=summary["zeros_hidden"],
             )
         )

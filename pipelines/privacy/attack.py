@@ -1,91 +1,229 @@
-"""A differencing attack on the public files: can any suppressed count be recovered?
+"""An outside attacker's attack on the public release: what can be proven about hidden cells?
 
-Uses only what is published: the indicator values (numerators and denominators of shown rows),
-which measures each indicator × target group is built from, and the geography dimension (which
-municipalities make up each county and comparison group). Every measure cell shown anywhere is
-known; every cell that appears only as suppressed is unknown. The published sums along the
-hierarchies are then solved as a linear system: an unknown that every solution agrees on is
-recovered. Differences between target groups ("alle" minus a group) are covered too: they only
-reveal a group's count if the complementary group were published, which no indicator does, and
-the complement rule stops small differences being shown.
+Uses only what is published — every number printed in the Parquet files (rows of every status),
+the JSON-stat files and goal attainment — plus public knowledge: which measures each indicator is
+built from (`dim_indicator_target_group`), which municipalities make up each county and
+comparison group (`dim_geography`), and the relations between measures declared in the project's
+own `measures.yaml`. Every measure cell printed anywhere is known (a rate with a known
+denominator gives away its numerator, and the other way round); every cell that has data but is
+printed nowhere is unknown, an integer ≥ 0. For each unknown cell and each declared difference
+the attack then computes, by linear programming, the interval it can prove.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipelines.catalogue import Catalogue
+from pipelines.privacy.cells import CELL_KEY, ROLES
 from pipelines.privacy.hierarchy import sum_relations
-from pipelines.privacy.linear import determined_unknowns
+from pipelines.privacy.intervals import HiddenCells
+from pipelines.privacy.system import FamilyCell, build_problem, measure_families
+from pipelines.privacy.workers import solve_all
+
+ROW_KEY = ["indicator_id", "target_group", "geo_level", "geo_code", "year"]
 
 
 @dataclass(frozen=True)
-class Recovered:
-    measure_id: str
-    year: int
+class Proven:
+    """What the attacker proves about one hidden quantity: low ≤ quantity ≤ high."""
+
+    measures: tuple[str, ...]  # one cell, or whole then parts of a declared difference
     geo_level: str
     geo_code: str
-    value: float
+    year: int
+    low: float
+    high: float
+    exact: bool  # computed by its own solves (not only bounded by witnesses)
 
 
-def published_cells(values: pd.DataFrame, parts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(known cells with values, unknown cells) per measure, from the public indicator rows."""
-    rows = values.merge(parts, on=["indicator_id", "target_group"])
-    key = ["measure_id", "geo_level", "geo_code", "year"]
-    frames, hidden = [], []
-    for role in ("numerator", "denominator"):
-        measure = rows[f"{role}_measure"]
-        shown = rows[(rows["status"] == "shown") & measure.notna() & rows[role].notna()]
-        frames.append(shown.assign(measure_id=shown[f"{role}_measure"], value=shown[role])[[*key, "value"]])
-        suppressed = rows[(rows["status"] == "suppressed") & measure.notna()]
-        hidden.append(suppressed.assign(measure_id=suppressed[f"{role}_measure"])[key])
-    known = pd.concat(frames).drop_duplicates(key)
-    unknown = pd.concat(hidden).drop_duplicates()
-    unknown = unknown.merge(known[key], on=key, how="left", indicator=True)
-    return known, unknown[unknown["_merge"] == "left_only"].drop(columns="_merge")
+@dataclass(frozen=True)
+class Printed:
+    """Every number the public release prints about indicator rows, in one frame."""
+
+    rows: pd.DataFrame  # ROW_KEY + numerator, denominator, value, status (Parquet)
+    values: pd.DataFrame  # ROW_KEY + value, from every other file that prints a value
+
+
+def read_release(folder: Path) -> tuple[Printed, pd.DataFrame, pd.DataFrame]:
+    """(printed numbers, dim_indicator_target_group, dim_geography) from a public release folder."""
+    rows = pd.read_parquet(folder / "indicator_values.parquet")
+    other = [_jsonstat_values(path) for path in sorted((folder / "jsonstat").glob("*.json"))]
+    attainment = folder / "goal_attainment.parquet"
+    if attainment.exists():
+        goals = pd.read_parquet(attainment)
+        for year, value in (("baseline_year", "baseline_value"), ("current_year", "current_value")):
+            frame = goals[goals[value].notna()]
+            other.append(
+                frame[["indicator_id", "target_group", "geo_level", "geo_code"]].assign(
+                    year=frame[year].astype(int), value=frame[value]
+                )
+            )
+    values = pd.concat(other, ignore_index=True) if other else pd.DataFrame(columns=[*ROW_KEY, "value"])
+    printed = Printed(rows=rows[[*ROW_KEY, *ROLES, "value", "status"]], values=values[[*ROW_KEY, "value"]])
+    return (
+        printed,
+        pd.read_parquet(folder / "dim_indicator_target_group.parquet"),
+        pd.read_parquet(folder / "dim_geography.parquet"),
+    )
+
+
+def _jsonstat_values(path: Path) -> pd.DataFrame:
+    """The values of one JSON-stat 2.0 dataset as rows (row-major over its dimensions)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    categories = []
+    for name in data["id"]:
+        index = data["dimension"][name]["category"]["index"]
+        codes = sorted(index, key=index.get) if isinstance(index, dict) else list(index)
+        categories.append(codes)
+    grid = pd.MultiIndex.from_product(categories, names=data["id"]).to_frame(index=False)
+    values = data["value"]
+    if isinstance(values, dict):
+        dense = [None] * len(grid)
+        for position, value in values.items():
+            dense[int(position)] = value
+        values = dense
+    grid["value"] = pd.array(values, dtype="Float64").astype(float)
+    level = data["dimension"]["Region"].get("extension", {}).get("level", {})
+    return pd.DataFrame(
+        {
+            "indicator_id": grid["ContentsCode"],
+            "target_group": grid["Maalgruppe"],
+            "geo_level": grid["Region"].map(level),
+            "geo_code": grid["Region"],
+            "year": grid["Tid"].astype(int),
+            "value": grid["value"],
+        }
+    ).dropna(subset=["value"])
+
+
+def known_and_hidden(
+    printed: Printed, parts: pd.DataFrame, factors: dict[str, float]
+) -> tuple[dict[tuple, float], set[tuple], list[str]]:
+    """Known cell values, cells with data that are printed nowhere, and contradictions found.
+
+    A printed value of a rate gives away its numerator when the denominator is known, and its
+    denominator when the numerator is known and the value is not zero.
+    """
+    rows = printed.rows.merge(parts, on=["indicator_id", "target_group"])
+    extra = printed.values.merge(
+        rows[[*ROW_KEY, "numerator_measure", "denominator_measure"]], on=ROW_KEY, how="inner"
+    )
+    known: dict[tuple, float] = {}
+    conflicts: list[str] = []
+
+    def learn(cell: tuple, value: float) -> None:
+        if cell in known and abs(known[cell] - value) > 1e-6:
+            conflicts.append(f"{cell}: printed as {known[cell]} and as {value}")
+        known.setdefault(cell, value)
+
+    for role in ROLES:
+        frame = rows[rows[f"{role}_measure"].notna() & rows[role].notna()]
+        for cell, value in zip(_cells(frame, role), frame[role], strict=True):
+            learn(cell, float(value))
+    printed_values = pd.concat(
+        [rows[[*ROW_KEY, "numerator_measure", "denominator_measure", "value"]], extra], ignore_index=True
+    ).dropna(subset=["value"])
+    for _ in range(2):  # a value can reveal a cell that makes another value reveal one more
+        for r in printed_values.itertuples(index=False):
+            numerator = (r.numerator_measure, r.geo_level, r.geo_code, r.year)
+            if not isinstance(r.denominator_measure, str):
+                learn(numerator, float(r.value))
+                continue
+            denominator = (r.denominator_measure, r.geo_level, r.geo_code, r.year)
+            factor = factors[r.indicator_id]
+            if denominator in known:
+                learn(numerator, round(r.value * known[denominator] / factor, 6))
+            elif numerator in known and r.value != 0:
+                learn(denominator, round(known[numerator] * factor / r.value, 6))
+    hidden: set[tuple] = set()
+    suppressed = rows[rows["status"] == "suppressed"]
+    for role in ROLES:
+        frame = suppressed[suppressed[f"{role}_measure"].notna() & suppressed[role].isna()]
+        hidden.update(c for c in _cells(frame, role) if c not in known)
+    return known, hidden, conflicts
+
+
+def _cells(frame: pd.DataFrame, role: str) -> list[tuple]:
+    columns = [frame[f"{role}_measure"], frame["geo_level"], frame["geo_code"], frame["year"].astype(int)]
+    return list(zip(*columns, strict=True))
 
 
 def attack(
-    values: pd.DataFrame, parts: pd.DataFrame, dim_geography: pd.DataFrame, levels: dict[str, str]
-) -> list[Recovered]:
-    """Every suppressed cell the published sums determine. ``levels``: measure → reporting level."""
-    known, unknown = published_cells(values, parts)
-    recovered: list[Recovered] = []
-    relations = {level: sum_relations(dim_geography, level) for level in ("kommune", "fylke", "land")}
-    known_by = {k: dict(zip(zip(g.geo_level, g.geo_code, strict=True), g.value, strict=True))
-                for k, g in known.groupby(["measure_id", "year"])}  # fmt: skip
-    for (measure, year), cells in unknown.groupby(["measure_id", "year"]):
-        hidden = sorted(zip(cells.geo_level, cells.geo_code, strict=True))
-        column = {cell: i for i, cell in enumerate(hidden)}
-        shown = known_by.get((measure, year), {})
-        rows, constants = [], []
-        for parent, children in relations[levels[measure]]:
-            if parent not in column and parent not in shown:
-                continue  # the aggregate itself is not published
-            # A published aggregate sums the units that have a value; a child with no value at all
-            # (missing data) contributes nothing, so it drops out of the sum.
-            equation = [(parent, 1.0), *((c, -1.0) for c in children if c in column or c in shown)]
-            if not any(cell in column for cell, _ in equation):
-                continue
-            coefficients = np.zeros(len(hidden))
-            constant = 0.0
-            for cell, sign in equation:
-                if cell in column:
-                    coefficients[column[cell]] += sign
-                else:
-                    constant -= sign * shown[cell]
-            rows.append(coefficients)
-            constants.append(constant)
-        if not rows:
+    printed: Printed,
+    parts: pd.DataFrame,
+    dim_geography: pd.DataFrame,
+    catalogue: Catalogue,
+    level: float,
+) -> list[Proven]:
+    """The interval the attacker proves for every hidden cell of a sensitive measure and every
+    declared difference with a hidden term. ``level``: an interval at least this wide (and not
+    inside 1 … min_count−1) needs no exact solve; narrower ones are solved exactly."""
+    factors = {i.id: i.factor for i in catalogue.indicators.values()}
+    known, hidden, _ = known_and_hidden(printed, parts, factors)
+    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
+    levels = {m: catalogue.measure_level(m) for m in catalogue.measures}
+    hierarchy = {lv: sum_relations(dim_geography, lv) for lv in ("kommune", "fylke", "land")}
+    small = catalogue.suppression.min_count
+    jobs = []
+    for measures, relations in measure_families(catalogue):
+        if not set(measures) & sensitive:
             continue
-        matrix = np.vstack(rows)
-        determined = determined_unknowns(matrix)
-        if determined.any():
-            solution, *_ = np.linalg.lstsq(matrix, np.asarray(constants), rcond=None)
-            recovered.extend(
-                Recovered(measure, int(year), *hidden[i], float(solution[i]))
-                for i in np.flatnonzero(determined)
+        years = sorted({c[3] for c in hidden if c[0] in measures})
+        for year in years:
+            values: dict[FamilyCell, float] = {
+                c[:3]: v for c, v in known.items() if c[0] in measures and c[3] == year
+            }
+            unknown = {c[:3] for c in hidden if c[0] in measures and c[3] == year}
+            values.update({c: math.nan for c in unknown})
+            problem = build_problem(
+                year, values, relations, catalogue.relations, hierarchy, levels, sensitive, set()
             )
-    return recovered
+            index = problem.index()
+            quantities: list[tuple[tuple[str, ...], str, str, dict[int, float]]] = [
+                ((c[0],), c[1], c[2], {index[c]: 1.0}) for c in sorted(unknown) if c[0] in sensitive
+            ]
+            for relation in relations:
+                for geo in sorted({c[1:] for c in unknown}):
+                    cells = [(relation.whole, *geo), *((p, *geo) for p in relation.parts)]
+                    if all(c in index for c in cells) and any(c in unknown for c in cells):
+                        objective = {index[cells[0]]: 1.0, **{index[c]: -1.0 for c in cells[1:]}}
+                        quantities.append(((relation.whole, *relation.parts), *geo, objective))
+            jobs.append((problem, quantities, level, small))
+    proven: list[Proven] = []
+    for (problem, quantities, _, _), found in zip(
+        jobs, solve_all(_prove, jobs, size=lambda job: len(job[1])), strict=True
+    ):
+        proven.extend(
+            Proven(q[0], q[1], q[2], problem.year, low, high, exact)
+            for q, (low, high, exact) in zip(quantities, found, strict=True)
+        )
+    return proven
+
+
+def _prove(job: tuple) -> list[tuple[float, float, bool]]:
+    """The intervals of one problem's quantities (runs in a worker)."""
+    problem, quantities, level, small = job
+    attacker = HiddenCells(problem, np.isnan(problem.values))
+    return attacker.certify(
+        [q[3] for q in quantities],
+        lambda low, high: high - low >= level and not (low >= 1 and high <= small - 1),
+    )
+
+
+def cell_frame(proven: list[Proven]) -> pd.DataFrame:
+    """The proven intervals as a frame: CELL_KEY (first measure) + relation + low/high/exact."""
+    return pd.DataFrame(
+        [
+            (p.measures[0], p.geo_level, p.geo_code, p.year,
+             " − ".join(p.measures) if len(p.measures) > 1 else None, p.low, p.high, p.exact)
+            for p in proven
+        ],
+        columns=[*CELL_KEY, "relation", "low", "high", "exact"],
+    )  # fmt: skip

@@ -1,365 +1,336 @@
 """Suppress small counts about vulnerable people so that none can be read or recovered.
 
-Works on measure cells — one measure at one geography in one year — because the same count
-appears in several indicators (households with children in temporary accommodation is both a
-count and a denominator); a cell hidden in one place is hidden everywhere.
+The unit of protection is the measure cell (one measure at one geography in one year): a hidden
+cell is null in every indicator row that would show it, whatever the row's status, and open
+statistics that are not about vulnerable people (population, children, households) are never
+hidden.
 
-1. Primary: a sensitive count of 1 … min_count−1; a numerator whose complement (denominator −
-   numerator) is 1 … min_complement−1; a numerator over a sensitive denominator below
-   min_denominator; a target-group count whose difference from "alle" is small.
-2. Whole series: a geography's series of a measure when more than series_share of its years
-   are primarily suppressed.
-3. Secondary: further cells until no suppressed cell is determined by the published sums along
-   kommune → fylke → land and the comparison groups (checked with linear algebra, not only by
-   one-at-a-time differences), repeated until nothing changes.
-
-An indicator row is suppressed when its numerator or denominator cell is.
+1. Primary (`primary.py`): a sensitive count of 1 … min_count−1; a whole − parts difference of
+   a declared relation of 1 … min_complement−1 (all but a few, or a group against «alle»); all of
+   a small group over a sensitive denominator below min_denominator. Each is a *target*.
+2. Optional whole-series rule (``series_share``; off unless set).
+3. Secondary and audit, per family of related measures and year: the interval an attacker can
+   prove for every target from everything published (hierarchy sums, declared relations,
+   counts ≥ 0 and integral) is computed by linear programming; while a target's interval is
+   narrower than ``protection_level`` or lies inside 1 … min_count−1, the cheapest further cells
+   that let it move are hidden (`cover.py`), and the audit runs again. A run that cannot protect
+   every target within ``max_rounds`` stops with an error.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
+import json
+import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.catalogue.models import Indicator, SuppressionRules
-from pipelines.privacy.hierarchy import Cell, sum_relations
-from pipelines.privacy.linear import determined_unknowns
+from pipelines.catalogue.models import SuppressionRules
+from pipelines.privacy.cells import CELL_KEY, ROLES, measure_cells, role_cells, series_parts
+from pipelines.privacy.cover import Cover
+from pipelines.privacy.hierarchy import sum_relations
+from pipelines.privacy.intervals import HiddenCells
+from pipelines.privacy.primary import Target, primary_flags, series_flags
+from pipelines.privacy.system import FamilyCell, Problem, build_problem, measure_families
+from pipelines.privacy.workers import solve_all
 
-CELL_KEY = ["measure_id", "geo_level", "geo_code", "year"]
-PRIMARY_REASONS = ("small_count", "small_complement", "small_denominator", "small_group_difference")
+AUDIT_COLUMNS = [
+    "year", "measure_id", "relation", "geo_level", "geo_code", "reason",
+    "value", "low", "high", "width", "exact", "protected", "rounds",
+]  # fmt: skip
+
+# Bump when `protect` changes what it returns, so remembered answers are not reused.
+PROTECT_VERSION = "2"
+
+
+class ProtectionError(RuntimeError):
+    """Secondary suppression could not protect every target."""
 
 
 @dataclass(frozen=True)
 class SuppressionResult:
     internal: pd.DataFrame  # indicator rows with `suppression` (primary/secondary) and `suppression_reason`
-    public: pd.DataFrame  # indicator rows, suppressed numbers nulled and status 'suppressed'
-    cells: pd.DataFrame  # flagged measure cells with reason
-    memo: dict[str, list[Cell]] = field(default_factory=dict)  # secondary cells per fingerprint used
+    public: pd.DataFrame  # indicator rows: hidden cells nulled, status 'suppressed'
+    cells: pd.DataFrame  # every hidden measure cell with its reason
+    audit: pd.DataFrame  # one row per target: the interval an attacker can prove
+    summary: dict[str, object] = field(default_factory=dict)  # audit figures for metadata and QC
+    memo: dict[str, dict] = field(default_factory=dict)  # answers per input fingerprint used
 
 
-# Bump when `protect` changes what it returns, so remembered answers are not reused.
-PROTECT_VERSION = "1"
+def protected(low: float, high: float, rules: SuppressionRules) -> bool:
+    """Wide enough, and not inside 1 … min_count−1."""
+    return high - low >= rules.protection_level and not (low >= 1 and high <= rules.min_count - 1)
 
 
-def protection_fingerprint(values: dict[Cell, float], hidden: set[Cell], relations_key: str) -> str:
-    """What `protect` depends on: every cell's value, the hidden cells and the sum relations."""
-    digest = hashlib.sha256(f"{PROTECT_VERSION}|{relations_key}|".encode())
-    for cell in sorted(values):
-        digest.update(f"{cell[0]}:{cell[1]}={values[cell]!r}{'*' if cell in hidden else ''};".encode())
-    return digest.hexdigest()
-
-
-def series_parts(catalogue: Catalogue) -> pd.DataFrame:
-    """indicator_id, target_group → numerator and denominator measure."""
-    rows = []
-    for indicator in catalogue.indicators.values():
-        for group in indicator.target_groups:
-            numerator, denominator = indicator.parts(group)
-            rows.append((indicator.id, group, numerator, denominator))
-    return pd.DataFrame(
-        rows, columns=["indicator_id", "target_group", "numerator_measure", "denominator_measure"]
-    )
-
-
-def measure_cells(values: pd.DataFrame, parts: pd.DataFrame) -> pd.DataFrame:
-    """Every known measure value, from the numerators and denominators of the indicator rows."""
-    rows = values.merge(parts, on=["indicator_id", "target_group"])
-    known = rows[rows["numerator"].notna()]
-    cells = pd.concat(
-        [
-            known[["numerator_measure", "geo_level", "geo_code", "year", "numerator"]].set_axis(
-                [*CELL_KEY, "value"], axis=1
-            ),
-            known.loc[
-                known["denominator_measure"].notna(),
-                ["denominator_measure", "geo_level", "geo_code", "year", "denominator"],
-            ].set_axis([*CELL_KEY, "value"], axis=1),
-        ]
-    )
-    return cells.dropna(subset=["value"]).drop_duplicates(CELL_KEY).reset_index(drop=True)
-
-
-def _rules(catalogue: Catalogue, indicator: Indicator) -> SuppressionRules:
-    rules = catalogue.suppression
-    if indicator.suppression is None:
-        return rules
-    overrides = {k: v for k, v in indicator.suppression.model_dump().items() if v is not None}
-    return rules.model_copy(update=overrides)
-
-
-def primary_flags(cells: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Cells to suppress by the primary rules: CELL_KEY + reason."""
-    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
-    indexed = cells.set_index(CELL_KEY)["value"]
-    flagged: list[pd.DataFrame] = []
-
-    small = cells[
-        cells["measure_id"].isin(sensitive)
-        & (cells["value"] > 0)
-        & (cells["value"] < catalogue.suppression.min_count)
-    ]
-    flagged.append(small[CELL_KEY].assign(reason="small_count"))
-
-    for indicator in catalogue.indicators.values():
-        rules = _rules(catalogue, indicator)
-        for group in indicator.target_groups:
-            numerator, denominator = indicator.parts(group)
-            if indicator.suppression is not None and numerator in sensitive:
-                own = cells[
-                    (cells["measure_id"] == numerator)
-                    & (cells["value"] > 0)
-                    & (cells["value"] < rules.min_count)
-                ]
-                flagged.append(own[CELL_KEY].assign(reason="small_count"))
-            if denominator is None or not ({numerator, denominator} & sensitive):
-                continue
-            pair = _pair(indexed, numerator, denominator)
-            complement = pair["denominator"] - pair["numerator"]
-            flagged.append(
-                _numerator_cells(
-                    pair[(complement > 0) & (complement < rules.min_complement)],
-                    numerator,
-                    "small_complement",
-                )
-            )
-            if denominator in sensitive:
-                small_den = pair[(pair["denominator"] > 0) & (pair["denominator"] < rules.min_denominator)]
-                flagged.append(_numerator_cells(small_den, numerator, "small_denominator"))
-        first = indicator.target_groups[0]
-        if first == "alle":
-            for group in indicator.target_groups[1:]:
-                for position in (0, 1):
-                    whole, part = indicator.parts(first)[position], indicator.parts(group)[position]
-                    if part is None or whole is None or part == whole or part not in sensitive:
-                        continue
-                    pair = _pair(indexed, part, whole)
-                    difference = pair["denominator"] - pair["numerator"]
-                    flagged.append(
-                        _numerator_cells(
-                            pair[(difference > 0) & (difference < rules.min_complement)],
-                            part,
-                            "small_group_difference",
-                        )
-                    )
-    result = pd.concat(flagged, ignore_index=True)
-    return result.drop_duplicates(CELL_KEY).reset_index(drop=True)
-
-
-def _pair(indexed: pd.Series, numerator: str, denominator: str) -> pd.DataFrame:
-    num = indexed.xs(numerator, level="measure_id") if numerator in indexed.index.levels[0] else None
-    den = indexed.xs(denominator, level="measure_id") if denominator in indexed.index.levels[0] else None
-    if num is None or den is None:
-        empty = pd.MultiIndex.from_arrays([[], [], []], names=CELL_KEY[1:])
-        return pd.DataFrame({"numerator": [], "denominator": []}, index=empty)
-    return pd.concat({"numerator": num, "denominator": den}, axis=1, join="inner")
-
-
-def _numerator_cells(pair: pd.DataFrame, measure: str, reason: str) -> pd.DataFrame:
-    frame = pair.index.to_frame(index=False)
-    frame.insert(0, "measure_id", measure)
-    return frame.assign(reason=reason)[[*CELL_KEY, "reason"]]
-
-
-def series_flags(cells: pd.DataFrame, flags: pd.DataFrame, share: float) -> pd.DataFrame:
-    """Whole series of a geography where more than ``share`` of its years are suppressed."""
-    series = ["measure_id", "geo_level", "geo_code"]
-    marked = cells.merge(flags[CELL_KEY].assign(flag=True), on=CELL_KEY, how="left")
-    marked["flag"] = marked["flag"].fillna(False).astype(bool)
-    shares = marked.groupby(series)["flag"].mean()
-    heavy = shares[shares > share].index
-    whole = marked.set_index(series).loc[marked.set_index(series).index.isin(heavy)].reset_index()
-    new = whole[~whole["flag"]][CELL_KEY].assign(reason="series")
-    return new
-
-
-def secondary_flags(
-    cells: pd.DataFrame,
-    flags: pd.DataFrame,
-    catalogue: Catalogue,
-    dim_geography: pd.DataFrame,
-    memo: dict[str, list[Cell]] | None = None,
-) -> tuple[pd.DataFrame, dict[str, list[Cell]]]:
-    """Further cells so that no suppressed cell is determined by the published sums.
-
-    ``memo`` holds earlier answers of `protect` by the fingerprint of its inputs: a run that adds
-    one reporting year reuses the answer for every (measure, year) whose cells did not change
-    instead of solving it again. Returns the cells and the answers this run used.
-    """
-    memo = memo or {}
-    used: dict[str, list[Cell]] = {}
-    added = []
-    flagged = set(map(tuple, flags[CELL_KEY].itertuples(index=False, name=None)))
-    relations_by_level = {
-        level: sum_relations(dim_geography, level) for level in ("kommune", "fylke", "land")
-    }
-    relations_keys = {
-        level: hashlib.sha256(repr(relations).encode()).hexdigest()
-        for level, relations in relations_by_level.items()
-    }
-    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
-    ordered = cells[cells["measure_id"].isin(sensitive)].sort_values(["measure_id", "year"], kind="stable")
-    columns = [ordered[c].tolist() for c in ("measure_id", "year", "geo_level", "geo_code", "value")]
-    for (measure, year), group in itertools.groupby(zip(*columns, strict=True), key=lambda r: r[:2]):
-        level = catalogue.measure_level(measure)
-        values = {(geo_level, geo_code): value for _, _, geo_level, geo_code, value in group}
-        hidden = {cell for cell in values if (measure, *cell, year) in flagged}
-        if not hidden:
-            continue
-        fingerprint = protection_fingerprint(values, hidden, relations_keys[level])
-        answer = memo.get(fingerprint)
-        if answer is None:
-            answer = protect(values, hidden, relations_by_level[level])
-        used[fingerprint] = answer
-        added.extend((measure, *cell, year) for cell in answer)
-    return pd.DataFrame(added, columns=CELL_KEY).assign(reason="secondary"), used
+def _required_high(low: float, rules: SuppressionRules) -> float:
+    high = low + rules.protection_level
+    return max(high, rules.min_count) if low >= 1 else high
 
 
 def protect(
-    values: dict[Cell, float], hidden: set[Cell], relations: list[tuple[Cell, list[Cell]]]
-) -> list[Cell]:
-    """Cells to hide in addition to ``hidden`` so that no hidden cell is determined; deterministic.
+    problem: Problem,
+    hidden: np.ndarray,
+    targets: list[tuple[dict[int, float], float]],
+    rules: SuppressionRules,
+    cost: np.ndarray,
+) -> tuple[np.ndarray, list[tuple[float, float, bool]], int]:
+    """Hide further cells until every target (objective, true value) is protected.
 
-    First the classic rule, cheaply: no sum may have exactly one hidden cell. Then the full check:
-    no hidden cell may be determined by any combination of the sums (three overlapping groupings
-    can pin a cell that no single sum reveals). Each step hides the cheapest published cell (see
-    HIDING_COST) in a sum through a cell at risk.
+    Returns the final hidden mask, each target's interval (low, high, exact) and the number of
+    audit rounds. Hiding more only widens intervals, so a target once protected stays protected
+    and later rounds audit only the rest.
     """
-    cells = sorted(values)
-    index = {cell: i for i, cell in enumerate(cells)}
-    # A published aggregate sums the units that have a value, so a child without a value (missing
-    # data) contributes nothing: it is left out of the sum rather than voiding it.
-    rows = [
-        [index[parent], *(index[c] for c in children if c in index)]
-        for parent, children in relations
-        if parent in index
+    hidden = hidden.copy()
+    intervals: list[tuple[float, float, bool]] = [(0.0, 0.0, False)] * len(targets)
+    todo = list(range(len(targets)))
+    cover: Cover | None = None
+    for round_number in range(1, rules.max_rounds + 1):
+        attacker = HiddenCells(problem, hidden)
+        found = attacker.certify([targets[i][0] for i in todo], lambda lo, hi: protected(lo, hi, rules))
+        for i, interval in zip(todo, found, strict=True):
+            intervals[i] = interval
+        todo = [i for i in todo if not protected(*intervals[i][:2], rules)]
+        if not todo:
+            return hidden, intervals, round_number
+        if round_number == rules.max_rounds:
+            break
+        cover = cover or Cover(problem, cost)
+        for i in todo:
+            objective, value = targets[i]
+            rise = _required_high(intervals[i][0], rules) - value
+            cells = cover.cells_for(objective, rise, hidden)
+            if cells is None:
+                raise ProtectionError(
+                    _describe(problem, objective, intervals[i], "no hideable cell lets it move")
+                )
+            hidden[cells] = True
+    i = todo[0]
+    raise ProtectionError(
+        _describe(problem, targets[i][0], intervals[i], f"still exposed after {rules.max_rounds} rounds")
+    )
+
+
+def _describe(problem: Problem, objective: dict[int, float], interval: tuple[float, float], why: str) -> str:
+    terms = " ".join(
+        f"{'+' if c > 0 else '−'} {problem.cells[i][0]} {problem.cells[i][1]} {problem.cells[i][2]}"
+        for i, c in objective.items()
+    )
+    return (
+        f"cannot protect {terms.lstrip('+ ')} in {problem.year}: an attacker can prove it lies in "
+        f"[{interval[0]:g}, {interval[1]:g}] and {why}"
+    )
+
+
+def fingerprint(
+    problem: Problem, hidden: np.ndarray, targets: list, rules: SuppressionRules, key: str
+) -> str:
+    """What `protect` depends on: cells and values, relations, primary cells, targets and rules."""
+    digest = hashlib.sha256(f"{PROTECT_VERSION}|{key}|{rules.model_dump_json()}|{problem.year}|".encode())
+    for cell, value, is_hidden in zip(problem.cells, problem.values, hidden, strict=True):
+        digest.update(f"{'/'.join(cell)}={value!r}{'*' if is_hidden else ''};".encode())
+    for row in (problem.equal, problem.at_most):
+        digest.update(row.row.tobytes() + row.col.tobytes() + row.coef.tobytes())
+    digest.update(repr(targets).encode())
+    return digest.hexdigest()
+
+
+def hiding_costs(problem: Problem, rules: SuppressionRules, uses: dict[str, int]) -> np.ndarray:
+    """What hiding each cell costs readers: the rows it blanks, dearer at coarser levels and for
+    larger values (a small cell loses the least information)."""
+    return np.array(
+        [
+            rules.hiding_cost.get(level, math.inf) * uses.get(measure, 1) * (1 + math.log1p(value))
+            for (measure, level, _), value in zip(problem.cells, problem.values, strict=True)
+        ]
+    )
+
+
+def secondary_cells(
+    cells: pd.DataFrame,
+    flags: pd.DataFrame,
+    targets: list[Target],
+    catalogue: Catalogue,
+    dim_geography: pd.DataFrame,
+    uses: dict[str, int],
+    memo: dict[str, dict] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object], dict[str, dict]]:
+    """Secondary cells, the audit of every target, summary figures, and the memo answers used."""
+    started = time.perf_counter()
+    memo = memo or {}
+    rules = catalogue.suppression
+    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
+    levels = {m: catalogue.measure_level(m) for m in catalogue.measures}
+    hierarchy = {level: sum_relations(dim_geography, level) for level in ("kommune", "fylke", "land")}
+    key = hashlib.sha256(repr((hierarchy, catalogue.relations)).encode()).hexdigest()
+    flagged = set(flags[CELL_KEY].itertuples(index=False, name=None))
+    targets_by = {}
+    for target in targets:
+        targets_by.setdefault((target.measures[0], target.year), []).append(target)
+    by_measure_year = {k: g for k, g in cells.groupby(["measure_id", "year"])}
+    jobs = []  # (fingerprint, problem, hidden, targets, objectives)
+    violated = 0
+    for measures, relations in measure_families(catalogue):
+        if not set(measures) & sensitive:
+            continue
+        years = sorted({year for (m, year) in by_measure_year if m in measures})
+        for year in years:
+            values: dict[FamilyCell, float] = {}
+            for measure in measures:
+                frame = by_measure_year.get((measure, year))
+                if frame is not None:
+                    values.update(
+                        zip(zip([measure] * len(frame), frame.geo_level, frame.geo_code, strict=True),
+                            frame.value.astype(float), strict=True)
+                    )  # fmt: skip
+            family_targets = [t for m in measures for t in targets_by.get((m, year), [])]
+            hidden_cells = {c for c in values if (*c, year) in flagged}
+            if not family_targets and not hidden_cells:
+                continue
+            problem = build_problem(
+                year, values, relations, catalogue.relations, hierarchy, levels, sensitive,
+                set(rules.hiding_cost),
+            )  # fmt: skip
+            violated += problem.violated_relations
+            index = problem.index()
+            hidden = np.array([c in hidden_cells for c in problem.cells], dtype=bool)
+            objectives = [({index[c]: k for c, k in t.terms}, t.value) for t in family_targets]
+            print_key = fingerprint(problem, hidden, objectives, rules, key)
+            jobs.append((print_key, problem, hidden, family_targets, objectives))
+    missing = [
+        (problem, hidden, objectives, rules, hiding_costs(problem, rules, uses))
+        for print_key, problem, hidden, _, objectives in jobs
+        if print_key not in memo
     ]
-    if not rows:
-        return []
-    coefficients = np.zeros((len(rows), len(cells)))
-    for r, (parent, *children) in enumerate(rows):
-        coefficients[r, children] = -1.0
-        coefficients[r, parent] = 1.0
-    member = coefficients != 0
-    is_hidden = np.array([cell in hidden for cell in cells])
-    # cheapest first: level cost, then value, then the cell itself (stable, deterministic)
-    order = sorted(range(len(cells)), key=lambda i: (HIDING_COST[cells[i][0]], values[cells[i]], cells[i]))
-    rank = np.empty(len(cells), dtype=int)
-    rank[order] = np.arange(len(cells))
-    added: list[Cell] = []
-
-    def cheapest_open(equations: np.ndarray) -> int | None:
-        candidates = member[equations].any(axis=0) & ~is_hidden
-        if not candidates.any():
-            return None
-        return int(np.flatnonzero(candidates)[np.argmin(rank[candidates])])
-
-    def hide(i: int) -> None:
-        is_hidden[i] = True
-        added.append(cells[i])
-
-    while True:
-        single = np.flatnonzero(member[:, is_hidden].sum(axis=1) == 1)
-        if single.size == 0:
-            break
-        choice = cheapest_open(single[:1])
-        if choice is None:
-            break
-        hide(choice)
-    while True:
-        unknown = np.flatnonzero(is_hidden)
-        active = member[:, unknown].any(axis=1)
-        determined = determined_unknowns(coefficients[np.ix_(active, unknown)])
-        if not determined.any():
-            return added
-        choice = None
-        for target in unknown[determined]:
-            choice = cheapest_open(np.flatnonzero(member[:, target]))
-            if choice is not None:
-                break
-        if choice is None:
-            # Every sum through the exposed cells is already hidden: the exposure comes from a
-            # combination of other sums. Hide the cheapest cell that breaks it.
-            choice = _breaking_cell(coefficients, member, is_hidden, rank, unknown[determined][0])
-        if choice is None:
-            raise RuntimeError(
-                "cannot protect the suppressed cells: every cell of their sums is already hidden"
-            )
-        hide(choice)
+    answers = iter(solve_all(_answer, missing, size=lambda job: len(job[2])))
+    added: list[tuple[str, str, str, int]] = []
+    audit: list[tuple] = []
+    used: dict[str, dict] = {}
+    for print_key, problem, _, family_targets, _ in jobs:
+        answer = memo.get(print_key) or next(answers)
+        used[print_key] = answer
+        year = problem.year
+        added.extend((*cell, year) for cell in map(tuple, answer["cells"]))
+        for target, (low, high, exact) in zip(family_targets, answer["intervals"], strict=True):
+            audit.append(
+                (year, target.measures[0], target.relation, target.geo_level, target.geo_code,
+                 target.reason, target.value, low, high, high - low, exact,
+                 protected(low, high, rules), answer["rounds"])
+            )  # fmt: skip
+    secondary = pd.DataFrame(added, columns=CELL_KEY).assign(reason="secondary")
+    report = pd.DataFrame(audit, columns=AUDIT_COLUMNS)
+    summary = {
+        "targets_checked": len(report),
+        "targets_protected": int(report["protected"].sum()) if len(report) else 0,
+        "narrowest_interval": float(report["width"].min()) if len(report) else None,
+        "relation_instances_left_out": violated,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    return secondary, report, summary, used
 
 
-def _breaking_cell(
-    coefficients: np.ndarray, member: np.ndarray, is_hidden: np.ndarray, rank: np.ndarray, target: int
-) -> int | None:
-    """The cheapest open cell whose hiding leaves ``target`` undetermined (tried in cost order)."""
-    active_rows = member[:, is_hidden].any(axis=1)
-    candidates = np.flatnonzero(member[active_rows].any(axis=0) & ~is_hidden)
-    for candidate in candidates[np.argsort(rank[candidates])][:200]:
-        trial = is_hidden.copy()
-        trial[candidate] = True
-        unknown = np.flatnonzero(trial)
-        rows = member[:, unknown].any(axis=1)
-        determined = determined_unknowns(coefficients[np.ix_(rows, unknown)])
-        if not determined[np.searchsorted(unknown, target)]:
-            return int(candidate)
-    return None
+def _answer(job: tuple) -> dict:
+    """One problem's secondary cells and audit, in the memo's JSON shape (runs in a worker)."""
+    problem, hidden, objectives, rules, cost = job
+    final, intervals, rounds = protect(problem, hidden, objectives, rules, cost)
+    return {
+        "cells": [list(problem.cells[i]) for i in np.flatnonzero(final & ~hidden)],
+        "intervals": [[low, high, exact] for low, high, exact in intervals],
+        "rounds": rounds,
+    }
 
 
-# What hiding a cell costs readers: comparison-group aggregates least (they duplicate what
-# municipalities show), then municipalities, counties, and the nation only as a last resort.
-HIDING_COST = {
-    "kostragruppe": 1,
-    "sentralitet": 1,
-    "storrelsesgruppe": 1,
-    "kommune": 2,
-    "fylke": 5,
-    "land": 1000,
-}
+def _cell_index(frame: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(frame[CELL_KEY])
+
+
+def measure_uses(parts: pd.DataFrame) -> dict[str, int]:
+    """How many indicator series show each measure (hiding one of its cells blanks that many rows)."""
+    return pd.concat([parts["numerator_measure"], parts["denominator_measure"]]).value_counts().to_dict()
 
 
 def suppress(
     values: pd.DataFrame,
     catalogue: Catalogue,
     dim_geography: pd.DataFrame,
-    memo: dict[str, list[Cell]] | None = None,
+    memo: dict[str, dict] | None = None,
 ) -> SuppressionResult:
-    """Apply all rules to the internal indicator table (``memo``: see `secondary_flags`)."""
+    """Apply all rules to the internal indicator table (``memo``: earlier answers by fingerprint)."""
     parts = series_parts(catalogue)
-    cells = measure_cells(values, parts)
-    primary = primary_flags(cells, catalogue)
-    series = series_flags(cells, primary, catalogue.suppression.series_share)
-    before_secondary = pd.concat([primary, series], ignore_index=True)
-    secondary, used = secondary_flags(cells, before_secondary, catalogue, dim_geography, memo)
-    flags = pd.concat([before_secondary, secondary], ignore_index=True).drop_duplicates(CELL_KEY)
+    sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
+    cells = measure_cells(values, parts, sensitive)
+    flags, targets = primary_flags(cells, catalogue)
+    if catalogue.suppression.series_share is not None:
+        series = series_flags(cells, flags, catalogue.suppression.series_share)
+        flags = pd.concat([flags, series], ignore_index=True)
+    secondary, audit, summary, used = secondary_cells(
+        cells, flags, targets, catalogue, dim_geography, measure_uses(parts), memo
+    )
+    flags = pd.concat([flags, secondary], ignore_index=True).drop_duplicates(CELL_KEY)
+    reason_of = flags.set_index(CELL_KEY)["reason"]
 
     rows = values.merge(parts, on=["indicator_id", "target_group"], how="left")
-    reason_of = flags.set_index(CELL_KEY)["reason"]
-    key = ["geo_level", "geo_code", "year"]
-    num_reason = pd.Series(
-        reason_of.reindex(
-            pd.MultiIndex.from_frame(rows[["numerator_measure", *key]].set_axis(CELL_KEY, axis=1))
-        ).to_numpy(),
-        index=rows.index,
-    )
-    den_reason = pd.Series(
-        reason_of.reindex(
-            pd.MultiIndex.from_frame(rows[["denominator_measure", *key]].set_axis(CELL_KEY, axis=1))
-        ).to_numpy(),
-        index=rows.index,
-    )
-    reason = num_reason.fillna(den_reason)
-    hidden = reason.notna() & rows["status"].eq("shown")
+    reasons = {}
+    for role in ROLES:
+        looked_up = reason_of.reindex(_cell_index(role_cells(rows, role))).to_numpy()
+        reasons[role] = pd.Series(looked_up, index=rows.index).where(rows[role].notna())
+    reason = reasons["numerator"].fillna(reasons["denominator"])
+    hidden = reason.notna().to_numpy()
     internal = values.copy()
-    internal["suppression_reason"] = reason.where(hidden).astype("object")
-    internal["suppression"] = np.where(
-        hidden, np.where(reason == "secondary", "secondary", "primary"), None
-    ).astype("object")
+    internal["suppression_reason"] = reason.where(hidden).astype("object").to_numpy()
+    kind = np.where(reason == "secondary", "secondary", "primary")
+    internal["suppression"] = np.where(hidden, kind, None).astype("object")
     public = values.copy()
-    for column in ("numerator", "denominator", "value"):
-        public.loc[hidden.to_numpy(), column] = np.nan
-    public.loc[hidden.to_numpy(), "status"] = "suppressed"
-    return SuppressionResult(internal=internal, public=public, cells=flags.reset_index(drop=True), memo=used)
+    for role in ROLES:
+        public.loc[reasons[role].notna().to_numpy(), role] = np.nan
+    public.loc[hidden, "value"] = np.nan
+    public.loc[hidden, "status"] = "suppressed"
+    summary = {**summary, **hidden_shares(internal, public)}
+    return SuppressionResult(
+        internal=internal,
+        public=public,
+        cells=flags.reset_index(drop=True),
+        audit=audit,
+        summary=summary,
+        memo=used,
+    )
+
+
+def hidden_shares(internal: pd.DataFrame, public: pd.DataFrame) -> dict[str, object]:
+    """Headline figures: how much of what has data is hidden, and why."""
+    with_data = internal["status"].eq("shown").to_numpy()
+    hidden = public["status"].eq("suppressed").to_numpy() & with_data
+    secondary_only = internal["suppression"].eq("secondary").to_numpy() & with_data
+    zeros = hidden & internal["numerator"].eq(0).to_numpy()
+    return {
+        "rows_with_data": int(with_data.sum()),
+        "rows_hidden": int(hidden.sum()),
+        "hidden_share": round(float(hidden.sum() / max(with_data.sum(), 1)), 4),
+        "rows_hidden_by_secondary_only": int(secondary_only.sum()),
+        "zeros_hidden": int(zeros.sum()),
+    }
+
+
+def hidden_share_table(internal: pd.DataFrame, public: pd.DataFrame) -> pd.DataFrame:
+    """Per indicator and level: rows with data, hidden by primary rules alone, hidden in all."""
+    frame = internal[["indicator_id", "geo_level", "status", "suppression"]].assign(
+        hidden=public["status"].eq("suppressed").to_numpy()
+    )
+    frame = frame[frame["status"] == "shown"]
+    table = frame.groupby(["indicator_id", "geo_level"], sort=True).agg(
+        rows_with_data=("hidden", "size"),
+        hidden_primary=("suppression", lambda s: int((s == "primary").sum())),
+        hidden=("hidden", "sum"),
+    )
+    table["share_primary"] = (table["hidden_primary"] / table["rows_with_data"]).round(4)
+    table["share_hidden"] = (table["hidden"] / table["rows_with_data"]).round(4)
+    return table.reset_index()
+
+
+def memo_rows(memo: dict[str, dict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"fingerprint": list(memo), "answer": [json.dumps(a) for a in memo.values()]}, dtype="object"
+    )
