@@ -216,6 +216,7 @@ def test_another_vintage_of_borders_is_a_setting(tmp_path: Path, values: pd.Data
         measures=measures,
         indicators=indicators,
         targets=[t for t in cat.targets if t.indicator in indicators],
+        relations=[r for r in cat.relations if {r.whole, *r.parts} <= measures.keys()],
     )
     run_all(tmp_path, variant, charts=False)
     in_2020 = pd.read_parquet(tmp_path / INTERNAL)

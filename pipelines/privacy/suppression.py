@@ -172,7 +172,7 @@ def secondary_cells(
         targets_by.setdefault((target.measures[0], target.year), []).append(target)
     by_measure_year = {k: g for k, g in cells.groupby(["measure_id", "year"])}
     jobs = []  # (fingerprint, problem, hidden, targets, objectives)
-    violated = 0
+    violated = broken = 0
     for measures, relations in measure_families(catalogue):
         if not set(measures) & sensitive:
             continue
@@ -195,6 +195,7 @@ def secondary_cells(
                 set(rules.hiding_cost),
             )  # fmt: skip
             violated += problem.violated_relations
+            broken += problem.broken_sums
             index = problem.index()
             hidden = np.array([c in hidden_cells for c in problem.cells], dtype=bool)
             objectives = [({index[c]: k for c, k in t.terms}, t.value) for t in family_targets]
@@ -227,6 +228,7 @@ def secondary_cells(
         "targets_protected": int(report["protected"].sum()) if len(report) else 0,
         "narrowest_interval": float(report["width"].min()) if len(report) else None,
         "relation_instances_left_out": violated,
+        "sums_left_out": broken,
         "seconds": round(time.perf_counter() - started, 2),
     }
     return secondary, report, summary, used

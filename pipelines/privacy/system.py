@@ -81,6 +81,7 @@ class Problem:
     at_most: Rows  # declared relations: Σ parts − whole ≤ 0
     relation_rows: list[tuple[int, str]]  # per at_most row: (relation index, geo) for reports
     violated_relations: int  # relation instances the data break (left out: they prove nothing)
+    broken_sums: int = 0  # hierarchy sums the data break (left out likewise)
 
     def index(self) -> dict[FamilyCell, int]:
         return {cell: i for i, cell in enumerate(self.cells)}
@@ -112,6 +113,14 @@ def build_problem(
             members = [index[(measure, *c)] for c in children if (measure, *c) in index]
             equal.append([(top, 1.0), *((m, -1.0) for m in members)])
     array = np.array([values[c] for c in cells], dtype=float)
+    # A sum the data do not satisfy (a partial or corrected figure) proves nothing to an attacker
+    # and would make the true values infeasible: it is left out and counted.
+    sums = Rows.build(equal)
+    residual = sums.residual(np.nan_to_num(array))
+    unknown = np.bincount(sums.row, weights=np.isnan(array)[sums.col], minlength=sums.count) > 0
+    holds = (np.abs(residual) <= 1e-6) | unknown
+    broken_sums = int((~holds).sum())
+    equal = [row for row, keep in zip(equal, holds, strict=True) if keep]
     at_most: list[list[tuple[int, float]]] = []
     labels: list[tuple[int, str]] = []
     violated = 0
@@ -138,4 +147,5 @@ def build_problem(
         at_most=Rows.build(at_most),
         relation_rows=labels,
         violated_relations=violated,
+        broken_sums=broken_sums,
     )
