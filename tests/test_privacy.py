@@ -87,6 +87,27 @@ def test_a_declared_relation_bounds_a_hidden_part() -> None:
     assert attacker.bounds({problem.index()[("part", "kommune", "a")]: 1.0}) == (0.0, 3.0)
 
 
+def test_a_geography_level_added_later_is_part_of_the_sums(pipeline_run: Path) -> None:
+    from pipelines.privacy.hierarchy import partitions, sum_relations
+
+    geography = pd.read_parquet(pipeline_run / LATEST / "dim_geography.parquet")
+    assert set(partitions(geography)) == {"fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"}
+    municipalities = geography.geo_level == "kommune"
+    region = geography.loc[municipalities, "county_code"].map(lambda c: "SF" + str(int(c) % 3))
+    extended = pd.concat(
+        [
+            geography.assign(statsforvalter=region.reindex(geography.index)),
+            pd.DataFrame({"geo_level": "statsforvalter", "geo_code": ["SF0", "SF1", "SF2"]}),
+        ],
+        ignore_index=True,
+    )
+    relations = sum_relations(extended)
+    parents = {parent for parent, _ in relations}
+    assert {("statsforvalter", code) for code in ("SF0", "SF1", "SF2")} <= parents
+    with pytest.raises(ValueError, match="level 'statsforvalter' has no column"):
+        partitions(extended.drop(columns="statsforvalter"))
+
+
 # --- the full demo release --------------------------------------------------------------------
 
 

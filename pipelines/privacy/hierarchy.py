@@ -12,12 +12,28 @@ import pandas as pd
 from pipelines.geography.reference import NATION_CODE
 
 Cell = tuple[str, str]  # (geo_level, geo_code)
-PARTITIONS = {
-    "fylke": "county_code",
-    "kostragruppe": "kostra_group",
-    "sentralitet": "centrality_class",
-    "storrelsesgruppe": "size_band",
-}
+
+
+def partitions(dim_geography: pd.DataFrame) -> dict[str, str]:
+    """Each level that groups municipalities → the column of the municipality rows that names
+    the group: found from the data, so that a level added later (statsforvalter regions, …) is
+    part of every attack and audit without a change here."""
+    municipalities = dim_geography[dim_geography["geo_level"] == "kommune"]
+    found: dict[str, str] = {}
+    for level, codes in dim_geography.groupby("geo_level")["geo_code"]:
+        if level in ("kommune", "land"):
+            continue
+        for column in municipalities.columns.drop(["geo_level", "geo_code", "geo_name"], errors="ignore"):
+            named = set(municipalities[column].dropna().astype(str))
+            if named and named <= set(codes):
+                found[str(level)] = str(column)
+                break
+        else:
+            raise ValueError(
+                f"dim_geography: level '{level}' has no column of the municipality rows naming their "
+                "group, so its sums cannot be part of the privacy audit"
+            )
+    return found
 
 
 def sum_relations(dim_geography: pd.DataFrame, base_level: str = "kommune") -> list[tuple[Cell, list[Cell]]]:
@@ -31,9 +47,7 @@ def sum_relations(dim_geography: pd.DataFrame, base_level: str = "kommune") -> l
         return [(nation, [("fylke", c) for c in sorted(counties)])]
     municipalities = dim_geography[dim_geography["geo_level"] == "kommune"]
     relations.append((nation, [("kommune", c) for c in sorted(municipalities["geo_code"])]))
-    for level, column in PARTITIONS.items():
-        if column not in municipalities or municipalities[column].isna().all():
-            continue
+    for level, column in partitions(dim_geography).items():
         groups = municipalities.groupby(column)["geo_code"].apply(sorted)
         for group, members in groups.items():
             relations.append(((level, group), [("kommune", m) for m in members]))
