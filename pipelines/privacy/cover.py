@@ -59,8 +59,11 @@ class Cover:
         self.n = n
         self._target_cols: np.ndarray = np.array([], dtype=np.int32)
 
-    def cells_for(self, objective: dict[int, float], rise: float, hidden: np.ndarray) -> list[int] | None:
-        """Cells (not yet hidden) to hide so that Σ coefficient × cell can rise by ``rise``.
+    def cells_for(
+        self, objective: dict[int, float], rise: float, hidden: np.ndarray
+    ) -> tuple[list[int], np.ndarray] | None:
+        """Cells (not yet hidden) to hide so that Σ coefficient × cell can rise by ``rise``, and the
+        deviation found (per cell): it moves other targets too, which then need no cover of their own.
 
         None when no set of hideable cells allows it (the target cannot be protected).
         """
@@ -84,7 +87,8 @@ class Cover:
         self.solver.run()
         if self.solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
-        deviation = np.asarray(self.solver.getSolution().col_value)
-        moved = (deviation[:n] + deviation[n:]) > MOVED
-        cells = self.movable[moved]
-        return [int(c) for c in cells if not hidden[c]]
+        solution = np.asarray(self.solver.getSolution().col_value)
+        moved = (solution[:n] + solution[n:]) > MOVED
+        deviation = np.zeros(self.problem.values.size)
+        deviation[self.movable] = solution[:n] - solution[n:]
+        return [int(c) for c in self.movable[moved] if not hidden[c]], deviation

@@ -15,6 +15,7 @@ A certified interval is therefore never wider than what an attacker can prove.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import highspy
 import numpy as np
@@ -133,7 +134,7 @@ class HiddenCells:
         high, _ = self._solve(vector, maximise=True)
         return round_inward(low + constant, high + constant)
 
-    def certify(self, objectives: list[Objective], wide_enough: callable) -> list[tuple[float, float, bool]]:
+    def certify(self, objectives: list[Objective], wide_enough: Callable) -> list[tuple[float, float, bool]]:
         """(low, high, exact) per objective, where [low, high] ⊆ what an attacker can prove.
 
         ``wide_enough(low, high)`` says when a witnessed interval needs no exact solve.

@@ -99,15 +99,25 @@ def protect(
         if round_number == rules.max_rounds:
             break
         cover = cover or Cover(problem, cost)
+        moves = np.zeros((len(todo), problem.values.size))  # this round's deviations, one per row
+        found_moves = 0
         for i in todo:
             objective, value = targets[i]
             rise = _required_high(intervals[i][0], rules) - value
-            cells = cover.cells_for(objective, rise, hidden)
-            if cells is None:
+            # a deviation found for another target may already move this one far enough (the
+            # next round's audit confirms it either way)
+            cells, coefficients = list(objective), np.array(list(objective.values()))
+            if found_moves and (moves[:found_moves, cells] @ coefficients >= rise - 1e-9).any():
+                continue
+            found = cover.cells_for(objective, rise, hidden)
+            if found is None:
                 raise ProtectionError(
                     _describe(problem, objective, intervals[i], "no hideable cell lets it move")
                 )
-            hidden[cells] = True
+            added, move = found
+            moves[found_moves] = move
+            found_moves += 1
+            hidden[added] = True
     i = todo[0]
     raise ProtectionError(
         _describe(problem, targets[i][0], intervals[i], f"still exposed after {rules.max_rounds} rounds")
