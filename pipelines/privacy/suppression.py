@@ -148,6 +148,18 @@ def fingerprint(
     return digest.hexdigest()
 
 
+# Answers of this process's recent runs, by fingerprint: a second run over the same inputs in one
+# process (a notebook, the direct path, tests) reuses them like the warehouse memo.
+_RECENT: dict[str, dict] = {}
+RECENT_ANSWERS = 2_000
+
+
+def _remember(answers: dict[str, dict]) -> None:
+    _RECENT.update(answers)
+    for stale in list(_RECENT)[: max(0, len(_RECENT) - RECENT_ANSWERS)]:
+        del _RECENT[stale]
+
+
 def hiding_costs(problem: Problem, rules: SuppressionRules, uses: dict[str, int]) -> np.ndarray:
     """What hiding each cell costs readers: the rows it blanks, dearer at coarser levels and for
     larger values (a small cell loses the least information)."""
@@ -170,7 +182,7 @@ def secondary_cells(
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, object], dict[str, dict]]:
     """Secondary cells, the audit of every target, summary figures, and the memo answers used."""
     started = time.perf_counter()
-    memo = memo or {}
+    memo = {**_RECENT, **(memo or {})}
     rules = catalogue.suppression
     sensitive = {m.id for m in catalogue.measures.values() if m.sensitive}
     levels = {m: catalogue.measure_level(m) for m in catalogue.measures}
@@ -217,6 +229,7 @@ def secondary_cells(
         if print_key not in memo
     ]
     answers = iter(solve_all(_answer, missing, size=lambda job: len(job[2])))
+    fresh = {print_key for print_key, *_ in jobs if print_key not in memo}
     added: list[tuple[str, str, str, int]] = []
     audit: list[tuple] = []
     used: dict[str, dict] = {}
@@ -231,6 +244,7 @@ def secondary_cells(
                  target.reason, target.value, low, high, high - low, exact,
                  protected(low, high, rules), answer["rounds"])
             )  # fmt: skip
+    _remember({k: a for k, a in used.items() if k in fresh})
     secondary = pd.DataFrame(added, columns=CELL_KEY).assign(reason="secondary")
     report = pd.DataFrame(audit, columns=AUDIT_COLUMNS)
     summary = {
