@@ -34,7 +34,7 @@ from pipelines.exports.parquet import (
 )
 from pipelines.exports.release import LATEST, publish
 from pipelines.privacy.build import PUBLIC_TABLE
-from pipelines.privacy.suppression import series_parts
+from pipelines.privacy.cells import series_parts
 
 PUBLIC_DIR = Path("exports") / "public"
 LATEST_DIR = PUBLIC_DIR / LATEST
