@@ -32,7 +32,7 @@ LEVELS = {"m": "kommune", "part": "kommune"}
 
 def _problem(values: dict[tuple[str, str, str], float], relations: list[MeasureRelation] | None = None):
     relations = relations or []
-    return build_problem(2020, values, relations, relations, HIERARCHY, LEVELS, {"m", "part"}, {"kommune"})
+    return build_problem(2020, values, relations, HIERARCHY, LEVELS, {"m", "part"}, {"kommune"})
 
 
 def _mask(problem, hidden: set[tuple[str, str, str]]) -> np.ndarray:

@@ -182,9 +182,7 @@ def attack(
             }
             unknown = {c[:3] for c in hidden if c[0] in measures and c[3] == year}
             values.update({c: math.nan for c in unknown})
-            problem = build_problem(
-                year, values, relations, catalogue.relations, hierarchy, levels, sensitive, set()
-            )
+            problem = build_problem(year, values, relations, hierarchy, levels, sensitive, set())
             index = problem.index()
             quantities: list[tuple[tuple[str, ...], str, str, dict[int, float]]] = [
                 ((c[0],), c[1], c[2], {index[c]: 1.0}) for c in sorted(unknown) if c[0] in sensitive

@@ -213,7 +213,7 @@ def secondary_cells(
             if not family_targets and not hidden_cells:
                 continue
             problem = build_problem(
-                year, values, relations, catalogue.relations, hierarchy, levels, sensitive,
+                year, values, relations, hierarchy, levels, sensitive,
                 set(rules.hiding_cost),
             )  # fmt: skip
             violated += problem.violated_relations
@@ -223,18 +223,18 @@ def secondary_cells(
             objectives = [({index[c]: k for c, k in t.terms}, t.value) for t in family_targets]
             print_key = fingerprint(problem, hidden, objectives, rules, key)
             jobs.append((print_key, problem, hidden, family_targets, objectives))
+    fresh = {print_key for print_key, *_ in jobs if print_key not in memo}
     missing = [
         (problem, hidden, objectives, rules, hiding_costs(problem, rules, uses))
         for print_key, problem, hidden, _, objectives in jobs
-        if print_key not in memo
+        if print_key in fresh
     ]
     answers = iter(solve_all(_answer, missing, size=lambda job: len(job[2])))
-    fresh = {print_key for print_key, *_ in jobs if print_key not in memo}
     added: list[tuple[str, str, str, int]] = []
     audit: list[tuple] = []
     used: dict[str, dict] = {}
     for print_key, problem, _, family_targets, _ in jobs:
-        answer = memo.get(print_key) or next(answers)
+        answer = next(answers) if print_key in fresh else memo[print_key]
         used[print_key] = answer
         year = problem.year
         added.extend((*cell, year) for cell in map(tuple, answer["cells"]))

@@ -79,7 +79,6 @@ class Problem:
     hideable: np.ndarray  # a sensitive cell at a level that may be hidden
     equal: Rows  # hierarchy sums: Σ coef·x = 0
     at_most: Rows  # declared relations: Σ parts − whole ≤ 0
-    relation_rows: list[tuple[int, str]]  # per at_most row: (relation index, geo) for reports
     violated_relations: int  # relation instances the data break (left out: they prove nothing)
     broken_sums: int = 0  # hierarchy sums the data break (left out likewise)
 
@@ -91,7 +90,6 @@ def build_problem(
     year: int,
     values: dict[FamilyCell, float],
     relations: list[MeasureRelation],
-    all_relations: list[MeasureRelation],
     hierarchy: dict[str, list[tuple[Cell, list[Cell]]]],
     levels: dict[str, str],
     sensitive: set[str],
@@ -122,11 +120,9 @@ def build_problem(
     broken_sums = int((~holds).sum())
     equal = [row for row, keep in zip(equal, holds, strict=True) if keep]
     at_most: list[list[tuple[int, float]]] = []
-    labels: list[tuple[int, str]] = []
     violated = 0
     geographies = sorted({cell[1:] for cell in cells})
     for relation in relations:
-        number = all_relations.index(relation)
         for geo in geographies:
             whole = index.get((relation.whole, *geo))
             parts = [index[(p, *geo)] for p in relation.parts if (p, *geo) in index]
@@ -136,7 +132,6 @@ def build_problem(
                 violated += 1
                 continue
             at_most.append([*((p, 1.0) for p in parts), (whole, -1.0)])
-            labels.append((number, f"{geo[0]}:{geo[1]}"))
     hideable = np.array([c[0] in sensitive and c[1] in hideable_levels for c in cells], dtype=bool)
     return Problem(
         year=year,
@@ -145,7 +140,6 @@ def build_problem(
         hideable=hideable,
         equal=Rows.build(equal),
         at_most=Rows.build(at_most),
-        relation_rows=labels,
         violated_relations=violated,
         broken_sums=broken_sums,
     )
