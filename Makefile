@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: run run-year test dev lint demo-data bench screenshots handbook clean help
+.PHONY: run run-year test check dev lint demo-data bench screenshots handbook clean help
 
 help:
 	@echo "make run   - set up .venv, materialise every asset on the bundled data, print where outputs are"
-	@echo "make test  - set up .venv with the dev extra, run ruff and the test suite"
-	@echo "make dev   - start the Dagster UI on http://127.0.0.1:3000"
+	@echo "make test  - set up .venv with the dev extra, run ruff and the whole test suite (what CI runs)"
+	@echo "make check - ruff and the fast tests (no tests marked slow or browser), for while you work"
+	@echo "make dev   - dagster dev: the Dagster UI on http://127.0.0.1:3000 and the daemon"
 	@echo "make demo-data - regenerate the synthetic demo data in data/demo/"
 	@echo "make bench - run every benchmark; writes bench/results.md and bench/results.json (~10 min)"
 	@echo "make handbook - regenerate the indicator handbook docs/indikatorer.md/.html (after make run)"
@@ -32,25 +33,36 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
 	@ln -sf ../dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
-# All assets, all reporting years, as one run (every asset has a single-run backfill policy).
+# Run config for the terminal: warnings and errors only (every event stays in the run's log in the UI).
+QUIET := "loggers": {"console": {"config": {"log_level": "WARNING"}}}
+
+# Every asset, every reporting year, as one run. A run killed earlier (kill -9) is marked failed first.
 run: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize --select '*' --partition-range "$$($(BIN)/python -m pipelines.years)" \
-		-m pipelines.definitions
+	@$(BIN)/python -m pipelines.runs
+	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions --config-json '{$(QUIET)}'
 	@$(BIN)/python -m pipelines.outputs
 
-# One reporting year and everything downstream, e.g.  make run-year YEAR=2024
+# One reporting year recomputed and everything downstream, e.g.  make run-year YEAR=2024
 run-year: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize --select '*' --partition "$(YEAR)" -m pipelines.definitions
+	@$(BIN)/python -m pipelines.runs
+	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions \
+		--config-json '{$(QUIET), "resources": {"reporting": {"config": {"years": [$(YEAR)]}}}}'
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# The fast tier: everything but the tests marked slow (full pipeline runs in subprocesses) and
+# browser (headless Chromium).
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pipelines.dev --host 127.0.0.1 --port 3000
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 # Speed and memory targets (not part of the tests: timings belong to a quiet machine).
 bench: $(VENV)/.installed-dev

@@ -1,9 +1,8 @@
 """The one entry point of the Dagster code location: ``defs``.
 
-Runs use the in-process executor: the pipeline is many small DuckDB steps, and a new Python
-process per step (Dagster's default) would cost more than the work itself. It also means one
-process holds the warehouse during a run; the `duckdb_warehouse` pool (limit 1 in
-dagster.yaml) makes concurrent runs take turns.
+Runs use the in-process executor: the pipeline is many small DuckDB steps that take turns on
+one warehouse file, and a new Python process per step (Dagster's default) would cost more than
+the work itself.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ from pipelines.charts.assets import indicator_charts
 from pipelines.checks.assets import quality_checks
 from pipelines.exports.assets import internal_exports, public_release
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
-from pipelines.indicators.assets import indicator_values
-from pipelines.privacy.assets import indicator_values_public
+from pipelines.indicators.assets import indicator_assets, indicator_values
+from pipelines.privacy.assets import suppression
 from pipelines.profiles.assets import municipality_profiles
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.report.assets import steering_report
 from pipelines.resources import build_resources
+from pipelines.runs import dead_run_sensor
 from pipelines.schedules import schedules, yearly_update
 from pipelines.sources.assets import reference_geography, source_assets
 from pipelines.staging.assets import measure_values
@@ -30,8 +30,9 @@ all_assets = [
     *inbox_assets,
     *record_assets,
     measure_values,
+    *indicator_assets,
     indicator_values,
-    indicator_values_public,
+    suppression,
     goal_attainment,
     goal_attainment_internal,
     public_release,
@@ -44,7 +45,7 @@ all_assets = [
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=[*inbox_checks, *quality_checks],
-    sensors=[inbox_sensor],
+    sensors=[inbox_sensor, dead_run_sensor],
     schedules=schedules,
     jobs=[yearly_update],
     resources=build_resources(),

@@ -9,16 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.catalogue import Catalogue, load_catalogue
+from pipelines.catalogue.modes import resolve
 from pipelines.exports.internal import write_internal
 from pipelines.exports.public import publish_public
-from pipelines.exports.release import default_release_id
 from pipelines.inbox.ingest import inbox_dir, ingest_contract, ingest_records
 from pipelines.indicators.compute import build_indicator_values
+from pipelines.paths import default_release_id
 from pipelines.privacy.build import build_public_values
 from pipelines.progress.build import build_goal_attainment
 from pipelines.resources import SourceSettings
 from pipelines.sources.load import load_reference_geography, load_source
-from pipelines.sources.modes import resolve
 from pipelines.staging.measures import build_measure_values
 from pipelines.warehouse import connect, warehouse_path
 

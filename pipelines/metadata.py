@@ -1,11 +1,56 @@
-"""Metadata every asset shows in the Dagster UI: row count and column schema."""
+"""What every asset shows in the Dagster UI: owners, tier, table name, row count and columns."""
 
 from __future__ import annotations
 
 import dagster as dg
 import duckdb
 
-from pipelines.warehouse import table_columns, table_rows
+from pipelines.warehouse import WAREHOUSE_FILE, table_columns, table_rows
+
+# Who answers for each stage (Dagster shows them on every asset and filters by them).
+OWNERS = {
+    "sources": ["team:datamottak"],
+    "staging": ["team:datamottak"],
+    "indicators": ["team:indikatorer"],
+    "privacy": ["team:personvern"],
+    "progress": ["team:indikatorer"],
+    "exports": ["team:publisering"],
+    "publication": ["team:publisering"],
+}
+TIER_TAG = "tier"
+PUBLIC, INTERNAL = "public", "internal"
+CATALOG = WAREHOUSE_FILE.removesuffix(".duckdb")  # DuckDB names the attached database after the file
+
+
+def table_name(table: str) -> str:
+    """The fully qualified name DuckDB gives the table (`warehouse.main.<table>`)."""
+    return f"{CATALOG}.main.{table}"
+
+
+def asset_args(stage: str, tier: str, table: str | None = None) -> dict[str, object]:
+    """Owners, the tier tag and, for a warehouse table, its `dagster/table_name`."""
+    args: dict[str, object] = {"owners": OWNERS[stage], "tags": {TIER_TAG: tier}}
+    if table is not None:
+        args["metadata"] = {"dagster/table_name": table_name(table)}
+    return args
+
+
+def spec(
+    key: str, stage: str, tier: str, description: str, deps=(), table: bool = True, **kw
+) -> dg.AssetSpec:
+    """The spec of one warehouse table written by a multi-asset step (the key is the table's name)."""
+    extra = asset_args(stage, tier, key if table else None)
+    return dg.AssetSpec(
+        key,
+        description=description,
+        deps=list(deps),
+        group_name=stage,
+        kinds=kw.pop("kinds", {"duckdb"}),
+        owners=extra["owners"],
+        tags=extra["tags"],
+        metadata=extra.get("metadata"),
+        **kw,
+    )
 
 
 def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: object) -> dict[str, object]:
@@ -15,6 +60,6 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, **extra: object) 
     return {
         "dagster/row_count": table_rows(con, table),
         "dagster/column_schema": schema,
-        "table": dg.MetadataValue.text(table),
+        "dagster/table_name": table_name(table),
         **extra,
     }

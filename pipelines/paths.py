@@ -7,8 +7,10 @@ repository. Outputs (warehouse, exports, charts) go under ``BOLIG_OUTPUT_DIR`` w
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = REPO_ROOT / "assets"
@@ -23,3 +25,8 @@ def output_dir() -> Path:
     """The folder that receives the warehouse, exports and charts."""
     configured = os.environ.get(OUTPUT_DIR_ENV)
     return Path(configured).resolve() if configured else DATA_DIR
+
+
+def default_release_id() -> str:
+    """Today's date in Norway: releases are named by the date they are published."""
+    return dt.datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()

@@ -1,33 +1,52 @@
-"""Dagster resources shared by every stage: where outputs go and the DuckDB warehouse."""
+"""Dagster resources shared by every stage: where outputs go, the DuckDB warehouse, the sources,
+and which reporting years a run covers."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
 from pipelines.catalogue import Catalogue, load_catalogue
-from pipelines.exports.release import default_release_id
-from pipelines.paths import output_dir
-from pipelines.sources.modes import catalogue_for
+from pipelines.catalogue.modes import catalogue_for
+from pipelines.paths import default_release_id, output_dir
+from pipelines.runs import record_run_process
 from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.statbank import StatbankClient
-from pipelines.warehouse import warehouse_path
+from pipelines.warehouse import open_for_writing, warehouse_path
 
-# Every asset that writes the warehouse claims a slot in this pool. dagster.yaml limits the
-# pool to one slot, so two runs started at once take turns instead of failing on DuckDB's
-# single-writer lock.
-DUCKDB_POOL = "duckdb_warehouse"
-# Every asset runs a range of yearly partitions in one run (one process, one DuckDB writer), so a
-# backfill of all years is a single run from the UI and from `dagster asset materialize
-# --partition-range`.
-SINGLE_RUN = dg.BackfillPolicy.single_run()
 RELEASE_ENV = "BOLIG_RELEASE"  # e.g. 2025-06-16; default: today's date in Norway
+WAIT_ENV = "BOLIG_WAREHOUSE_WAIT_SECONDS"
 STATBANK_URL = "https://data.ssb.no/api/pxwebapi/v2"
 KLASS_URL = "https://data.ssb.no/api/klass/v1"
+FIGURES = ("final", "preliminary")
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The DuckDB warehouse file. A step that opens it holds the warehouse lock (a file lock
+    beside it, `warehouse.duckdb.lock`) until it closes it, so two runs started at once take
+    turns step by step instead of failing on DuckDB's single-writer lock. The operating system
+    releases the lock when a process dies, even after `kill -9`: nothing is left to clean up."""
+
+    database: str
+    wait_seconds: float = 1800.0  # how long a step waits for another run's step before it fails
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Tag the run with this process, so a run killed with `kill -9` can be recognised as
+        # dead and marked failed (pipelines.runs) instead of staying "started" for ever.
+        if context.instance is not None and context.run is not None:
+            record_run_process(context.instance, context.run.run_id)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = Path(self.database)
+        with open_for_writing(path, self.wait_seconds, log=dg.get_dagster_logger()) as con:
+            yield con
 
 
 class OutputPaths(dg.ConfigurableResource):
@@ -44,6 +63,37 @@ class OutputPaths(dg.ConfigurableResource):
     @property
     def release_id(self) -> str:
         return self.release or default_release_id()
+
+
+class ReportingRun(dg.ConfigurableResource):
+    """Which reporting years a run recomputes, and whether SSB's figures are final or preliminary.
+
+    By default a run covers every reporting year in `assets/settings.yaml` with final figures.
+    The March and June schedules set one year (the year before) and `preliminary` / `final`;
+    from the launchpad, set e.g. `years: [2024]` to recompute one year's sources, measures and
+    indicators (every other year's rows stay as they are)."""
+
+    years: list[int] = []
+    figures: str = "final"
+
+    def selected_years(self) -> list[int] | None:
+        """The years to recompute, or None for every reporting year."""
+        if self.figures not in FIGURES:
+            raise dg.Failure(f"reporting.figures = {self.figures!r}: expected one of {', '.join(FIGURES)}")
+        if not self.years:
+            return None
+        known = catalogue().settings.years
+        unknown = sorted(set(self.years) - set(known))
+        if unknown:
+            raise dg.Failure(
+                f"reporting.years {unknown} are not reporting years ({known[0]}–{known[-1]} in "
+                "assets/settings.yaml): raise last_year there first"
+            )
+        return sorted(set(self.years))
+
+    @property
+    def preliminary(self) -> bool:
+        return self.figures == "preliminary"
 
 
 class SourceSettings(dg.ConfigurableResource):
@@ -84,11 +134,13 @@ def build_resources(
     base: Path | None = None, release: str | None = None, sources: SourceSettings | None = None
 ) -> dict[str, dg.ConfigurableResource]:
     base = base or output_dir()
-    base.mkdir(parents=True, exist_ok=True)  # DuckDBResource does not create the warehouse's folder
     env = os.environ
     return {
-        "duckdb": DuckDBResource(database=str(warehouse_path(base))),
+        "warehouse": Warehouse(
+            database=str(warehouse_path(base)), wait_seconds=float(env.get(WAIT_ENV, "1800"))
+        ),
         "paths": OutputPaths(output_dir=str(base), release=release or env.get(RELEASE_ENV, "")),
+        "reporting": ReportingRun(),
         "sources": sources
         or SourceSettings(
             mode=env.get("BOLIG_SOURCE_MODE", "demo"),
@@ -104,3 +156,4 @@ def build_resources(
 def catalogue() -> Catalogue:
     """The catalogue, validated once when the code location loads."""
     return load_catalogue()
+

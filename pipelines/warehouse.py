@@ -2,16 +2,26 @@
 
 Tables are replaced whole inside a transaction, so a reader (or a killed run) never sees a
 half-written table: either the old table or the new one.
+
+DuckDB lets one process open a database file for writing. Steps of the pipeline take turns
+through a file lock beside the warehouse (``warehouse.duckdb.lock``, via the `filelock`
+library): the operating system drops the lock when its process dies, even after ``kill -9``,
+so a killed run never blocks the next one. Analysts read the published Parquet files, not this
+file (see the README); if someone holds the file open anyway, a step waits for it, saying so,
+instead of failing at once.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from pipelines.paths import output_dir
 
@@ -20,6 +30,74 @@ WAREHOUSE_FILE = "warehouse.duckdb"
 
 def warehouse_path(base: Path | None = None) -> Path:
     return (base or output_dir()) / WAREHOUSE_FILE
+
+
+class WarehouseBusyError(RuntimeError):
+    """The warehouse stayed in use by another process for longer than a step may wait."""
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+LOCK_POLL_SECONDS = 0.5
+
+
+@contextmanager
+def open_for_writing(
+    path: Path, wait_seconds: float, log: logging.Logger | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to the warehouse, held under the warehouse lock until closed.
+
+    Waits up to ``wait_seconds`` for another run's step (the lock) and for any other process
+    that has the file open (DuckDB's own lock), then fails naming the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    lock = FileLock(lock_path(path))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if log:
+            log.info(f"{path.name} is in use by another run's step; waiting for it to finish")
+        try:
+            lock.acquire(timeout=max(deadline - time.monotonic(), 0))
+        except Timeout:
+            raise WarehouseBusyError(
+                f"{path}: another run kept the warehouse for more than {wait_seconds:.0f} s"
+            ) from None
+    try:
+        con = _connect_when_free(path, deadline, wait_seconds, log)
+        try:
+            yield con
+        finally:
+            con.close()
+    finally:
+        lock.release()
+
+
+def _connect_when_free(
+    path: Path, deadline: float, wait_seconds: float, log: logging.Logger | None
+) -> duckdb.DuckDBPyConnection:
+    warned = False
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"{path}: another process (a notebook or a DuckDB shell?) kept the file open for more "
+                    f"than {wait_seconds:.0f} s. Close it; analysts read the published Parquet in "
+                    "exports/ instead (README, «Lese resultatene»)."
+                ) from error
+            if log and not warned:
+                log.warning(
+                    f"{path} is open in another process (a notebook or a DuckDB shell?): waiting until "
+                    f"it is closed, at most {wait_seconds:.0f} s. Read exports/ instead."
+                )
+                warned = True
+            time.sleep(LOCK_POLL_SECONDS)
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:

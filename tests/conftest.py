@@ -9,10 +9,6 @@ import pytest
 from pipelines.materialize import materialize_all
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: runs headless Chromium (needs /usr/bin/chromium)")
-
-
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Materialise every asset on the bundled data into a fresh folder; return that folder."""

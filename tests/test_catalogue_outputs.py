@@ -110,6 +110,7 @@ NEW_INDICATOR = """
   - id: nattehjem_per_1000_midlertidig
     name_nb: Husstander i natthjem per 1000 husstander i midlertidig botilbud
     name_en: Night-shelter households per 1000 households in temporary accommodation
+    theme: midlertidig_botilbud
     definition_nb: Husstander i natthjem delt på husstander i midlertidig botilbud, ganget med 1000.
     definition_en: Night-shelter households divided by households in temporary accommodation, times 1000.
     numerator: night_shelter_households

@@ -1,15 +1,20 @@
-"""Two runs started at once take turns on the DuckDB warehouse instead of failing on its lock.
+"""Runs that meet each other, runs that die, and analysts who read while a run writes.
 
-DuckDB allows one read-write process per database file. Every asset that opens the warehouse sits in
-the `duckdb_warehouse` pool, and the repository's `dagster.yaml` limits every pool to one slot, so a
-second run waits for the slot ("Step blocked by limit for pool ...") instead of failing with
-`IO Error: Could not set lock on file ... Conflicting lock is held`. These tests check the real thing
-(two `dagster asset materialize` processes on one instance and one warehouse), show that the lock
-they avoid is real, and keep the configuration and the pool declarations from drifting.
+DuckDB lets one process open the warehouse for writing. Steps take turns through a file lock beside
+it (pipelines/warehouse.py), which the operating system drops when a process dies, so:
+
+- two runs started at once both succeed (one waits for the other's steps);
+- after `kill -9` at any point, the next run succeeds without manual steps, and the killed run is
+  marked failed (pipelines/runs.py) instead of staying "started";
+- an analyst who reads the published Parquet never disturbs a run, and a run never breaks the read;
+  one who holds the warehouse file open makes a run wait, not fail.
+
+These tests drive the real thing: `dagster asset materialize` processes on one instance, as `make run`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,247 +26,263 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
-from dagster._core.instance.config import dagster_instance_config
-from dagster._core.instance.ref import InstanceRef
-
-from pipelines.resources import DUCKDB_POOL
 
 REPO = Path(__file__).resolve().parent.parent
 DAGSTER = Path(sys.executable).with_name("dagster")
 LOCK_ERRORS = ("Could not set lock", "Conflicting lock")
-# Seconds for both runs together. Measured on 2 shared cores: one run alone ~21 s, two at once 82-113 s
-# (a blocked step re-polls for the slot with a backoff of up to 15 s, so the runs do not hand over at once).
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 300  # seconds for a test's runs together (one run alone takes well under a minute)
+# DEBUG: the run's log in the terminal, so the tests can see events ("RUN_SUCCESS") and waits
+CONFIG = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
-
-def _repository() -> dg.RepositoryDefinition:
-    from pipelines.definitions import defs
-
-    return defs.get_repository_def()
-
-
-def _partition_range() -> str | None:
-    """`first...last` when the asset graph is partitioned (yearly partitions), else None.
-
-    `dagster asset materialize --select '*'` on partitioned assets needs a partition range; the
-    range is taken from the partitions definition itself, so it matches the keys the CLI expects.
-    """
-    partitions = [
-        a.partitions_def for a in _repository().asset_graph.assets_defs if a.partitions_def is not None
-    ]
-    if not partitions:
-        return None
-    keys = partitions[0].get_partition_keys()
-    return f"{keys[0]}...{keys[-1]}"
+pytestmark = pytest.mark.slow
 
 
 def _materialize_command() -> list[str]:
-    command = [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "pipelines.definitions"]
-    partition_range = _partition_range()
-    if partition_range:
-        command += ["--partition-range", partition_range]
-    return command
+    return [str(DAGSTER), "asset", "materialize", "--select", "*", "-m", "pipelines.definitions",
+            "--config-json", json.dumps(CONFIG)]  # fmt: skip
 
 
-def _clean_env(dagster_home: Path, output_dir: Path) -> dict[str, str]:
+@pytest.fixture()
+def instance_home(tmp_path: Path) -> Path:
+    """A Dagster home with the repository's dagster.yaml and its storage created once (as `make run`
+    or `dagster dev` would have: two processes creating a brand-new instance at once race on its
+    schema, which is not what these tests are about)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").symlink_to(REPO / "dagster.yaml")
+    dg.DagsterInstance.from_config(str(home)).dispose()
+    return home
+
+
+def _env(home: Path, output_dir: Path) -> dict[str, str]:
     """The caller's environment without any project or Dagster settings, plus the temp folders."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
-    env["DAGSTER_HOME"] = str(dagster_home)
+    env["DAGSTER_HOME"] = str(home)
     env["BOLIG_OUTPUT_DIR"] = str(output_dir)
     return env
 
 
-def _open_instance(dagster_home: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home)))
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        _materialize_command(), cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        start_new_session=True,  # so it can be killed with its children
+    )  # fmt: skip
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """Stop a process we started, and its children (it leads its own session)."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def _wait(processes: list[subprocess.Popen], started: float) -> None:
+    try:
+        for process in processes:
+            process.wait(timeout=max(RUN_TIMEOUT - (time.monotonic() - started), 1))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"runs did not finish within {RUN_TIMEOUT} s")
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+def _runs(home: Path) -> list[dg.DagsterRun]:
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        return list(instance.get_runs())
+    finally:
+        instance.dispose()
+
+
+def _release_ok(output_dir: Path) -> None:
+    release = output_dir / "exports" / "public" / "latest"
+    assert (release / "indicator_values.parquet").is_file() and (release / "release.json").is_file()
+    with duckdb.connect(str(output_dir / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM indicator_values_public").fetchone()[0] > 0
 
 
 # --- the negative control: the lock is real -------------------------------------------------------
 
 
 def test_two_plain_duckdb_writers_collide(tmp_path: Path) -> None:
-    """Without Dagster's pool, a second process cannot open the warehouse while the first has it."""
+    """Without the warehouse lock, a second process cannot open the warehouse while the first has it."""
     path = tmp_path / "warehouse.duckdb"
-    holder_code = textwrap.dedent(
-        f"""
-        import sys, duckdb
-        con = duckdb.connect({str(path)!r})
-        con.execute("CREATE TABLE t AS SELECT 1 AS x")
-        print("ready", flush=True)
-        sys.stdin.readline()  # hold the connection until the test says stop
-        con.close()
-        """
-    )
     holder = subprocess.Popen(
-        [sys.executable, "-c", holder_code],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, duckdb
+            con = duckdb.connect({str(path)!r})
+            con.execute("CREATE TABLE t AS SELECT 1 AS x")
+            print("ready", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         second = subprocess.run(
             [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r})"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
         assert second.returncode != 0
         assert all(message in second.stderr for message in LOCK_ERRORS), second.stderr
     finally:
         if holder.stdin is not None:
-            holder.stdin.close()  # EOF: the holder closes its connection and exits
-        try:
-            holder.wait(timeout=30)
-        finally:
-            _stop(holder)
-    # once the first writer is gone, the file opens again
+            holder.stdin.close()
+        holder.wait(timeout=30)
     with duckdb.connect(str(path)) as con:
         assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
 
 
-# --- the configuration that prevents it ---------------------------------------------------------
+def test_the_lock_makes_a_writer_wait_and_dies_with_its_holder(tmp_path: Path) -> None:
+    """pipelines.warehouse.open_for_writing: a second writer waits; a holder killed with SIGKILL
+    leaves nothing behind that blocks the next writer; a writer that waits too long fails clearly."""
+    from pipelines.warehouse import WarehouseBusyError, open_for_writing
 
-
-def test_dagster_yaml_limits_every_pool_to_one_slot() -> None:
-    config = yaml.safe_load((REPO / "dagster.yaml").read_text(encoding="utf-8"))
-    assert config["concurrency"]["pools"]["default_limit"] == 1
-    # `granularity: run` would stop enforcing the pool inside launched runs (CLI runs included)
-    assert config["concurrency"]["pools"].get("granularity", "op") == "op"
-    # a cancelled or crashed run must give its slot back
-    assert config["run_monitoring"]["enabled"] is True
-    free_after = config["run_monitoring"]["free_slots_after_run_end_seconds"]
-    assert isinstance(free_after, int) and free_after > 0
-    # and Dagster itself accepts the file (unknown or conflicting keys raise here)
-    validated, _ = dagster_instance_config(str(REPO))
-    assert validated["concurrency"]["pools"]["default_limit"] == 1
-
-
-def test_production_example_config_is_a_valid_instance_config(tmp_path: Path) -> None:
-    """docs/dagster.production.yaml keeps the same pool guarantees and stays loadable by Dagster."""
-    text = (REPO / "docs" / "dagster.production.yaml").read_text(encoding="utf-8")
-    config = yaml.safe_load(text)
-    assert config["concurrency"]["pools"]["default_limit"] == 1
-    assert config["run_monitoring"]["free_slots_after_run_end_seconds"] > 0
-    assert "postgres" in config["storage"]
-    (tmp_path / "dagster.yaml").write_text(text, encoding="utf-8")
-    # the schema, the storage selector and the run_coordinator / concurrency.runs conflict check
-    dagster_instance_config(str(tmp_path))
-
-
-def _warehouse_nodes(kind: str) -> list[dg.AssetsDefinition]:
-    """Executable nodes (assets or asset checks) that use the `duckdb` resource."""
-    nodes = []
-    for definition in _repository().asset_graph.assets_defs:
-        if not definition.is_executable or "duckdb" not in definition.required_resource_keys:
-            continue
-        is_check_only = not definition.keys and bool(definition.check_keys)
-        if (kind == "check") == is_check_only:
-            nodes.append(definition)
-    return nodes
-
-
-def test_every_asset_that_uses_the_warehouse_is_in_the_pool() -> None:
-    """A new asset that opens the warehouse without `pool=DUCKDB_POOL` fails here, not in production."""
-    assets = _warehouse_nodes("asset")
-    assert len(assets) >= 20  # the whole pipeline, not an empty selection
-    outside = sorted(
-        key.to_user_string()
-        for definition in assets
-        if definition.node_def.pool != DUCKDB_POOL
-        for key in definition.keys
-    )
-    assert not outside, f"assets using the `duckdb` resource without pool={DUCKDB_POOL!r}: {outside}"
-
-
-def test_every_asset_check_that_uses_the_warehouse_is_in_the_pool() -> None:
-    checks = _warehouse_nodes("check")
-    assert checks
-    outside = sorted(
-        f"{key.asset_key.to_user_string()}:{key.name}"
-        for definition in checks
-        if definition.node_def.pool != DUCKDB_POOL
-        for key in definition.check_keys
-    )
-    assert not outside, f"asset checks using the `duckdb` resource without pool={DUCKDB_POOL!r}: {outside}"
-
-
-# --- the real thing: two runs at once -------------------------------------------------------------
-
-
-def test_two_runs_started_together_take_turns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two `dagster asset materialize` runs of every asset, started at the same moment on one
-    instance and one warehouse: both succeed, neither hits the lock, and the pool made one wait."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").symlink_to(REPO / "dagster.yaml")  # the repository's settings, nothing else
-    # Create the instance's SQLite storage once, as `make run` or `dagster dev` would have done: two
-    # processes creating a brand-new instance at the same moment race on its schema (alembic), which
-    # is not what this test is about.
-    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the event log lives under it (pipelines/event_log.py)
-    _open_instance(home).dispose()
-    output_dir = tmp_path / "output"
-    env = _clean_env(home, output_dir)
-    command = _materialize_command()
-
-    logs = [tmp_path / f"run_{i}.log" for i in (1, 2)]
-    handles = [log.open("w", encoding="utf-8") for log in logs]
-    started = time.monotonic()
-    processes = [
-        subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # so a hung run can be stopped with its children
-        )
-        for handle in handles
-    ]
+    path = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from pathlib import Path
+            from pipelines.warehouse import open_for_writing
+            with open_for_writing(Path({str(path)!r}), 10) as con:
+                con.execute("CREATE TABLE t AS SELECT 1 AS x")
+                print("holding", flush=True)
+                time.sleep(600)
+        """)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
     try:
-        for process in processes:
-            remaining = RUN_TIMEOUT - (time.monotonic() - started)
-            process.wait(timeout=max(remaining, 1))
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the two runs did not finish within {RUN_TIMEOUT} s; logs in {tmp_path}")
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        busy = pytest.raises(WarehouseBusyError, match="another run kept the warehouse")
+        with busy, open_for_writing(path, 1):
+            pass
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+        started = time.monotonic()
+        with open_for_writing(path, 30) as con:
+            assert con.execute("SELECT x FROM t").fetchall() == [(1,)]
+        assert time.monotonic() - started < 5
     finally:
-        for process in processes:
-            _stop(process)
-        for handle in handles:
-            handle.close()
+        _stop(holder)
 
-    outputs = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
+
+# --- the real thing -------------------------------------------------------------------------------
+
+
+def test_two_runs_started_together_both_succeed(tmp_path: Path, instance_home: Path) -> None:
+    output_dir = tmp_path / "output"
+    env = _env(instance_home, output_dir)
+    logs = [tmp_path / f"run_{i}.log" for i in (1, 2)]
+    started = time.monotonic()
+    processes = [_start(env, log) for log in logs]
+    _wait(processes, started)
+    outputs = [log.read_text(errors="replace") for log in logs]
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output[-5000:]
         assert "RUN_SUCCESS" in output, output[-5000:]
-        for message in LOCK_ERRORS:
-            assert message not in output, f"{message!r} in a run's output:\n{output[-5000:]}"
-    # the runs really competed: at least one step waited for the other run's slot
-    assert any(f"blocked by limit for pool {DUCKDB_POOL}" in output for output in outputs)
+        assert not any(message in output for message in LOCK_ERRORS), output[-5000:]
+    # they really met: a step of one waited for the other's
+    assert any("in use by another run's step; waiting" in output for output in outputs)
+    runs = _runs(instance_home)
+    assert len(runs) == 2 and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+    _release_ok(output_dir)
 
-    # the pool had one slot, and both runs gave it back
-    instance = _open_instance(home)
+
+def _kill_when(process: subprocess.Popen, condition, timeout: float = RUN_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "the moment to kill never came"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_after_kill_9_the_next_run_succeeds_and_the_killed_runs_show_failed(
+    tmp_path: Path, instance_home: Path
+) -> None:
+    from pipelines.runs import fail_dead_runs
+
+    output_dir = tmp_path / "output"
+    env = _env(instance_home, output_dir)
+    # 1. killed 7 s in (sources and staging)
+    first = _start(env, tmp_path / "killed_early.log")
+    started = time.monotonic()
+    _kill_when(first, lambda: time.monotonic() - started > 7)
+    # 2. killed while the public release is being written (its temporary folder exists)
+    builds = output_dir / "exports" / "public" / ".builds"
+    second = _start(env, tmp_path / "killed_publishing.log")
+    _kill_when(second, lambda: builds.is_dir() and any(p.name.startswith(".tmp-") for p in builds.iterdir()))
+    assert any(p.name.startswith(".tmp-") for p in builds.iterdir())  # left behind by the kill
+    runs = _runs(instance_home)
+    assert [run.status for run in runs] == [dg.DagsterRunStatus.STARTED] * 2  # what Dagster alone shows
+
+    # 3. the next run, as `make run` starts it: dead runs marked failed, then the run itself
+    instance = dg.DagsterInstance.from_config(str(instance_home))
     try:
-        info = instance.event_log_storage.get_concurrency_info(DUCKDB_POOL)
-        assert info.slot_count == 1
-        assert info.active_slot_count == 0
-        runs = instance.get_runs()
-        assert len(runs) == 2 and all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        assert sorted(fail_dead_runs(instance)) == sorted(run.run_id for run in runs)
     finally:
         instance.dispose()
+    third = _start(env, tmp_path / "next.log")
+    _wait([third], time.monotonic())
+    output = (tmp_path / "next.log").read_text(errors="replace")
+    assert third.returncode == 0 and "RUN_SUCCESS" in output, output[-5000:]
+    statuses = {run.run_id: run.status for run in _runs(instance_home)}
+    assert sorted(statuses.values()) == sorted(
+        [dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.SUCCESS]
+    )
+    assert not any(p.name.startswith(".tmp-") for p in builds.iterdir())  # cleaned by the next publish
+    _release_ok(output_dir)
 
-    # and the outputs are complete: the warehouse, and the public release
-    warehouse = output_dir / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM indicator_values_public").fetchone()[0] > 0
+
+def test_analysts_reading_never_fail_a_run_and_a_run_never_fails_their_read(
+    tmp_path: Path, instance_home: Path, pipeline_run: Path
+) -> None:
+    """A notebook reads the published Parquet through views.sql the whole time a run republishes;
+    another process holds the warehouse file itself open (read-only) for the run's first seconds."""
+    output_dir = tmp_path / "output"
+    import shutil
+
+    shutil.copytree(pipeline_run, output_dir, symlinks=True)
     release = output_dir / "exports" / "public" / "latest"
-    assert (release / "indicator_values.parquet").is_file()
-    assert (release / "release.json").is_file()
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time, duckdb
+            con = duckdb.connect()
+            con.execute("SET file_search_path = '{release}'")
+            con.execute(open('{release}/views.sql').read())
+            reads, deadline = 0, time.monotonic() + 600
+            while time.monotonic() < deadline:
+                n = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+                assert n > 0
+                reads += 1
+                try:
+                    open('{tmp_path}/stop').close()
+                    break
+                except FileNotFoundError:
+                    time.sleep(0.05)
+            print('reads', reads, flush=True)
+        """)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    warehouse = str(output_dir / "warehouse.duckdb")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({warehouse!r}, read_only=True); "
+         "print('open', flush=True); time.sleep(8)"],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        run = _start(_env(instance_home, output_dir), tmp_path / "run.log")
+        _wait([run], time.monotonic())
+        output = (tmp_path / "run.log").read_text(errors="replace")
+        assert run.returncode == 0 and "RUN_SUCCESS" in output, output[-5000:]
+        assert "is open in another process" in output  # it waited, saying why
+        (tmp_path / "stop").touch()
+        out, err = reader.communicate(timeout=60)
+        assert reader.returncode == 0, err
+        assert int(out.split()[-1]) > 10
+    finally:
+        (tmp_path / "stop").touch()
+        _stop(reader)
+        _stop(holder)

@@ -1,4 +1,4 @@
-"""Operations: yearly partitions, transactions, schedules, preliminary figures, data-quality checks."""
+"""Operations: one year recomputed, transactions, schedules, preliminary figures, data-quality checks."""
 
 from __future__ import annotations
 
@@ -36,15 +36,15 @@ def _stg(base: Path) -> pd.DataFrame:
         return con.execute("SELECT * FROM stg_measure_values ORDER BY measure_id, geo_code, year").df()
 
 
-def _materialize_year(base: Path, year: int, **tags: str) -> dg.ExecuteInProcessResult:
+def _materialize_year(base: Path, year: int, figures: str = "final") -> dg.ExecuteInProcessResult:
     from pipelines.definitions import all_assets
+    from pipelines.schedules import year_run_config
 
     return dg.materialize(
         all_assets,
         resources=build_resources(base, release="2030-01-01"),
-        partition_key=str(year),
+        run_config=year_run_config(year, figures),
         selection="*",
-        tags=tags,
     )
 
 
@@ -53,7 +53,11 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
     with duckdb.connect(str(run_copy / "warehouse.duckdb")) as con:
         con.execute("UPDATE stg_measure_values SET value = -1 WHERE year IN (2019, 2020)")
         con.execute("UPDATE raw_population SET population = -1 WHERE partition_year IN (2019, 2020)")
-        con.execute("UPDATE indicator_values SET vintage = 'tampered' WHERE year IN (2019, 2020)")
+        for (table,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'indicator_%' "
+            "AND table_name NOT LIKE 'indicator_values%'"
+        ).fetchall():
+            con.execute(f"UPDATE \"{table}\" SET vintage = 'tampered' WHERE year IN (2019, 2020)")
     assert _materialize_year(run_copy, 2020).success
     after = _stg(run_copy)
     restored = after[after.year == 2020]
@@ -74,7 +78,7 @@ def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: P
             "WHERE year IN (2019, 2020) GROUP BY 1 ORDER BY 1"
         ).fetchall()
     assert dict(population)[2019] == -1 and dict(population)[2020] > 0
-    # the indicators are partitioned too: 2020 recomputed, 2019 left as it was
+    # the indicators follow the run's years too: 2020 recomputed, 2019 left as it was
     (y2019, tampered_2019, rows_2019), (y2020, tampered_2020, rows_2020) = tampered
     assert (y2019, y2020) == (2019, 2020)
     assert tampered_2019 == rows_2019 > 0 and tampered_2020 == 0 and rows_2020 == rows_2019
@@ -121,20 +125,23 @@ def _schedule(name: str, when: dt.datetime):
 def test_june_schedule_runs_last_years_final_figures() -> None:
     schedule, requests, _ = _schedule("kostra_final_figures", dt.datetime(2025, 6, 16, 7, tzinfo=OSLO))
     assert schedule.execution_timezone == "Europe/Oslo" and schedule.cron_schedule == "0 7 16 6 *"
-    assert [r.partition_key for r in requests] == ["2024"]
+    assert [r.run_config["resources"]["reporting"]["config"] for r in requests] == [
+        {"years": [2024], "figures": "final"}
+    ]
     assert requests[0].tags["bolig/figures"] == "final"
 
 
 def test_march_schedule_marks_preliminary_and_unknown_years_are_skipped() -> None:
     schedule, requests, _ = _schedule("kostra_preliminary_figures", dt.datetime(2025, 3, 16, 7, tzinfo=OSLO))
     assert schedule.cron_schedule == "0 7 16 3 *"
-    assert requests[0].partition_key == "2024" and requests[0].tags["bolig/figures"] == "preliminary"
+    config = requests[0].run_config["resources"]["reporting"]["config"]
+    assert config == {"years": [2024], "figures": "preliminary"}
     _, requests, tick = _schedule("kostra_preliminary_figures", dt.datetime(2027, 3, 16, 7, tzinfo=OSLO))
     assert requests == [] and "2026 is not a reporting year yet" in tick.skip_message
 
 
 def test_preliminary_run_marks_only_that_years_values(run_copy: Path) -> None:
-    assert _materialize_year(run_copy, 2024, **{"bolig/figures": "preliminary"}).success
+    assert _materialize_year(run_copy, 2024, "preliminary").success
     values = pd.read_parquet(run_copy / "exports/public/latest/indicator_values.parquet")
     shown = values[values.status == "shown"]
     assert shown.loc[shown.year == 2024, "preliminary"].all()
@@ -160,45 +167,46 @@ def test_quality_rules_catch_what_they_should(run_copy: Path) -> None:
         missing = rules.missing_municipality_years(con, cat)
         assert set(missing.kommunenr) == {"1103"} and len(missing) == len(cat.settings.years)
         assert set(rules.implausible_values(con, cat).problem) == {"above 100.0"}
-        assert not rules.yearly_jumps(con, cat).empty  # 140 % after ~50 % is a jump
+        assert rules.yearly_jumps(con, cat).empty  # no jump worth a look in the demo data
+        con.execute(
+            "UPDATE indicator_values SET value = value * 3, numerator = numerator * 3 "
+            "WHERE indicator_id = 'KOStotnatt0000' AND geo_code = 'EAK' AND year = 2019"
+        )
+        jumps = rules.yearly_jumps(con, cat)
+        # tripled nationally in 2019: a jump up in 2019 and back down in 2020, nothing else
+        assert set(zip(jumps.indicator_id, jumps.geo_code, jumps.year, strict=True)) == {
+            ("KOStotnatt0000", "EAK", 2019), ("KOStotnatt0000", "EAK", 2020)
+        }
+        con.execute(
+            "UPDATE indicator_values SET value = value + 5, numerator = numerator + 5 "
+            "WHERE indicator_id = 'KOStotnatt0000' AND geo_level = 'fylke' AND year = 2021"
+        )
+        # +5 people in a county is large in per cent somewhere, but within chance everywhere
+        assert not (rules.yearly_jumps(con, cat).year == 2021).any()
 
 
 def test_blocking_and_warning_checks_are_declared() -> None:
     from pipelines.checks.assets import quality_checks
+    from pipelines.indicators.assets import indicator_assets
 
     specs = {spec.name: spec for check in quality_checks for spec in check.check_specs}
-    assert specs["no_large_yearly_jumps"].blocking is False
-    for name in ("every_municipality_every_year", "no_negative_counts", "values_within_declared_range",
-                 "codes_valid_in_their_year"):  # fmt: skip
+    for name in ("every_municipality_every_year", "no_negative_counts", "codes_valid_in_their_year"):
         assert specs[name].blocking, name
+    catalogue = load_catalogue()
+    per_indicator = {key.asset_key.path[-1]: {} for a in indicator_assets for key in a.check_keys}
+    assert set(per_indicator) == {f"indicator_{i}" for i in catalogue.indicators}
+    for asset in indicator_assets:
+        checks = {spec.name: spec for spec in asset.check_specs}
+        assert checks["values_within_declared_range"].blocking
+        assert checks["no_large_yearly_jumps"].blocking is False
 
 
-def test_all_years_is_one_run(tmp_path: Path) -> None:
+def test_all_years_is_one_unpartitioned_run(tmp_path: Path) -> None:
+    from pipelines.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    assert all(a.partitions_def is None for a in graph.assets_defs)  # "Materialize all" is one run
     result = materialize_all(tmp_path / "out")
     assert result.success
-    # one ExecuteInProcessResult is one run, and it materialised every year
-    assert result.dagster_run.tags["dagster/asset_partition_range_start"] == "2014"
-    materialized = result.asset_materializations_for_node("measure_values")
-    assert {m.partition for m in materialized} == {str(y) for y in load_catalogue().settings.years}
-
-
-def test_the_ui_daemon_polls_backfills_at_the_configured_interval(monkeypatch: pytest.MonkeyPatch) -> None:
-    """pipelines.daemon: BOLIG_BACKFILL_POLL_SECONDS (default 1) or a clear error; the Dagster
-    constant it sets still exists in the pinned Dagster and is what the backfill loop reads."""
-    import inspect
-
-    import dagster._daemon.backfill as backfill
-    import dagster._daemon.controller as controller
-
-    from pipelines import daemon
-
-    monkeypatch.delenv(daemon.POLL_ENV, raising=False)
-    assert daemon.poll_seconds() == 1
-    monkeypatch.setenv(daemon.POLL_ENV, "5")
-    assert daemon.poll_seconds() == 5
-    for bad in ("0", "31", "fast"):
-        monkeypatch.setenv(daemon.POLL_ENV, bad)
-        with pytest.raises(SystemExit, match=daemon.POLL_ENV):
-            daemon.poll_seconds()
-    assert controller.DEFAULT_DAEMON_INTERVAL_SECONDS == 30
-    assert "DEFAULT_DAEMON_INTERVAL_SECONDS" in inspect.getsource(backfill.execute_backfill_iteration_loop)
+    staged = pd.read_parquet(tmp_path / "out/exports/public/latest/indicator_values.parquet")
+    assert sorted(staged.year.unique()) == load_catalogue().settings.years

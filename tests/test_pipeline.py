@@ -25,7 +25,7 @@ def test_definitions_load_with_every_stage() -> None:
 
     repository = defs.get_repository_def()
     groups = {node.group_name for node in repository.asset_graph.asset_nodes}
-    assert {"sources", "staging", "indicators", "exports", "charts", "publication"} <= groups
+    assert {"sources", "staging", "indicators", "privacy", "progress", "exports", "publication"} <= groups
     # every asset explains itself to analysts in the UI
     for node in repository.asset_graph.asset_nodes:
         assert node.description and len(node.description) > 80, node.key

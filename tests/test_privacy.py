@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
@@ -304,17 +303,3 @@ def test_catalogue_requires_every_share_to_be_a_declared_part(tmp_path: Path) ->
     measures.write_text(text.replace(line, line.replace("refugees_settled}", "refugee_settled}")))
     with pytest.raises(CatalogueError, match=r"measures\.yaml: relations\[\d+\]\.whole: unknown measure"):
         load_catalogue(tmp_path / "assets")
-
-
-def test_no_public_asset_reads_an_internal_table_except_through_suppression() -> None:
-    from pipelines.definitions import defs
-
-    graph = defs.get_repository_def().asset_graph
-    internal = {dg.AssetKey("indicator_values"), dg.AssetKey("goal_attainment_internal")}
-    public_assets = ["indicator_values_public", "goal_attainment", "public_release", "indicator_charts"]
-    for name in public_assets:
-        parents = graph.get(dg.AssetKey(name)).parent_keys
-        if name == "indicator_values_public":
-            assert parents == {dg.AssetKey("indicator_values")}  # the suppression step itself
-        else:
-            assert not parents & internal, name

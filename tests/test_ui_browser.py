@@ -1,18 +1,15 @@
-"""End to end through the real Dagster UI: `make dev`'s webserver + daemon and headless Chromium.
+"""End to end through the real Dagster UI: stock `dagster dev` (what `make dev` runs) and headless
+Chromium, as an analyst works.
 
-The test starts `python -m pipelines.dev` (what `make dev` runs) on a free localhost port with a
-throwaway DAGSTER_HOME (a copy of the repo's dagster.yaml) and BOLIG_OUTPUT_DIR, opens the asset
-lineage page in Debian's Chromium driven by Playwright, clicks "Materialize all" and waits until
-everything it launched has succeeded — asking the GraphQL API, and checking that the run pages in
-the UI say the same. It then checks the warehouse, the public Parquet export and the charts on disk.
+The test starts `dagster dev` in the repository root on a free localhost port with a throwaway
+DAGSTER_HOME (a copy of the repo's dagster.yaml) and BOLIG_OUTPUT_DIR. In Debian's Chromium driven by
+Playwright it searches for indicators by Norwegian words, opens one, clicks "Materialize all" on the
+lineage page — which must start exactly one run — and waits until it has succeeded, asking the
+GraphQL API and checking that the run page says the same. Then it opens the indicator again and
+finds its national chart in the metadata, and checks the outputs on disk.
 
-When the selection holds partitioned assets, Dagster opens a launch dialog asking which
-partitions; the test picks "All" and launches what the dialog offers (a backfill, or runs). Without
-partitioned assets the click starts one run directly. Both ways are handled.
-
-Screenshots go to tests/artifacts/ (git-ignored): the asset graph before the click, the run page
-after it, the partition dialog and the backfill page when there is one, and the page at the moment
-of a failure.
+Screenshots go to tests/artifacts/ (git-ignored): the search, the asset graph before the click,
+the run page after it, the indicator with its chart, and the page at the moment of a failure.
 
 Run it alone:  .venv/bin/pytest -m browser -q -s      (skip it: -m "not browser")
 It needs /usr/bin/chromium (Debian's `chromium`; .ci/run installs it) and skips without it.
@@ -47,7 +44,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 SERVER_TIMEOUT = 60  # s until /server_info answers
 RUN_TIMEOUT = 240  # s from the click until every launched run has succeeded
-TARGET_SECONDS = 30  # the project's target for click → success on 2 cores (reported, not asserted)
+# What the last click → success took is written here for `make bench` (the ratio to `make run`).
+TIMING_FILE = Path(__file__).resolve().parent / "artifacts" / "ui_materialize_all.json"
 
 RUN_OK = {"SUCCESS"}
 RUN_BAD = {"FAILURE", "CANCELED", "CANCELING"}
@@ -123,7 +121,7 @@ def _tail(path: Path, lines: int = 60) -> str:
 
 @contextmanager
 def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
-    """`make dev` (webserver + daemon) on a free localhost port; yields its base URL."""
+    """Stock `dagster dev` (webserver + daemon) on a free localhost port; yields its base URL."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
@@ -134,7 +132,7 @@ def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "dagster_dev.log"
-    command = [sys.executable, "-m", "pipelines.dev", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-h", "127.0.0.1", "-p", str(port)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             command,
@@ -255,21 +253,6 @@ def _dismiss_welcome(page) -> None:
     skip.wait_for(state="hidden")
 
 
-def _launch_partitions_dialog(page, dialog) -> None:
-    """Select every partition and launch whatever the dialog offers (a backfill, or runs)."""
-    from playwright.sync_api import expect
-
-    dialog.get_by_role("button", name="All", exact=True).click()
-    launch = dialog.get_by_role("button", name=re.compile(r"^Launch")).last
-    # The dialog loads the partition sets first; the launch button is disabled until then.
-    expect(launch).to_be_enabled(timeout=30_000)
-    expect(dialog.get_by_text("0 partitions", exact=True)).to_have_count(0)
-    _screenshot(page, "ui_partition_dialog.png")
-    print(f"  partition dialog: all partitions selected, launching with '{launch.inner_text().strip()}'")
-    launch.click()
-    dialog.wait_for(state="hidden", timeout=30_000)
-
-
 def _check_run_page(page, base_url: str, run_id: str) -> None:
     """The run page's status tag (next to the run id in the header) says Success."""
     from playwright.sync_api import expect
@@ -299,7 +282,7 @@ def _guide_screenshots(page, base_url: str) -> list[Path]:
     page.wait_for_timeout(1_000)  # the dialog fades in
     shots.append(_screenshot(page, "ui_chart_preview.png"))
     page.keyboard.press("Escape")
-    page.goto(f"{base_url}/assets/measure_values?view=checks")
+    page.goto(f"{base_url}/assets/stg_measure_values?view=checks")
     expect(page.get_by_text("every_municipality_every_year").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1_000)
     shots.append(_screenshot(page, "ui_checks.png"))
@@ -310,13 +293,55 @@ def _guide_screenshots(page, base_url: str) -> list[Path]:
     return shots
 
 
-def _check_backfill_page(page, base_url: str, backfill_id: str) -> None:
-    """The backfill page's "Status" field says Succeeded (its table also has Succeeded/Failed columns)."""
+def _search(page, base_url: str, word: str) -> list[str]:
+    """Dagster's search (the "Search" entry in the side bar) for ``word``: the result texts."""
     from playwright.sync_api import expect
 
-    page.goto(f"{base_url}/runs/b/{backfill_id}")
-    status_field = page.get_by_text("Status", exact=True).locator("xpath=..")
-    expect(status_field).to_have_text(re.compile(r"^\s*Status\s*Succeeded\s*$"), timeout=30_000)
+    page.goto(f"{base_url}/assets")
+    page.get_by_text("Search", exact=True).first.click()
+    page.keyboard.type(word)
+    results = page.get_by_role("dialog")
+    expect(results.get_by_text("Asset in boligsosial").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(500)
+    return results.inner_text().splitlines()
+
+
+def _find_indicators_by_norwegian_words(page, base_url: str) -> Path:
+    """«midlertidig», «bostøtte» and «startlån» find indicator assets and their theme groups."""
+    texts = _search(page, base_url, "midlertidig")
+    assert any(t.startswith("indicator_midlertidig") for t in texts), texts
+    assert "tema_midlertidig_botilbud" in " ".join(texts), texts
+    shot = _screenshot(page, "ui_search.png")
+    page.keyboard.press("Escape")
+    for word, asset in (("bostøtte", "indicator_bostotte_per_1000_husholdninger"),
+                        ("startlån", "indicator_startlan_per_1000")):  # fmt: skip
+        texts = _search(page, base_url, word)
+        assert asset in texts, (word, texts)
+        page.keyboard.press("Escape")
+    # open one from the search: its page starts with the Norwegian title
+    _search(page, base_url, "bostøtte")
+    page.get_by_role("dialog").get_by_text("indicator_bostotte_per_1000_husholdninger", exact=True).click()
+    expect_heading = page.get_by_text("Husstander med bostøtte per 1000 husholdninger").first
+    expect_heading.wait_for(timeout=30_000)
+    return shot
+
+
+def _indicator_chart(page, base_url: str) -> Path:
+    """After the run, the indicator's page shows its latest national value and its chart."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/assets/indicator_KOSandbarn3m0000")
+    expect(page.get_by_text("national_chart").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("latest_national_value").first).to_be_visible()
+    row = page.get_by_text("national_chart").first.locator("xpath=ancestor::tr")
+    row.get_by_text("Show Markdown").click()
+    chart = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
+    expect(chart.first).to_be_visible(timeout=30_000)
+    assert chart.first.evaluate("img => img.naturalWidth") >= 300
+    page.wait_for_timeout(800)
+    shot = _screenshot(page, "ui_indicator_chart.png")
+    page.keyboard.press("Escape")
+    return shot
 
 
 @needs_chromium
@@ -334,6 +359,7 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.set_default_timeout(30_000)
         try:
+            search = _find_indicators_by_norwegian_words(page, base_url)
             page.goto(f"{base_url}/asset-groups")
             materialize = page.get_by_role("button", name="Materialize all")
             materialize.wait_for()
@@ -343,32 +369,19 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
 
             started = time.monotonic()
             materialize.click()
-            dialog = page.get_by_role("dialog").filter(has_text="Partition selection")
-            launched_toast = page.get_by_text(re.compile(r"Launched (\d+ )?runs?"))
-            dialog.or_(launched_toast).first.wait_for(timeout=30_000)
-            partitioned = dialog.is_visible()
-            if partitioned:
-                _launch_partitions_dialog(page, dialog)
-            print(f"  clicked 'Materialize all' ({'partition dialog' if partitioned else 'direct run'})")
-
+            page.get_by_text(re.compile(r"Launched (\d+ )?runs?")).first.wait_for(timeout=30_000)
             runs, backfills = wait_for_success(base_url, started)
             seconds = time.monotonic() - started
-            assert seconds < RUN_TIMEOUT
-            server_span = max(r["endTime"] for r in runs) - min(r["creationTime"] for r in runs)
-            print(
-                f"  click → success: {seconds:.1f} s (target < {TARGET_SECONDS} s; first run created → "
-                f"last run ended {server_span:.1f} s; {len(runs)} run(s), {len(backfills)} backfill(s))"
-            )
+            assert len(runs) == 1 and backfills == [], (runs, backfills)  # one run, no backfill
+            server_span = runs[0]["endTime"] - runs[0]["creationTime"]
+            print(f"  click → success: {seconds:.1f} s (run created → ended {server_span:.1f} s)")
+            TIMING_FILE.write_text(json.dumps({"click_to_success_seconds": round(seconds, 1)}))
 
             # What the UI shows must be what is true.
-            for backfill in backfills:
-                _check_backfill_page(page, base_url, backfill["id"])
-                _screenshot(page, "ui_backfill_after.png")
-            for run in sorted(runs, key=lambda r: r["creationTime"]):
-                _check_run_page(page, base_url, run["runId"])
+            _check_run_page(page, base_url, runs[0]["runId"])
             page.wait_for_timeout(1_000)
             after = _screenshot(page, "ui_run_after.png")
-            guide = _guide_screenshots(page, base_url)
+            guide = [search, _indicator_chart(page, base_url), *_guide_screenshots(page, base_url)]
         except BaseException:
             try:
                 _screenshot(page, "ui_failure.png")

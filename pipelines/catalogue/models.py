@@ -149,6 +149,7 @@ class Indicator(_Strict):
     id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
     name_nb: str
     name_en: str
+    theme: str = Field(pattern=SNAKE_CASE)  # the indicator's group in the Dagster UI
     definition_nb: str
     definition_en: str
     numerator: str

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
+from pipelines.exports.assets import public_release
+from pipelines.exports.reader import latest_release, open_release
+from pipelines.metadata import PUBLIC, asset_args
 from pipelines.previews import preview_markdown
-from pipelines.privacy.assets import indicator_values_public
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
+from pipelines.resources import OutputPaths, catalogue
 
 # The indicator whose charts are previewed in the UI: bostøtte, the broadest municipal series.
 PREVIEW_INDICATOR = "bostotte_per_1000_husholdninger"
 
 
 @dg.asset(
-    backfill_policy=SINGLE_RUN,
-    group_name="charts",
+    group_name="publication",
     kinds={"matplotlib", "png"},
-    pool=DUCKDB_POOL,
-    deps=[indicator_values_public],
+    deps=[public_release],
+    **asset_args("publication", PUBLIC),
 )
-def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
-    """Charts of every indicator in `charts/`, from the public, suppressed values only:
+def indicator_charts(paths: OutputPaths) -> dg.MaterializeResult:
+    """Charts of every indicator in `charts/`, drawn from the published public release:
 
     - `<indikator>.png` — the national series with the counties' spread behind it, the strategy
       periods (Bolig for velferd 2014–2020, Alle trenger et trygt hjem 2021–2024) shaded and the
@@ -36,10 +36,10 @@ def indicator_charts(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materiali
     charts (thumbnails with a size cap) and the folder with the full files.
     """
     # matplotlib is imported here, not at module load: every Dagster process (webserver, daemon,
-    # each run) loads the definitions, and only the chart steps need it (~0.5 s).
+    # each run) loads the definitions, and only the drawing steps need it.
     from pipelines.charts.build import build_charts
 
-    with duckdb.get_connection() as con:
+    with open_release(latest_release(paths.base)) as con:
         written = build_charts(con, catalogue(), paths.base, paths.release_id)
     previews = [p for p in written if p.stem.startswith(PREVIEW_INDICATOR)]
     return dg.MaterializeResult(

@@ -14,6 +14,11 @@ from pipelines.catalogue import Catalogue
 from pipelines.geography.harmonise import code_problems
 
 DEFAULT_MAX_YEARLY_CHANGE_PCT = 50.0
+# A change in a count smaller than this many standard deviations of chance variation (counts
+# vary like Poisson counts: sd of n₁ − n₀ ≈ √(n₀ + n₁)) is noise, however large in per cent.
+# 4, not 2: a run tests ~5 000 series-years (indicators × county/nation × years), and at 4 sd
+# chance alone flags about one in 16 000.
+JUMP_NOISE_SD = 4.0
 
 
 def missing_municipality_years(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pd.DataFrame:
@@ -83,18 +88,20 @@ def _indicator_rules(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"low": "float64", "high": "float64"})
 
 
-def implausible_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pd.DataFrame:
+def implausible_values(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, table: str = "indicator_values"
+) -> pd.DataFrame:
     """Indicator values outside their declared range, and numerators above their denominator."""
     con.register("_rules", _indicator_rules(catalogue))
     try:
         return con.execute(
-            """
+            f"""
             SELECT v.indicator_id, v.geo_level, v.geo_code, v.year, v.target_group, v.value,
                    v.numerator, v.denominator,
                    CASE WHEN r.subset AND v.numerator > v.denominator THEN 'numerator above denominator'
                         WHEN v.value < r.low THEN 'below ' || r.low
                         ELSE 'above ' || r.high END AS problem
-            FROM indicator_values v JOIN _rules r USING (indicator_id)
+            FROM "{table}" v JOIN _rules r USING (indicator_id)
             WHERE v.value IS NOT NULL
               AND (v.value < r.low OR v.value > r.high OR (r.subset AND v.numerator > v.denominator))
             ORDER BY ALL LIMIT 1000
@@ -104,23 +111,34 @@ def implausible_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> 
         con.unregister("_rules")
 
 
-def yearly_jumps(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> pd.DataFrame:
-    """National and county values that changed more than the indicator's threshold in one year."""
+def yearly_jumps(
+    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, table: str = "indicator_values"
+) -> pd.DataFrame:
+    """National and county values that changed more than the indicator's threshold in one year.
+
+    A jump counts only where chance cannot explain it: the numerator (the count behind the value)
+    must move by more than ``JUMP_NOISE_SD`` × √(n₀ + n₁). 1 → 5 households in a small county is
+    +400 % but within chance; 930 → 3 780 refugees settled is not."""
     con.register("_rules", _indicator_rules(catalogue))
     try:
         return con.execute(
-            """
+            f"""
             WITH series AS (
-                SELECT v.*, lag(v.value) OVER (
-                           PARTITION BY v.indicator_id, v.target_group, v.geo_level, v.geo_code
-                           ORDER BY v.year
-                       ) AS previous
-                FROM indicator_values v WHERE v.geo_level IN ('land', 'fylke'))
+                SELECT v.*,
+                       lag(v.value) OVER w AS previous,
+                       lag(v.numerator) OVER w AS previous_numerator
+                FROM "{table}" v WHERE v.geo_level IN ('land', 'fylke')
+                WINDOW w AS (PARTITION BY v.indicator_id, v.target_group, v.geo_level, v.geo_code
+                             ORDER BY v.year))
             SELECT s.indicator_id, s.target_group, s.geo_level, s.geo_code, s.year, s.previous, s.value,
                    round(100 * (s.value - s.previous) / abs(s.previous), 1) AS change_pct, r.max_change
             FROM series s JOIN _rules r USING (indicator_id)
             WHERE s.previous IS NOT NULL AND s.previous <> 0 AND s.value IS NOT NULL
               AND abs(s.value - s.previous) / abs(s.previous) * 100 > r.max_change
+              AND (s.numerator IS NULL OR s.previous_numerator IS NULL OR s.numerator < 0
+                   OR s.previous_numerator < 0
+                   OR abs(s.numerator - s.previous_numerator)
+                      > {JUMP_NOISE_SD} * sqrt(s.numerator + s.previous_numerator))
             ORDER BY abs(s.value - s.previous) / abs(s.previous) DESC LIMIT 1000
             """
         ).df()

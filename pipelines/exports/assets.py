@@ -4,24 +4,40 @@ from __future__ import annotations
 
 import dagster as dg
 import pyarrow.parquet as pq
-from dagster_duckdb import DuckDBResource
 
 from pipelines.exports.internal import write_internal
 from pipelines.exports.public import PUBLIC_DIR, publish_public
-from pipelines.privacy.assets import indicator_values_public
-from pipelines.progress.assets import goal_attainment, goal_attainment_internal
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
-from pipelines.sources.assets import reference_geography
+from pipelines.inbox.assets import inbox_assets, record_assets
+from pipelines.metadata import INTERNAL, PUBLIC, asset_args
+from pipelines.privacy.build import (
+    AUDIT_TABLE,
+    CELLS_TABLE,
+    FLAGGED_TABLE,
+    PUBLIC_TABLE,
+    SHARES_TABLE,
+    SUMMARY_TABLE,
+)
+from pipelines.resources import OutputPaths, Warehouse, catalogue
+
+PUBLIC_INPUTS = [PUBLIC_TABLE, "goal_attainment", "goal_rollup", "dim_geography"]
+INTERNAL_INPUTS = [
+    FLAGGED_TABLE, CELLS_TABLE, AUDIT_TABLE, SHARES_TABLE, SUMMARY_TABLE,
+    "goal_attainment_internal", "goal_rollup_internal",
+    *inbox_assets, *record_assets,  # the quarantine ledger
+]  # fmt: skip
+
+
+def _schema(path) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(path)])
 
 
 @dg.asset(
-    backfill_policy=SINGLE_RUN,
     group_name="exports",
     kinds={"parquet", "json"},
-    pool=DUCKDB_POOL,
-    deps=[indicator_values_public, goal_attainment, reference_geography],
+    deps=PUBLIC_INPUTS,
+    **asset_args("exports", PUBLIC),
 )
-def public_release(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+def public_release(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeResult:
     """The public release for BI tools and the web — safe to publish (suppressed).
 
     `exports/public/latest/` (stable names) and `exports/public/<release>/` (the dated copy) hold the
@@ -31,51 +47,49 @@ def public_release(duckdb: DuckDBResource, paths: OutputPaths) -> dg.Materialize
     `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder).
 
     Written atomically: a run killed half-way leaves the previous release in place; publishing the
-    same data again changes nothing. Reads only public tables.
+    same data again changes nothing. Reads only public tables. Charts, profiles and the report are
+    built from this release, not from the warehouse.
     """
     release = paths.release_id
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         build = publish_public(con, catalogue(), paths.base, release)
     values = build / "indicator_values.parquet"
-    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(values)])
     return dg.MaterializeResult(
         metadata={
             "release": release,
             "latest": dg.MetadataValue.path(str(paths.base / PUBLIC_DIR / "latest")),
             "build": dg.MetadataValue.path(str(build)),
             "dagster/row_count": pq.read_metadata(values).num_rows,
-            "dagster/column_schema": schema,
+            "dagster/column_schema": _schema(values),
             "files": len([p for p in build.rglob("*") if p.is_file()]),
         }
     )
 
 
 @dg.asset(
-    backfill_policy=SINGLE_RUN,
     group_name="exports",
     kinds={"parquet"},
-    pool=DUCKDB_POOL,
-    deps=[indicator_values_public, goal_attainment_internal],
+    deps=INTERNAL_INPUTS,
+    **asset_args("exports", INTERNAL),
 )
-def internal_exports(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+def internal_exports(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeResult:
     """INTERNAL tier, `exports/internal/`: unsuppressed indicator values with the public tier's
     suppression flags (primary/secondary and the reason), goal attainment on unsuppressed values,
-    every suppressed cell, a snapshot per release, and the release QC report
-    (`qc/<release>.md` and `.parquet`: changed values, new and lifted suppressions, new and removed
-    indicators since the previous release).
+    every suppressed cell, the suppression audit, the quarantine, a snapshot per release, and the
+    release QC report (`qc/<release>.md` and `.parquet`: changed values, new and lifted
+    suppressions, new and removed indicators since the previous release).
 
     Only for the analysts who own the data. Never publish or attach these files.
     """
     release = paths.release_id
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         written = write_internal(con, paths.base, release)
     qc = pq.read_table(written["qc_parquet"]).to_pandas()
     values = written["indicator_values"]
-    schema = dg.TableSchema(columns=[dg.TableColumn(f.name, str(f.type)) for f in pq.read_schema(values)])
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": pq.read_metadata(values).num_rows,
-            "dagster/column_schema": schema,
+            "dagster/column_schema": _schema(values),
             "release": release,
             "folder": dg.MetadataValue.path(str(written["indicator_values"].parent)),
             "qc_report": dg.MetadataValue.path(str(written["qc_report"])),

@@ -18,16 +18,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.processes import process_alive
+
 BUILDS = ".builds"
 LATEST = "latest"
 MANIFEST = "release.json"
-
-
-def default_release_id() -> str:
-    """Today's date in Norway (releases are named by date)."""
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
 
 
 def content_digest(folder: Path) -> str:
@@ -95,9 +90,18 @@ def _remove_unreferenced_builds(public_dir: Path) -> None:
     referenced = {p.resolve() for p in public_dir.iterdir() if p.is_symlink()}
     for build in builds.iterdir():
         if build.name.startswith(".tmp-"):
-            continue  # another process may be writing it
-        if build.resolve() not in referenced:
+            if _writer_alive(build.name):
+                continue  # another process is writing it
+            shutil.rmtree(build, ignore_errors=True)  # left by a killed run
+        elif build.resolve() not in referenced:
             shutil.rmtree(build, ignore_errors=True)
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process named in a temporary build's name (`.tmp-<release>-<pid>-<id>`) still
+    runs. The folder is on this machine's disk, so the pid is this machine's."""
+    pid = name.rsplit("-", 2)[-2]
+    return not pid.isdigit() or process_alive(int(pid))  # a name not ours to judge: leave it
 
 
 def releases(public_dir: Path) -> list[str]:

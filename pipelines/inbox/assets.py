@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.inbox.contract import Contract, RecordSource
 from pipelines.inbox.ingest import (
@@ -17,7 +16,8 @@ from pipelines.inbox.ingest import (
     ingest_contract,
     ingest_records,
 )
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
+from pipelines.metadata import INTERNAL, asset_args
+from pipelines.resources import Warehouse, catalogue
 
 
 def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
@@ -26,11 +26,10 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
     )
 
     @dg.asset(
-        backfill_policy=SINGLE_RUN,
         name=f"inbox_{contract.source}",
         group_name="sources",
         kinds={"duckdb", "csv", "xlsx"},
-        pool=DUCKDB_POOL,
+        **asset_args("sources", INTERNAL, f"inbox_{contract.source}"),
         description=(
             f"Files dropped in `data/inbox/{contract.source}/`: {contract.name_nb} "
             f"({contract.producer_nb}).\n\n"
@@ -39,12 +38,16 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
             "`quarantine`, and `exports/internal/quarantine.parquet`). Loaded values replace the source's "
             "values for exactly the municipality × year they cover; dropping the same file again changes "
             "nothing. A file that cannot be read at all fails this asset with the file and the problem.\n\n"
+            f"Table `inbox_{contract.source}`: a view of this source's rows in the inbox ledger "
+            "(`inbox_values`, shared by every inbox asset with `inbox_files` and `quarantine`, because "
+            "files arrive one at a time and are remembered by fingerprint).\n\n"
             f"Columns:\n{columns}"
         ),
     )
-    def _ingest(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
+    def _ingest(warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
             report = ingest_contract(con, catalogue(), contract, inbox_dir() / contract.source)
+            ledger_view(con, f"inbox_{contract.source}", contract.source)
         return _result(report)
 
     return _ingest
@@ -52,24 +55,33 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
 
 def _records_asset(record: RecordSource) -> dg.AssetsDefinition:
     @dg.asset(
-        backfill_policy=SINGLE_RUN,
         name=f"records_{record.id}",
         group_name="sources",
         kinds={"duckdb", "parquet"},
-        pool=DUCKDB_POOL,
+        **asset_args("sources", INTERNAL, f"records_{record.id}"),
         description=(
             f"{record.name_nb}: record-level files (Parquet or CSV) dropped in `data/inbox/{record.id}/`, "
             f"aggregated inside DuckDB into the measures of `{record.feeds_source}` per municipality and "
             "year (never loaded whole into memory). Records that cannot be aggregated are quarantined "
-            "with a reason; read = aggregated + quarantined, per file."
+            "with a reason; read = aggregated + quarantined, per file. Table `records_"
+            f"{record.id}`: a view of its rows in the inbox ledger (`inbox_values`)."
         ),
     )
-    def _aggregate(duckdb: DuckDBResource) -> dg.MaterializeResult:
-        with duckdb.get_connection() as con:
+    def _aggregate(warehouse: Warehouse) -> dg.MaterializeResult:
+        with warehouse.get_connection() as con:
             report = ingest_records(con, catalogue(), record, inbox_dir() / record.id)
+            ledger_view(con, f"records_{record.id}", record.feeds_source)
         return _result(report)
 
     return _aggregate
+
+
+def ledger_view(con, name: str, source_id: str) -> None:
+    """The asset's own table: its source's rows in the shared inbox ledger."""
+    ensure_tables(con)
+    con.execute(
+        f"CREATE OR REPLACE VIEW \"{name}\" AS SELECT * FROM inbox_values WHERE source_id = '{source_id}'"
+    )
 
 
 def _result(report) -> dg.MaterializeResult:
@@ -105,12 +117,11 @@ _watched = [
         for asset, _ in _watched
     ],
     can_subset=True,
-    pool=DUCKDB_POOL,
 )
-def nothing_quarantined(context, duckdb: DuckDBResource):
+def nothing_quarantined(context, warehouse: Warehouse):
     """One step for every inbox asset: is anything of its source in quarantine?"""
     selected = {key.asset_key for key in context.selected_asset_check_keys}
-    with duckdb.get_connection() as con:
+    with warehouse.get_connection() as con:
         ensure_tables(con)
         for asset, source_id in _watched:
             if asset.key not in selected:

@@ -14,7 +14,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.geography.levels import geo_membership
 from pipelines.geography.reference import NATION_CODE, NATION_NAME
 from pipelines.paths import ASSETS_DIR
-from pipelines.warehouse import replace_rows_from_sql
+from pipelines.warehouse import replace_rows_from_sql, table_rows, transaction
 
 INDICATOR_TABLE = "indicator_values"
 LEVEL_RANK = {"kommune": 0, "fylke": 1, "land": 2}
@@ -28,10 +28,17 @@ def base_level(catalogue: Catalogue, numerator: str, denominator: str | None) ->
     return max(levels, key=LEVEL_RANK.__getitem__)
 
 
-def indicator_spec(catalogue: Catalogue) -> pd.DataFrame:
+def indicator_table(indicator_id: str) -> str:
+    """The warehouse table (and Dagster asset) holding one indicator's values."""
+    return f"indicator_{indicator_id}"
+
+
+def indicator_spec(catalogue: Catalogue, indicator_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per indicator × target group, as the SQL expects."""
     rows = []
     for indicator in catalogue.indicators.values():
+        if indicator_ids is not None and indicator.id not in indicator_ids:
+            continue
         for group in indicator.target_groups:
             numerator, denominator = indicator.parts(group)
             rows.append(
@@ -108,16 +115,21 @@ def indicator_values_query() -> str:
 
 
 def build_indicator_values(
-    con: duckdb.DuckDBPyConnection, catalogue: Catalogue, years: list[int] | None = None
+    con: duckdb.DuckDBPyConnection,
+    catalogue: Catalogue,
+    years: list[int] | None = None,
+    indicator_ids: list[str] | None = None,
+    table: str = INDICATOR_TABLE,
 ) -> int:
-    """Replace ``indicator_values`` in the warehouse — all reporting years, or only the rows of
-    ``years`` (each year's values rest on that year's measures only); returns the rows written."""
+    """Replace ``table`` (by default ``indicator_values``, every indicator) in the warehouse — all
+    reporting years, or only the rows of ``years`` (each year's values rest on that year's
+    measures only); returns the rows written. ``indicator_ids`` limits it to those indicators."""
     dim = con.execute("SELECT * FROM dim_municipality").df()
     groups = con.execute("SELECT * FROM dim_comparison_group").df()
     membership = geo_membership(dim, groups)
     rollup, unit_membership = unit_tables(membership, dim)
     inputs = {
-        "indicator_spec": indicator_spec(catalogue),
+        "indicator_spec": indicator_spec(catalogue, indicator_ids),
         "unit_rollup": rollup,
         "unit_membership": unit_membership,
         "geographies": membership.drop(columns="kommunenr").drop_duplicates(["geo_level", "geo_code"]),
@@ -127,7 +139,20 @@ def build_indicator_values(
     for name, frame in inputs.items():
         con.register(name, frame)
     try:
-        return replace_rows_from_sql(con, INDICATOR_TABLE, indicator_values_query(), "year", years)
+        return replace_rows_from_sql(con, table, indicator_values_query(), "year", years)
     finally:
         for name in inputs:
             con.unregister(name)
+
+
+def combine_indicator_values(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> int:
+    """Replace ``indicator_values`` with every indicator's own table, in one transaction.
+
+    Appended one table at a time, sorted by indicator id, so the rows keep the order one query
+    over all indicators gives (DuckDB keeps insertion order)."""
+    first, *rest = sorted(catalogue.indicators)
+    with transaction(con):
+        con.execute(f'CREATE OR REPLACE TABLE "{INDICATOR_TABLE}" AS FROM "{indicator_table(first)}"')
+        for indicator_id in rest:
+            con.execute(f'INSERT INTO "{INDICATOR_TABLE}" BY NAME FROM "{indicator_table(indicator_id)}"')
+    return table_rows(con, INDICATOR_TABLE)

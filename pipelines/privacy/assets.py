@@ -1,49 +1,70 @@
-"""Dagster asset of the ``privacy`` stage: the only way from the internal to the public tier."""
+"""Dagster step of the ``privacy`` stage: the only way from the internal to the public tier.
+
+One step for every indicator together, because a count hidden in one indicator must be hidden in
+all; it writes one public table and the internal tables that document what it hid and why."""
 
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.indicators.assets import indicator_values
-from pipelines.metadata import table_metadata
-from pipelines.privacy.build import PUBLIC_TABLE, build_public_values
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, catalogue
-
-
-@dg.asset(
-    backfill_policy=SINGLE_RUN,
-    group_name="privacy",
-    kinds={"duckdb"},
-    pool=DUCKDB_POOL,
-    deps=[indicator_values],
+from pipelines.metadata import INTERNAL, PUBLIC, spec, table_metadata
+from pipelines.privacy.build import (
+    AUDIT_TABLE,
+    CELLS_TABLE,
+    FLAGGED_TABLE,
+    MEMO_TABLE,
+    PUBLIC_TABLE,
+    SHARES_TABLE,
+    SUMMARY_TABLE,
+    build_public_values,
 )
-def indicator_values_public(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    """The public, suppressed indicator table (`indicator_values_public`) — the only source of
-    every public export, chart and report.
+from pipelines.resources import Warehouse, catalogue
 
-    Small counts about vulnerable people are suppressed (prikket) per measure cell — one measure
-    at one geography in one year — so a count hidden in one indicator is hidden in all, whatever
-    the row's status. Primary rules (`assets/suppression.yaml`): sensitive counts of 1–4;
-    whole − parts differences of 1–4 for every relation declared in `assets/measures.yaml`
-    (refugees within newly housed, households with children within all, «alle» against a
-    group); all of a group smaller than 10. Population, children and households from SSB are
-    never hidden.
+INPUTS = [indicator_values, "dim_geography"]
+PUBLIC_DESCRIPTION = """The public, suppressed indicator table (`indicator_values_public`) — the only
+source of every public export, chart and report.
 
-    Secondary suppression is proven, not assumed: for every protected quantity a linear
-    programme computes the interval an attacker can prove from everything published (every
-    hierarchy sum, the relations, counts ≥ 0 and whole), and further cells are hidden — the
-    cheapest that let it move — until each interval is at least 5 wide. The run stops with an
-    error if that cannot be reached. The metadata shows the audit: targets checked, the
-    narrowest interval, the time, and how much of what has data is hidden.
+Small counts about vulnerable people are suppressed (prikket) per measure cell — one measure at one
+geography in one year — so a count hidden in one indicator is hidden in all, whatever the row's
+status. Primary rules (`assets/suppression.yaml`): sensitive counts of 1–4; whole − parts
+differences of 1–4 for every relation declared in `assets/measures.yaml` (refugees within newly
+housed, households with children within all, «alle» against a group); all of a group smaller than
+10. Population, children and households from SSB are never hidden.
 
-    Internal tables (not for publication): `indicator_values_flagged`, `suppressed_cells`,
-    `suppression_audit` (one row per target with its interval) and `suppression_hidden_share`.
-    """
-    with duckdb.get_connection() as con:
+Secondary suppression is proven, not assumed: for every protected quantity a linear programme
+computes the interval an attacker can prove from everything published (every hierarchy sum, the
+relations, counts ≥ 0 and whole), and further cells are hidden — the cheapest that let it move —
+until each interval is at least 5 wide. The run stops with an error if that cannot be reached. The
+metadata shows the audit: targets checked, the narrowest interval, the time, and how much of what
+has data is hidden."""
+INTERNAL_TABLES = {
+    FLAGGED_TABLE: "Unsuppressed indicator values with the public tier's flags: primary or secondary "
+    "suppression and the reason. Internal tier: never publish.",
+    CELLS_TABLE: "Every hidden measure cell (measure × geography × year) and why it is hidden.",
+    AUDIT_TABLE: "One row per protected quantity with the interval an attacker can prove from the "
+    "public release (lower, upper, width).",
+    SHARES_TABLE: "How much of what has data is hidden, per indicator and level.",
+    SUMMARY_TABLE: "The audit's headline figures (one row): targets checked, narrowest interval, hidden "
+    "share, time.",
+    MEMO_TABLE: "The step's memory: answers per input fingerprint, so an unchanged family of measures is "
+    "not solved again.",
+}
+
+
+@dg.multi_asset(
+    specs=[
+        spec(PUBLIC_TABLE, "privacy", PUBLIC, PUBLIC_DESCRIPTION, deps=INPUTS),
+        *(spec(table, "privacy", INTERNAL, text, deps=INPUTS) for table, text in INTERNAL_TABLES.items()),
+    ],
+)
+def suppression(warehouse: Warehouse):
+    """Suppression (prikking) of every indicator together: see `indicator_values_public`."""
+    with warehouse.get_connection() as con:
         result = build_public_values(con, catalogue())
         summary = result.summary
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
+            asset_key=PUBLIC_TABLE,
             metadata=table_metadata(
                 con,
                 PUBLIC_TABLE,
@@ -55,5 +76,7 @@ def indicator_values_public(duckdb: DuckDBResource) -> dg.MaterializeResult:
                 hidden_share=summary["hidden_share"],
                 rows_hidden_by_secondary_only=summary["rows_hidden_by_secondary_only"],
                 zeros_hidden=summary["zeros_hidden"],
-            )
+            ),
         )
+        for table in INTERNAL_TABLES:
+            yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(con, table))

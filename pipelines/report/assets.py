@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.charts.assets import indicator_charts
-from pipelines.progress.assets import goal_attainment
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, catalogue
+from pipelines.exports.assets import public_release
+from pipelines.exports.reader import latest_release, open_release
+from pipelines.metadata import PUBLIC, asset_args
+from pipelines.resources import OutputPaths, catalogue
 
 
 @dg.asset(
-    backfill_policy=SINGLE_RUN,
     group_name="publication",
     kinds={"html"},
-    pool=DUCKDB_POOL,
-    deps=[goal_attainment, indicator_charts],
+    deps=[public_release, indicator_charts],
+    **asset_args("publication", PUBLIC),
 )
-def steering_report(duckdb: DuckDBResource, paths: OutputPaths) -> dg.MaterializeResult:
+def steering_report(paths: OutputPaths) -> dg.MaterializeResult:
     """«Styringsinformasjon <år>»: the yearly steering report as one self-contained HTML file
     (`reports/styringsinformasjon_<år>.html`, charts embedded, opens offline).
 
     Goal attainment per goal and per target group for Bolig for velferd and Alle trenger et trygt
     hjem, nationally and per county; what improved and what deteriorated since the year before;
     the national trend of the indicators with targets; data notes and sources. The year is the
-    latest reporting year with national values. Public, suppressed values only.
+    latest reporting year with national values. Drawn from the published public release.
     """
     from pipelines.report.build import build_report  # matplotlib: only this step needs it
 
-    with duckdb.get_connection() as con:
+    with open_release(latest_release(paths.base)) as con:
         path, content, charts = build_report(con, catalogue(), paths.base, paths.release_id)
     return dg.MaterializeResult(
         metadata={

@@ -3,34 +3,44 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from pipelines.catalogue.models import Source
-from pipelines.metadata import table_metadata
-from pipelines.partitions import partition_years, yearly_partitions
-from pipelines.resources import DUCKDB_POOL, SINGLE_RUN, OutputPaths, SourceSettings, catalogue
+from pipelines.metadata import INTERNAL, PUBLIC, asset_args, spec, table_metadata
+from pipelines.resources import OutputPaths, ReportingRun, SourceSettings, Warehouse, catalogue
 from pipelines.sources.load import load_reference_geography, load_source
 
+GEOGRAPHY_TABLES = {
+    "dim_municipality": "Municipalities (kommunenr, kommune_name, county_code, county_name) in the "
+    "geography vintage of `assets/settings.yaml` (2024 borders: 357 municipalities, 15 counties).",
+    "dim_comparison_group": "Which KOSTRA group, centrality class and size band each municipality "
+    "belongs to (comparison groups for profiles and the privacy audit).",
+    "dim_geography": "Every published geography (kommune, fylke, land, KOSTRA groups, centrality, size "
+    "bands) with its members: the hierarchy every sum and the privacy audit follow.",
+}
 
-@dg.asset(backfill_policy=SINGLE_RUN, group_name="sources", kinds={"duckdb"}, pool=DUCKDB_POOL)
-def reference_geography(duckdb: DuckDBResource) -> dg.MaterializeResult:
-    """Municipalities and counties in the geography vintage set in `assets/settings.yaml`
-    (2024 borders: 357 municipalities, 15 counties), from Statistics Norway's KLASS
-    classifications 131 and 104 as bundled in `data/reference/`.
 
-    Table: `dim_municipality` (kommunenr, kommune_name, county_code, county_name).
-    Kilde: Statistisk sentralbyrå (SSB), CC BY 4.0.
-    """
-    with duckdb.get_connection() as con:
+@dg.multi_asset(
+    specs=[
+        spec(table, "sources", PUBLIC, f"{text}\n\nKilde: Statistisk sentralbyrå (SSB), KLASS 131 og 104, "
+             "CC BY 4.0, as bundled in `data/reference/`.")
+        for table, text in GEOGRAPHY_TABLES.items()
+    ],
+)
+def reference_geography(warehouse: Warehouse):
+    """Reference geography from Statistics Norway's classifications, bundled in `data/reference/`."""
+    with warehouse.get_connection() as con:
         frame = load_reference_geography(con, catalogue())
-        return dg.MaterializeResult(
-            metadata=table_metadata(
-                con,
-                "dim_municipality",
-                municipalities=len(frame),
-                counties=int(frame["county_code"].nunique()),
+        for table in GEOGRAPHY_TABLES:
+            extra = (
+                {"municipalities": len(frame), "counties": int(frame["county_code"].nunique())}
+                if table == "dim_municipality"
+                else {}
             )
-        )
+            yield dg.MaterializeResult(asset_key=table, metadata=table_metadata(con, table, **extra))
+
+
+def raw_table(source_id: str) -> str:
+    return f"raw_{source_id}"
 
 
 def _source_asset(source: Source) -> dg.AssetsDefinition:
@@ -48,32 +58,31 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         if source.data_origin == "column"
         else f"`{source.data_origin}`"
     )
+    name = raw_table(source.id)
     description = (
         f"{source.name_nb}.\n\n{source.name_en}. Producer: {source.producer_nb}. "
-        f"Published at {source.url}.\n\nReads `{source.path}` into table `raw_{source.id}`. "
-        f"Partitioned by reporting year: materialising a year replaces exactly that year's rows, in one "
-        f"transaction. Every row is loaded, or the asset fails with the file, row and column of the problem "
-        f"(rows before the source's first year, if set, are counted in the metadata, not loaded). "
-        f"Data origin: {origin}.{statbank_note}\n\nMeasures it feeds:\n{measure_list}\n\n"
-        "Declared in `assets/sources.yaml` and `assets/measures.yaml`."
+        f"Published at {source.url}.\n\nReads `{source.path}` into table `{name}`. "
+        "A run recomputes the reporting years it is configured for (`reporting.years`; all years by "
+        "default) and replaces exactly their rows, in one transaction. Every row is loaded, or the asset "
+        "fails with the file, row and column of the problem (rows before the source's first year, if set, "
+        f"are counted in the metadata, not loaded). Data origin: {origin}.{statbank_note}\n\n"
+        f"Measures it feeds:\n{measure_list}\n\nDeclared in `assets/sources.yaml` and `assets/measures.yaml`."
     )
 
     @dg.asset(
-        name=source.id,
+        name=name,
         group_name="sources",
         kinds={"duckdb", "csv"},
-        pool=DUCKDB_POOL,
-        deps=[reference_geography],
+        deps=["dim_municipality", "dim_geography"],
         description=description,
-        partitions_def=YEARLY,
-        backfill_policy=SINGLE_RUN,
+        **asset_args("sources", INTERNAL, name),
     )
     def _load(
-        context, duckdb: DuckDBResource, sources: SourceSettings, paths: OutputPaths
+        warehouse: Warehouse, sources: SourceSettings, paths: OutputPaths, reporting: ReportingRun
     ) -> dg.MaterializeResult:
         cat = sources.catalogue()
-        years = partition_years(context)
-        with duckdb.get_connection() as con:
+        years = reporting.selected_years()
+        with warehouse.get_connection() as con:
             loaded = load_source(
                 con, cat, source.id, statbank=sources.statbank_client(paths.base), years=years
             )
@@ -81,7 +90,7 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
             return dg.MaterializeResult(
                 metadata=table_metadata(
                     con,
-                    f"raw_{source.id}",
+                    name,
                     source=cat.sources[source.id].path,
                     mode=sources.mode,
                     vintage=dg.MetadataValue.json(sorted(set(loaded.frame["vintage"].astype(str)))),
@@ -97,5 +106,4 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
     return _load
 
 
-YEARLY = yearly_partitions(catalogue().settings)
 source_assets = [_source_asset(source) for source in catalogue().sources.values()]

@@ -11,13 +11,13 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import StatbankTable
+from pipelines.catalogue.modes import STATBANK_PREFIX
 from pipelines.geography.harmonise import code_problems
 from pipelines.geography.history import load_history
 from pipelines.geography.levels import comparison_groups, dim_geography
 from pipelines.geography.reference import municipalities
 from pipelines.paths import REFERENCE_DIR, REPO_ROOT
 from pipelines.sources.files import SourceDataError, read_source
-from pipelines.sources.modes import STATBANK_PREFIX
 from pipelines.sources.statbank_source import statbank_raw_table
 from pipelines.ssb.statbank import StatbankQuery, StatbankResult
 from pipelines.warehouse import replace_rows, replace_table

@@ -1,0 +1,80 @@
+"""What the Dagster UI says about one indicator: its description (searchable by its Norwegian
+title) and, after a run, its latest national value and progress status. No Dagster here."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.catalogue.labels import DIRECTION_LABELS_NB, KIND_LABELS_NB, UNIT_LABELS_NB
+from pipelines.catalogue.models import Indicator
+from pipelines.geography.reference import NATION_CODE
+from pipelines.progress.attainment import goal_attainment
+from pipelines.progress.method import STATUS_LABELS_NB
+
+
+def indicator_group(indicator: Indicator) -> str:
+    """The UI group: the indicator's theme (`theme:` in assets/indicators.yaml), e.g.
+    `tema_midlertidig_botilbud`. Dagster's search finds groups and asset names, not descriptions
+    (dagster-io/dagster#21829), so the theme's words are what «midlertidig» finds."""
+    return f"tema_{indicator.theme}"
+
+
+def indicator_description(catalogue: Catalogue, indicator: Indicator) -> str:
+    measures = catalogue.measures
+    denominator = (
+        f"{measures[indicator.denominator].name_nb} (`{indicator.denominator}`)"
+        if indicator.denominator
+        else "— (et antall)"
+    )
+    goals = []
+    for ref in indicator.serves:
+        strategy = catalogue.strategies[ref.strategy]
+        goal = next(g for g in strategy.goals if g.id == ref.goal)
+        goals.append(f"- {strategy.name_nb.split('.')[0]}, {goal.id}: {goal.name_nb}")
+    groups = ", ".join(catalogue.target_groups[g].name_nb for g in indicator.target_groups)
+    return "\n".join(
+        [
+            f"# {indicator.name_nb}",
+            "",
+            f"*{indicator.name_en}* — `{indicator.id}`",
+            "",
+            indicator.definition_nb,
+            "",
+            f"- Teller: {measures[indicator.numerator].name_nb} (`{indicator.numerator}`)",
+            f"- Nevner: {denominator}",
+            f"- Enhet: {UNIT_LABELS_NB[indicator.unit]} (× {indicator.factor:g}), "
+            f"{indicator.decimals} desimal(er)",
+            f"- Retning: {DIRECTION_LABELS_NB[indicator.direction]}",
+            f"- Målgrupper: {groups}",
+            f"- Type: {KIND_LABELS_NB[indicator.kind]}",
+            f"- Kilde: {indicator.source_nb} ({indicator.source_url})",
+            "",
+            "Følger opp:",
+            *goals,
+            "",
+            f"{indicator.definition_en}",
+            "",
+            f"Computed for every municipality, county and the nation from `stg_measure_values` into table "
+            f"`indicator_{indicator.id}` (value = Σ numerator / Σ denominator × factor, never a mean of "
+            "rates). Unsuppressed: internal tier. The public values come from `indicator_values_public`.",
+        ]
+    )
+
+
+def national_summary(catalogue: Catalogue, values: pd.DataFrame) -> dict[str, object]:
+    """Latest national value of the headline group, and the progress status per strategy."""
+    indicator = catalogue.indicators[values["indicator_id"].iloc[0]]
+    group = "alle" if "alle" in indicator.target_groups else indicator.target_groups[0]
+    nation = values[(values["geo_code"] == NATION_CODE) & (values["target_group"] == group)]
+    shown = nation[(nation["status"] == "shown") & nation["value"].notna()].sort_values("year")
+    summary: dict[str, object] = {"target_group": group}
+    if not shown.empty:
+        last = shown.iloc[-1]
+        summary |= {"latest_year": int(last["year"]), "latest_national_value": round(float(last["value"]), 3)}
+    attainment = goal_attainment(values[values["geo_code"] == NATION_CODE], catalogue)
+    mine = attainment[(attainment["indicator_id"] == indicator.id) & (attainment["target_group"] == group)]
+    summary["progress"] = {
+        row.strategy_id: STATUS_LABELS_NB.get(row.status, row.status) for row in mine.itertuples()
+    }
+    return summary
