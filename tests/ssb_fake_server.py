@@ -92,7 +92,7 @@ class RecordedRequest:
     path: str
     query: str
     body: bytes
-    headers: Message  # case-insensitive: urllib sends "Content-type"
+    headers: Message  # case-insensitive, as HTTP header names are
     started: float
     finished: float | None = None
 
@@ -319,7 +319,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"  # one request per connection, like urllib uses it
+    protocol_version = "HTTP/1.0"  # one request per connection: no reuse to reason about
     server: _Server
 
     def do_GET(self) -> None:

@@ -23,8 +23,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipelines.catalogue.contracts import Contract
 from pipelines.geography.history import load_history
-from pipelines.inbox.contract import Contract
 from pipelines.inbox.read import UnreadableFileError, read_grid
 from pipelines.inbox.validate import FileResult, validate_file
 
@@ -712,7 +712,7 @@ _BIG_CHILD = textwrap.dedent(
 
     import yaml
     from pipelines.geography.history import load_history
-    from pipelines.inbox.contract import Contract
+    from pipelines.catalogue.contracts import Contract
     from pipelines.inbox.validate import validate_file
 
     contract = Contract(**yaml.safe_load(open(sys.argv[2], encoding="utf-8"))["contracts"][0])

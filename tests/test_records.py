@@ -67,6 +67,18 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     assert (tmp_path / "l1.parquet").read_bytes() == (tmp_path / "l2.parquet").read_bytes()
 
 
+def test_failed_generation_keeps_the_previous_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "records.parquet"
+    write_startlan_records(target, years=[2024], scale=0.1, seed=3)
+    before = target.read_bytes()
+    with pytest.raises(ValueError, match="no years"):  # fails after the writer has opened its file
+        write_startlan_records(target, years=[], scale=0.1, seed=3)
+    with pytest.raises(ValueError, match="unknown format"):
+        write_startlan_records(target, years=[2024], scale=0.1, seed=3, format="xlsx")
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["records.parquet"]
+
+
 def test_generated_columns_and_types(tmp_path: Path, con) -> None:
     bostotte, loans = tmp_path / "b.parquet", tmp_path / "s.parquet"
     write_bostotte_records(bostotte, years=[2024], scale=0.02)

@@ -13,6 +13,8 @@ import json
 import random
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import numpy as np
@@ -336,6 +338,102 @@ def test_refused_connection_is_retried_then_reported(fake_time):
     with pytest.raises(HttpError, match=r"failed after 2 attempts; last cause: connection failed") as caught:
         request_json("GET", url, retries=1, sleep=fake_time.sleep)
     assert caught.value.status is None and caught.value.transient and len(fake_time.sleeps) == 1
+
+
+def test_retry_after_as_an_http_date_is_honoured(fake, fake_time):
+    path = "/dated"
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    fake.script("GET", path, FakeResponse(status=503, headers={"Retry-After": when}))
+    fake.set_default("GET", path, json_response({"ok": True}))
+    document, _, _ = request_json("GET", fake.base_url + path, sleep=fake_time.sleep)
+    assert document == {"ok": True}
+    assert len(fake_time.sleeps) == 1 and 25 <= fake_time.sleeps[0] <= 30
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after"),
+    [(503, "soon"), (500, "7")],  # unreadable; or on a status where SSB's Retry-After means nothing
+)
+def test_retry_after_falls_back_to_backoff(fake, fake_time, status, retry_after):
+    path = "/after"
+    fake.script("GET", path, FakeResponse(status=status, headers={"Retry-After": retry_after}))
+    fake.set_default("GET", path, json_response({"ok": True}))
+    request_json("GET", fake.base_url + path, backoff=0.5, sleep=fake_time.sleep, rng=random.Random(3))
+    assert fake_time.sleeps == [random.Random(3).uniform(0, 0.5)]
+    assert len(fake.requests_to(path)) == 2
+
+
+def test_413_with_retry_after_is_a_query_error_not_a_wait(fake, fake_time):
+    path = "/too-long"
+    fake.set_default(
+        "GET", path, FakeResponse(status=413, body=b"URI too long", headers={"Retry-After": "5"})
+    )
+    with pytest.raises(HttpError, match="HTTP 413") as caught:
+        request_json("GET", fake.base_url + path, sleep=fake_time.sleep)
+    assert not caught.value.transient and caught.value.attempts == 1
+    assert len(fake.requests_to(path)) == 1 and fake_time.sleeps == []
+
+
+def test_damaged_gzip_body_is_retried(fake, fake_time):
+    path = "/bad-gzip"
+    fake.script("GET", path, FakeResponse(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}))
+    fake.set_default("GET", path, json_response({"ok": True}, gzip=True))
+    document, _, _ = request_json("GET", fake.base_url + path, sleep=fake_time.sleep)
+    assert document == {"ok": True} and len(fake.requests_to(path)) == 2 and len(fake_time.sleeps) == 1
+
+
+def test_every_kind_of_retry_shares_one_budget_and_passes_the_rate_limit(fake, fake_time, caplog):
+    """Status retries (urllib3's loop) and bad bodies (seen after it) draw on the same retries."""
+    path = "/mixed"
+    full = json.dumps({"ok": True}).encode()
+    fake.script(
+        "POST",
+        path,
+        FakeResponse(status=503),
+        FakeResponse(body=full[:5]),  # not JSON
+        FakeResponse(drop=True),
+        FakeResponse(body=full[:3], content_length=len(full)),  # cut short
+        FakeResponse(status=502),
+    )
+    fake.set_default("POST", path, json_response({"ok": True}))
+    slots: list[float] = []
+
+    def take_slot() -> None:
+        slots.append(fake_time.now)
+
+    with pytest.raises(HttpError) as caught, caplog.at_level("WARNING", logger="pipelines.ssb.http"):
+        request_json(
+            "POST",
+            fake.base_url + path,
+            body={"q": 1},
+            retries=4,
+            sleep=fake_time.sleep,
+            before_attempt=take_slot,
+        )
+    assert caught.value.attempts == 5 and caught.value.status == 502 and caught.value.transient
+    assert "failed after 5 attempts; last cause: HTTP 502" in str(caught.value)
+    assert len(fake.requests_to(path)) == 5 and len(slots) == 5 and len(fake_time.sleeps) == 4
+    assert sum("retry" in record.getMessage() for record in caplog.records) == 4
+
+    fake.script("POST", path, FakeResponse(status=503), FakeResponse(body=full[:5]))
+    slots.clear()
+    document, _, _ = request_json(
+        "POST",
+        fake.base_url + path,
+        body={"q": 1},
+        retries=2,
+        sleep=fake_time.sleep,
+        before_attempt=take_slot,
+    )
+    assert document == {"ok": True} and len(slots) == 3
+
+
+def test_client_error_after_a_retry_counts_both_attempts(fake, fake_time):
+    path = "/then-404"
+    fake.script("GET", path, FakeResponse(status=503), FakeResponse(status=404, body={"title": "Gone"}))
+    with pytest.raises(HttpError, match=r"HTTP 404 for GET .*/then-404: Gone") as caught:
+        request_json("GET", fake.base_url + path, sleep=fake_time.sleep)
+    assert caught.value.attempts == 2 and not caught.value.transient
 
 
 # Cell counting and splitting -------------------------------------------------------------------

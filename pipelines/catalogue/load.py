@@ -14,6 +14,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from pipelines.catalogue.contracts import Contract, RecordSource
 from pipelines.catalogue.models import (
     Indicator,
     Measure,
@@ -26,7 +27,6 @@ from pipelines.catalogue.models import (
     Target,
     TargetGroup,
 )
-from pipelines.inbox.contract import Contract, RecordSource
 from pipelines.paths import ASSETS_DIR, REPO_ROOT
 
 M = TypeVar("M", bound=BaseModel)

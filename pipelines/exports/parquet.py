@@ -9,12 +9,13 @@ version 1.0 is the one every Parquet reader accepts; none of our types needs mor
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from pipelines.atomic import atomic_path
 
 BI_SAFE_TYPES = frozenset({pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_(), pa.int8()})
 
@@ -214,12 +215,6 @@ def write_parquet(table: pa.Table, path: Path) -> Path:
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     """Write ``table`` to ``path`` via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as temporary:
         write_parquet(table, temporary)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
     return path

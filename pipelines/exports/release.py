@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.atomic import replace_symlink
 from pipelines.processes import process_alive
 
 BUILDS = ".builds"
@@ -80,9 +81,7 @@ def _point(link: Path, build: Path) -> None:
     """Make ``link`` a symbolic link to ``build``, replacing any previous link in one rename."""
     if link.exists() and not link.is_symlink():
         raise FileExistsError(f"{link} exists and is not a release link; move it away first")
-    temporary = link.with_name(f".{link.name}.{uuid.uuid4().hex[:8]}.link")
-    os.symlink(os.path.relpath(build, link.parent), temporary)
-    os.replace(temporary, link)
+    replace_symlink(link, os.path.relpath(build, link.parent))
 
 
 def _remove_unreferenced_builds(public_dir: Path) -> None:

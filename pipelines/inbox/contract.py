@@ -1,56 +1,10 @@
-"""The shape of a file-drop contract (``assets/contracts.yaml``): what a directorate's file must hold."""
+"""Kept for importers not yet moved: the contract shapes live in :mod:`pipelines.catalogue.contracts`.
 
-from __future__ import annotations
+The catalogue is the bottom layer and must not import from the inbox, so the declarations moved
+down. ``pipelines/inbox/assets.py`` still imports them from here (it is being changed on another
+branch); once it imports from ``pipelines.catalogue.contracts``, delete this module.
+"""
 
-from typing import Literal
+from pipelines.catalogue.contracts import Contract, ContractColumn, RecordSource, Relation
 
-from pydantic import BaseModel, ConfigDict, Field
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ContractColumn(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # the measure column it fills (the source's `column`)
-    aliases: list[str] = Field(default_factory=list)  # other header names seen in real files
-    type: Literal["integer", "number"] = "integer"
-    unit: str
-    min: float | None = 0
-    max: float | None = None
-    required: bool = False  # a file without this column is rejected; otherwise it may be absent
-
-
-class Relation(_Strict):
-    """``smaller`` must not exceed ``larger`` on any row (e.g. numerator ≤ denominator)."""
-
-    smaller: str
-    larger: str
-
-
-class Contract(_Strict):
-    source: str  # the source in sources.yaml whose measures this file feeds
-    name_nb: str
-    producer_nb: str
-    geo_level: Literal["kommune", "fylke"] = "kommune"
-    geo_column: str = "kommunenr"
-    geo_aliases: list[str] = Field(default_factory=list)
-    year_column: str = "year"
-    year_aliases: list[str] = Field(default_factory=list)
-    # kommune codes in files are those valid on 1 January of the row's year, from 2014 on, and are
-    # harmonised to the pipeline's borders; a county-level file must use the pipeline's counties.
-    layouts: list[Literal["long", "wide_by_year", "tidy"]] = Field(default_factory=lambda: ["tidy"])
-    reference_date: str
-    columns: list[ContractColumn] = Field(min_length=1)
-    relations: list[Relation] = Field(default_factory=list)
-    first_year: int = 2014
-    last_year: int = 2030
-
-
-class RecordSource(_Strict):
-    """Record-level data aggregated in DuckDB into a source's measures."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    kind: Literal["bostotte", "startlan"]
-    feeds_source: str
-    name_nb: str
+__all__ = ["Contract", "ContractColumn", "RecordSource", "Relation"]

@@ -19,8 +19,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.catalogue.contracts import Contract, RecordSource
 from pipelines.geography.harmonise import harmonise
-from pipelines.inbox.contract import Contract, RecordSource
 from pipelines.paths import DATA_DIR
 from pipelines.warehouse import transaction
 

@@ -29,10 +29,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.catalogue.contracts import Contract, ContractColumn
 from pipelines.geography.codes import normalise_code
 from pipelines.geography.harmonise import code_problems
 from pipelines.geography.reference import municipalities
-from pipelines.inbox.contract import Contract, ContractColumn
 from pipelines.inbox.read import UnreadableFileError, normalise_header, read_grid
 
 __all__ = ["FileResult", "UnreadableFileError", "validate_file"]

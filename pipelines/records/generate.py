@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pipelines.atomic import atomic_path
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 DEFAULT_YEARS = range(2014, 2025)
@@ -195,22 +195,19 @@ def _normalise_years(years: Iterable[int]) -> list[int]:
 
 
 class _RecordWriter:
-    """Buffer record tables and write them in fixed-size row groups; rename into place at the end."""
+    """Buffer record tables and write them to ``path`` in fixed-size row groups."""
 
     def __init__(self, path: Path, schema: pa.Schema, fmt: str, kind: str, row_group_rows: int):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = self.path.with_name(self.path.name + ".tmp")
         self._row_group_rows = row_group_rows
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self.rows = 0
         if fmt == "parquet":
             self._writer: pq.ParquetWriter | pacsv.CSVWriter = pq.ParquetWriter(
-                self._tmp, schema, compression="snappy", use_dictionary=_DICTIONARY_COLUMNS[kind]
+                path, schema, compression="snappy", use_dictionary=_DICTIONARY_COLUMNS[kind]
             )
         elif fmt == "csv":
-            self._writer = pacsv.CSVWriter(self._tmp, schema)
+            self._writer = pacsv.CSVWriter(path, schema)
         else:
             raise ValueError(f"unknown format {fmt!r}: use 'parquet' or 'csv'")
 
@@ -240,24 +237,24 @@ class _RecordWriter:
         if self._pending_rows:
             self._flush(self._pending_rows)
         self._writer.close()
-        os.replace(self._tmp, self.path)
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self._writer.close()
-        self._tmp.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
 def _writer(path: Path, schema: pa.Schema, fmt: str | None, kind: str) -> Iterator[_RecordWriter]:
+    """A writer into a temporary file that replaces ``path`` only once every row is written."""
     fmt = fmt or ("csv" if Path(path).suffix.lower() == ".csv" else "parquet")
-    writer = _RecordWriter(Path(path), schema, fmt.lower(), kind, ROW_GROUP_ROWS)
-    try:
-        yield writer
-    except BaseException:
-        writer.abort()
-        raise
-    writer.close()
+    with atomic_path(path) as temporary:
+        writer = _RecordWriter(temporary, schema, fmt.lower(), kind, ROW_GROUP_ROWS)
+        try:
+            yield writer
+        except BaseException:
+            writer.abort()  # release the file; atomic_path removes it
+            raise
+        writer.close()
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,17 +12,16 @@ over the target, so a crash never leaves a half-written entry; the checksum catc
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pipelines.atomic import write_bytes_atomic, write_text_atomic
 
 
 class CacheCorruptedError(RuntimeError):
@@ -80,7 +79,7 @@ class ResponseCache:
         """
         body_path = self.body_path(key)
         # mtime=0 keeps the gzip bytes identical for identical responses (clean diffs, stable hashes).
-        _atomic_write(body_path, gzip.compress(raw, mtime=0))
+        write_bytes_atomic(body_path, gzip.compress(raw, mtime=0))
         meta = {
             "key": key,
             "request": request,
@@ -90,7 +89,7 @@ class ResponseCache:
             "size": len(raw),
             "body_file": body_path.name,
         }
-        _atomic_write(self.meta_path(key), json.dumps(meta, ensure_ascii=False, indent=2).encode("utf-8"))
+        write_text_atomic(self.meta_path(key), json.dumps(meta, ensure_ascii=False, indent=2))
         return body_path
 
     def load(self, key: str) -> CachedResponse | None:
@@ -122,19 +121,3 @@ class ResponseCache:
                 f"recorded in {meta_path}; delete both files and fetch again"
             )
         return CachedResponse(raw=raw, meta=meta, path=body_path)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

@@ -17,13 +17,10 @@ Command line (prints the report, exit code 0)::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
-import os
 import re
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from pipelines.atomic import write_bytes_atomic
 from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.http import request_json
 
@@ -373,22 +371,8 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 
 def _write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` as UTF-8 CSV with ``\\n`` line ends via a temporary file and ``os.replace``."""
-    data = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)  # mkstemp makes the file private; keep the old file's permissions
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    """Write ``frame`` as UTF-8 CSV with ``\\n`` line ends, replacing ``path`` atomically."""
+    write_bytes_atomic(path, frame.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def _iso_date(value: str | date) -> str:

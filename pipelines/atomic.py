@@ -1,0 +1,93 @@
+"""Replace a file (or a symbolic link) in one step, so a reader sees the old version or the new, never half.
+
+Everything is first written to a hidden temporary file in the target's own folder — ``os.replace``
+is atomic only within one file system — flushed to disk, then renamed over the target. On any
+error the temporary file is removed and the old target is left as it was.
+
+Permissions: a replaced file keeps the old file's permission bits; a new file gets what a plain
+``open(path, "w")`` would give (0o666 less the umask), not the private 0o600 of
+:func:`tempfile.mkstemp`, because these files are read by people and other tools.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "replace_symlink", "write_bytes_atomic", "write_text_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``, on error it is removed.
+
+    The temporary file already exists (empty) when yielded, so its name is ours alone; write it by
+    name with any library (``pq.write_table(table, temporary)``). Parent folders are created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _reserve(path)
+    try:
+        yield temporary
+        _fsync(temporary)  # the data must be on disk before the rename makes it the file
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, os.stat(path).st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_path`); return the path."""
+    with atomic_path(path) as temporary:
+        temporary.write_bytes(data)
+    return Path(path)
+
+
+def write_text_atomic(path: Path | str, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, encoded as given, line ends exactly as in ``text``."""
+    return write_bytes_atomic(path, text.encode(encoding))
+
+
+def replace_symlink(link: Path | str, target: str) -> None:
+    """Make ``link`` a symbolic link to ``target`` (kept as given, e.g. relative), in one rename.
+
+    A reader following ``link`` finds the old target or the new one, never no link at all.
+    """
+    link = Path(link)
+    temporary = _temporary_name(link)
+    os.symlink(target, temporary)
+    try:
+        os.replace(temporary, link)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _temporary_name(path: Path) -> Path:
+    # Hidden, in the same folder, and random, so concurrent writers of one file never collide.
+    return path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+
+
+def _reserve(path: Path) -> Path:
+    while True:
+        temporary = _temporary_name(path)
+        try:
+            # O_EXCL: fail rather than reuse a name someone else holds. Mode 0o666 lets the umask
+            # decide, as for any newly created file.
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return temporary
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
