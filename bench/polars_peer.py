@@ -11,10 +11,11 @@ footers), builds the problem list only when some rows were not aggregated, and a
 
 The query is the one a Polars user would write: one ``group_by`` per municipality-year with
 exact ``n_unique`` of ``household_id`` over the filtered records, collected by the default
-(in-memory) engine. Both are also the fastest measured (Polars 1.44, 2 threads, 10 M rows, a busy
-machine): DuckDB's two-step plan (one row per household with its flags, then counts per
-municipality-year) took Polars 13–15 s against 4–6 s for this one, and the streaming engine
-6.8–7.0 s and 1.5 GB against 4.9–5.9 s and 1.4 GB in-memory. Threads: Polars sizes its pool from
+(in-memory) engine. Measured with Polars 1.44, 2 threads, on a busy machine: DuckDB's two-step
+plan (one row per household with its flags, then counts per municipality-year) took Polars
+13–15 s at 10 M rows against 4–6 s for this query; the streaming engine gained nothing clear
+(10 M: 6.8–7.0 s and 1.5 GB against 4.9–5.9 s and 1.4 GB; 50 M, one run each: 48.7 s and
+6.6 GB against 53.7 s and 6.1 GB). Threads: Polars sizes its pool from
 ``POLARS_MAX_THREADS``, which the benchmark sets to DuckDB's thread count; Polars has no memory
 limit to set.
 
