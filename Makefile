@@ -64,8 +64,12 @@ lint: $(VENV)/.installed-dev
 dev: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 # Speed and memory targets (not part of the tests: timings belong to a quiet machine).
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run
 
 # Refresh the Dagster UI pictures in docs/img/ (taken by the browser test; needs /usr/bin/chromium).

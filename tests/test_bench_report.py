@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bench.run import _new_year_why, _pandas_why, _scan_why, _target
+import pytest
+
+from bench.bench_records import _duckdb_over_polars, _same_answer
+from bench.run import _new_year_why, _scan_why, _target, _versus_polars
 
 
 def test_a_missed_target_keeps_its_reason_and_a_met_one_drops_it() -> None:
@@ -36,11 +39,26 @@ def test_the_record_reasons_quote_the_measured_scans() -> None:
         ("duckdb", 50_000_000): row(2.4),
         ("duckdb", 10_000_000): row(0.5),
         ("columns", 10_000_000): row(0.2),
-        ("pandas", 10_000_000): row(4.0, 3.0, 4.5),
     }
     assert "takes 0.80 s, 8.0× the one-column scan" in _scan_why(records)
     assert "takes 3.0× the scan of its 8 columns" in _scan_why(records)
-    assert "10× needs 0.400 s" in _pandas_why(records)
-    assert "(6.0–9.0×)" in _pandas_why(records)
     del records[("bare", 50_000_000)]  # as in --quick, which measures no 50 M rows
     assert _scan_why(records) == "the aggregation reads 8 columns and counts distinct households"
+
+
+def test_duckdb_against_polars_is_reported_as_ratios_only_for_identical_answers() -> None:
+    def run(engine: str, rows: int, seconds: float, peak: float, digest: str | None = "d") -> dict:
+        return {"engine": engine, "rows": rows, "median_s": seconds, "peak_gb": peak, "digest": digest}
+
+    ten = [run("duckdb", 10_000_000, 0.5, 0.4), run("polars", 10_000_000, 1.0, 1.6)]
+    ten.append(run("bare", 10_000_000, 0.1, 0.2, digest=None))
+    assert "DuckDB and polars aggregates identical (hash d)" in _same_answer(ten, 10_000_000)
+    with pytest.raises(RuntimeError, match="polars and DuckDB aggregates differ"):
+        _same_answer([ten[0], {**ten[1], "digest": "other"}], 10_000_000)
+
+    results = [run("baseline", 0, 0.0, 0.2), run("duckdb", 1_000_000, 0.1, 0.2), *ten]  # 1 M: no Polars
+    ratios = _duckdb_over_polars(results)
+    assert ratios == {"10M": {"rows": 10_000_000, "time": 0.5, "peak_memory": 0.25}}
+    table = "\n".join(_versus_polars({"results": results, "duckdb_over_polars": ratios}))
+    assert "| 10,000,000 | 0.500 s | 1.000 s | 0.50 × | 0.40 GB | 1.60 GB | 0.25 × |" in table
+    assert _versus_polars({"results": results}) == []  # results written before Polars was the peer
