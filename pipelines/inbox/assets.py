@@ -6,7 +6,7 @@ import json
 
 import dagster as dg
 
-from pipelines.inbox.contract import Contract, RecordSource
+from pipelines.catalogue.contracts import Contract, RecordSource
 from pipelines.inbox.ingest import (
     FILE_SUFFIXES,
     RECORD_SUFFIXES,
