@@ -136,9 +136,9 @@ def test_sensor_launches_exactly_the_affected_assets(inbox: Path, tmp_path: Path
     requests = list(inbox_sensor(context))
     assert len(requests) == 1
     keys = {k.to_user_string() for k in requests[0].asset_selection}
-    assert "inbox_husbanken_startlan" in keys and "measure_values" in keys and "public_release" in keys
+    assert "inbox_husbanken_startlan" in keys and "stg_measure_values" in keys and "public_release" in keys
     assert not any(k.startswith("inbox_") and k != "inbox_husbanken_startlan" for k in keys)
-    assert "population" not in keys  # upstream sources are not re-run
+    assert "raw_population" not in keys  # upstream sources are not re-run
     cursor = json.loads(context.cursor)
     assert "startlan.csv" in cursor["inbox_husbanken_startlan"]
     again = dg.build_sensor_context(

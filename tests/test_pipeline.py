@@ -92,7 +92,7 @@ def test_land_equals_sum_of_numerators_over_sum_of_denominators(municipal_based:
     kommune = municipal_based[municipal_based.geo_level == "kommune"]
     sums = kommune.groupby(key)[["numerator", "denominator"]].sum(min_count=1)
     land = municipal_based[municipal_based.geo_level == "land"].set_index(key)
-    joined = land.join(sums, rsuffix="_sum")
+    joined = land.join(sums.add_suffix("_sum"))
     joined = joined[joined.status == "shown"]
     factor = joined.index.get_level_values("indicator_id").map(lambda i: cat.indicators[i].factor)
     ratio = joined["numerator_sum"] / joined["denominator_sum"] * factor

@@ -41,12 +41,14 @@ has data is hidden."""
 INTERNAL_TABLES = {
     FLAGGED_TABLE: "Unsuppressed indicator values with the public tier's flags: primary or secondary "
     "suppression and the reason. Internal tier: never publish.",
-    CELLS_TABLE: "Every hidden measure cell (measure × geography × year) and why it is hidden.",
+    CELLS_TABLE: "Every hidden measure cell (measure × geography × year) and why it is hidden: primary "
+    "(a small count or difference) or secondary (hidden so a primary cell cannot be worked out).",
     AUDIT_TABLE: "One row per protected quantity with the interval an attacker can prove from the "
     "public release (lower, upper, width).",
-    SHARES_TABLE: "How much of what has data is hidden, per indicator and level.",
+    SHARES_TABLE: "How much of what has data is hidden, per indicator and level: the price of protection, "
+    "watched so that suppression never hides more than it must.",
     SUMMARY_TABLE: "The audit's headline figures (one row): targets checked, narrowest interval, hidden "
-    "share, time.",
+    "share, rows hidden by secondary suppression only, zeros hidden, time.",
     MEMO_TABLE: "The step's memory: answers per input fingerprint, so an unchanged family of measures is "
     "not solved again.",
 }
