@@ -129,6 +129,7 @@ NEW_INDICATOR = """
 """
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_a_new_yaml_entry_reaches_every_output(tmp_path: Path) -> None:
     assets = tmp_path / "assets"
     shutil.copytree(ASSETS_DIR, assets)

@@ -50,6 +50,7 @@ def _staged(base: Path, measure: str, code: str, year: int) -> tuple[float, str]
     return rows[0]
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -89,6 +90,7 @@ def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
     assert oslo[oslo.target_group == "alle"].numerator.item() == 1234.0
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_keys(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -113,6 +115,7 @@ def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_
     assert _staged(base, "start_loans", "1103", 2023)[0] == 300.0
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_a_file_that_cannot_be_read_fails_its_asset_naming_the_file(inbox: Path, tmp_path: Path) -> None:
     _drop(inbox, "tom.csv", "")
     result = _materialize(tmp_path / "out", "inbox_husbanken_startlan")
@@ -148,6 +151,7 @@ def test_sensor_launches_exactly_the_affected_assets(inbox: Path, tmp_path: Path
     shutil.rmtree(inbox)
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_record_level_files_are_aggregated_into_the_measures(inbox: Path, tmp_path: Path) -> None:
     from pipelines.direct import run_all
     from pipelines.records.aggregate import aggregate_bostotte, aggregate_startlan

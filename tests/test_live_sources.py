@@ -152,6 +152,7 @@ def test_values_carry_the_statbank_table_and_vintage(live_run: Path) -> None:
     assert (dwellings.status == "missing").all() and dwellings.value.isna().all()
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_cache_mode_replays_offline(live_run: Path, fake_ssb: FakeSSB, tmp_path: Path) -> None:
     requests_before = len(fake_ssb.requests)
     replay = tmp_path / "replay"
@@ -162,6 +163,7 @@ def test_cache_mode_replays_offline(live_run: Path, fake_ssb: FakeSSB, tmp_path:
     pd.testing.assert_frame_equal(_public(replay), _public(live_run))
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb: FakeSSB, tmp_path: Path) -> None:
     with pytest.raises(
         LookupError, match=r"No cached StatBank response .*table 12942.*Run once in live mode"
@@ -169,6 +171,7 @@ def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb: FakeSSB, t
         run_all(tmp_path, charts=False, sources=settings(fake_ssb, tmp_path / "empty", "cache"))
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_failing_live_calls_fail_the_run_or_fall_back_to_stale_cache(
     live_run: Path, fake_ssb: FakeSSB, tmp_path: Path
 ) -> None:

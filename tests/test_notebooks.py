@@ -253,6 +253,7 @@ def notebook_env(pipeline_run: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return pipeline_run
 
 
+@pytest.mark.slow  # executes whole notebooks
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_read_only_on_a_fresh_pipeline_output(notebook: Path, notebook_env: Path) -> None:
     warehouse = warehouse_path(notebook_env)
@@ -289,6 +290,7 @@ def test_the_lock_check_catches_a_connection_left_open(notebook_env: Path) -> No
     assert_warehouse_writable(warehouse)
 
 
+@pytest.mark.slow  # executes whole notebooks
 def test_notebooks_also_run_from_the_notebooks_folder(
     pipeline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -305,6 +307,7 @@ def test_notebooks_also_run_from_the_notebooks_folder(
     assert namespace["sheet_file"] == Path("eksempel/kommunetall_2017_2019.csv")
 
 
+@pytest.mark.slow  # executes whole notebooks
 def test_the_harmonise_notebook_fails_when_totals_are_not_preserved(monkeypatch: pytest.MonkeyPatch) -> None:
     """The notebook asserts its own claims: a harmonise that loses a household makes it fail."""
     import pipelines.geography as geography

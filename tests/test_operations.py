@@ -48,6 +48,7 @@ def _materialize_year(base: Path, year: int, figures: str = "final") -> dg.Execu
     )
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_a_year_replaces_exactly_its_own_rows_and_reruns_identically(run_copy: Path) -> None:
     before = _stg(run_copy)
     with duckdb.connect(str(run_copy / "warehouse.duckdb")) as con:
@@ -140,6 +141,7 @@ def test_march_schedule_marks_preliminary_and_unknown_years_are_skipped() -> Non
     assert requests == [] and "2026 is not a reporting year yet" in tick.skip_message
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_preliminary_run_marks_only_that_years_values(run_copy: Path) -> None:
     assert _materialize_year(run_copy, 2024, "preliminary").success
     values = pd.read_parquet(run_copy / "exports/public/latest/indicator_values.parquet")
@@ -201,6 +203,7 @@ def test_blocking_and_warning_checks_are_declared() -> None:
         assert checks["no_large_yearly_jumps"].blocking is False
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_all_years_is_one_unpartitioned_run(tmp_path: Path) -> None:
     from pipelines.definitions import defs
 

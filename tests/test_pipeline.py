@@ -197,6 +197,7 @@ def test_cli_style_job_resolves_every_asset() -> None:
     assert len(job.asset_layer.executable_asset_keys) >= 6
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_another_vintage_of_borders_is_a_setting(tmp_path: Path, values: pd.DataFrame) -> None:
     """With geography_vintage 2020 the same data come out in the 356 municipalities of 2020, and
     the national figures do not change. County-level sources are left out: they are reported in

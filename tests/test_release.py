@@ -147,6 +147,7 @@ def test_a_release_killed_half_way_leaves_the_previous_one_intact(run_copy: Path
     assert pq.read_table(latest / "indicator_values.parquet").num_rows > 0
 
 
+@pytest.mark.slow  # runs the whole pipeline again
 def test_qc_report_lists_changes_since_the_previous_release(run_copy: Path) -> None:
     from pipelines.direct import run_all
 
