@@ -13,7 +13,7 @@ help:
 	@echo "make check - ruff and the fast tests (no tests marked slow or browser), for while you work"
 	@echo "make dev   - dagster dev: the Dagster UI on http://127.0.0.1:3000 and the daemon"
 	@echo "make demo-data - regenerate the synthetic demo data in data/demo/"
-	@echo "make bench - run every benchmark; writes bench/results.md and bench/results.json (~10 min)"
+	@echo "make bench - every benchmark, the UI click and both test tiers; writes bench/results.md and .json (~40 min)"
 	@echo "make handbook - regenerate the indicator handbook docs/indikatorer.md/.html (after make run)"
 	@echo "make screenshots - refresh the UI pictures in docs/img/ (runs the browser test)"
 

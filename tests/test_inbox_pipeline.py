@@ -31,7 +31,7 @@ def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _materialize(base: Path, selection: str = "*") -> dg.ExecuteInProcessResult:
+def _materialize(base: Path, selection: str | dg.AssetSelection = "*") -> dg.ExecuteInProcessResult:
     from pipelines.materialize import materialize_all
 
     return materialize_all(
@@ -74,7 +74,10 @@ def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
         1234.0,
         "file:inbox/husbanken_startlan/startlan_2023.csv",
     )
-    assert _staged(base, "start_loans", "3201", 2019)[0] == 77.0  # harmonised to 2024 borders
+    assert _staged(base, "start_loans", "3201", 2019)[0] == 77.0  # harmonised to 2024 borders in staging
+    with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
+        stored = con.execute("SELECT geo_code FROM inbox_values WHERE year = 2019").fetchall()
+    assert set(stored) == {("0219",)}  # … and stored under the code the file gave
     untouched = _staged(base, "start_loans", "0301", 2022)
     assert untouched[1] == "file:data/demo/husbanken_startlan.csv"
     materialization = result.asset_materializations_for_node("inbox_husbanken_startlan")[0]
@@ -88,6 +91,33 @@ def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
         (public.indicator_id == "startlan_per_1000") & (public.geo_code == "0301") & (public.year == 2023)
     ]
     assert oslo[oslo.target_group == "alle"].numerator.item() == 1234.0
+
+
+@pytest.mark.slow  # runs the pipeline up to staging
+def test_pre_merger_codes_are_stored_as_reported_and_harmonised_in_staging(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Asker, Røyken and Hurum (2019) became 3025 Asker in 2020 and 3203 Asker in 2024: the ledger
+    keeps the file's codes, the staged table has the 2024 municipality with their sum."""
+    _drop(inbox, "asker_2019.csv", HEADER + "0220;2019;40;80000000;10;9\n0627;2019;11;20000000;3;2\n"
+          "0628;2019;7;9000000;1;1\n")  # fmt: skip
+    base = tmp_path / "out"
+    # the staged table and what it needs (the multi-asset of reference geography comes whole)
+    staging = dg.AssetSelection.assets("stg_measure_values").upstream().required_multi_asset_neighbors()
+    assert _materialize(base, staging).success
+    with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
+        stored = con.execute(
+            "SELECT geo_code, year, value FROM inbox_values WHERE column_name = 'start_loans' ORDER BY ALL"
+        ).fetchall()
+        old_codes = con.execute(
+            "SELECT count(*) FROM stg_measure_values WHERE geo_code IN ('0220', '0627', '0628', '3025')"
+        ).fetchone()[0]
+    assert stored == [("0220", 2019, 40.0), ("0627", 2019, 11.0), ("0628", 2019, 7.0)]
+    asker = _staged(base, "start_loans", "3203", 2019)
+    assert asker == (58.0, "file:inbox/husbanken_startlan/asker_2019.csv")
+    assert _staged(base, "start_loans_nok", "3203", 2019)[0] == 109_000_000
+    assert old_codes == 0
+    assert _staged(base, "start_loans", "3203", 2020)[1] == "file:data/demo/husbanken_startlan.csv"
 
 
 @pytest.mark.slow  # runs the whole pipeline again

@@ -41,8 +41,9 @@ class Contract(_Strict):
     geo_aliases: list[str] = Field(default_factory=list)
     year_column: str = "year"
     year_aliases: list[str] = Field(default_factory=list)
-    # kommune codes in files are those valid on 1 January of the row's year, from 2014 on, and are
-    # harmonised to the pipeline's borders; a county-level file must use the pipeline's counties.
+    # kommune codes in files are those valid on 1 January of the row's year, from 2014 on; they are
+    # stored as reported and harmonised to the pipeline's borders in staging. A county-level file
+    # must use the pipeline's counties (counties are not harmonised).
     layouts: list[Literal["long", "wide_by_year", "tidy"]] = Field(default_factory=lambda: ["tidy"])
     reference_date: str
     columns: list[ContractColumn] = Field(min_length=1)

@@ -1,10 +1,12 @@
 """Load the files dropped in ``data/inbox/<source>/`` into the warehouse, losing nothing.
 
-Every row read is either loaded into ``inbox_values`` (harmonised to the pipeline's borders) or
-written to ``quarantine`` with the file, row, column, raw value and a reason. Files are fingerprinted:
-dropping the same file again changes nothing; a changed file replaces the values for exactly the
-municipality × year × measure keys it covers. Staging then lets inbox values override the source's
-base values (its bundled file or StatBank table) for those keys.
+Every row read is either loaded into ``inbox_values`` or written to ``quarantine`` with the file,
+row, column, raw value and a reason. Values are stored as reported: the municipality codes and years
+of the file (each code checked to exist on 1 January of its year, not mapped). Files are
+fingerprinted: dropping the same file again changes nothing; a changed file replaces the values for
+exactly the municipality × year × measure keys it covers. Staging (:mod:`pipelines.staging.measures`)
+harmonises the stored values to the pipeline's borders — the one place that does — and lets them
+override the source's base values (its bundled file or StatBank table) for the keys they cover.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.contracts import Contract, RecordSource
-from pipelines.geography.harmonise import harmonise
 from pipelines.paths import DATA_DIR
 from pipelines.warehouse import transaction
 
@@ -103,37 +104,20 @@ def _already_processed(con: duckdb.DuckDBPyConnection, source_id: str, file: str
     return bool(rows)
 
 
-def _harmonised_long(
-    loaded: pd.DataFrame, columns: list[str], geo_level: str, catalogue: Catalogue
-) -> pd.DataFrame:
-    """Loaded rows (geo_code, year, columns, <column>__status) as long rows in the pipeline's borders."""
-    if loaded.empty:
-        return pd.DataFrame(columns=["geo_code", "year", "column_name", "value", "status", "is_estimate"])
+def _long_as_reported(loaded: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Loaded rows (geo_code, year, columns, <column>__status) as long rows, codes and years as
+    reported; staging harmonises them, so that borders are mapped in one stage only."""
     present = [c for c in columns if c in loaded.columns]
-    statuses = loaded[
-        ["geo_code", "year", *(f"{c}{STATUS_SUFFIX}" for c in present if f"{c}{STATUS_SUFFIX}" in loaded)]
-    ]
-    if geo_level == "kommune":
-        wide = harmonise(
-            loaded[["geo_code", "year", *present]], "geo_code", "year", present,
-            vintage=catalogue.settings.geography_vintage,
-        )  # fmt: skip
-        wide = wide.merge(statuses, on=["geo_code", "year"], how="left")
-    else:
-        wide = loaded.assign(is_estimate=False)
-    long = wide.melt(id_vars=["geo_code", "year", "is_estimate"], value_vars=present, var_name="column_name")
-    status = pd.Series(pd.NA, index=long.index, dtype="object")
-    for column in present:
-        name = f"{column}{STATUS_SUFFIX}"
-        if name in wide:
-            mask = long["column_name"] == column
-            status[mask] = (
-                wide.set_index(["geo_code", "year"])[name]
-                .reindex(pd.MultiIndex.from_frame(long.loc[mask, ["geo_code", "year"]]))
-                .to_numpy()
-            )
-    long["status"] = status
-    return long
+    if loaded.empty or not present:
+        return pd.DataFrame(columns=["geo_code", "year", "column_name", "value", "status", "is_estimate"])
+    values = loaded.melt(id_vars=["geo_code", "year"], value_vars=present, var_name="column_name")
+    # The same melt over the status columns lines up row for row with the values.
+    statuses = pd.DataFrame(
+        {c: loaded.get(f"{c}{STATUS_SUFFIX}") for c in present}, index=loaded.index, dtype="object"
+    )
+    values["status"] = statuses.melt(value_vars=present)["value"].to_numpy()
+    # A reported value is never an estimate; staging flags the ones it apportions over a split.
+    return values.assign(is_estimate=False)
 
 
 def _replace_keys(
@@ -205,7 +189,7 @@ def ingest_contract(
                 else 0
             ),
         )
-        long = _harmonised_long(result.loaded, columns, contract.geo_level, catalogue)
+        long = _long_as_reported(result.loaded, columns)
         _replace_keys(
             con,
             contract.source,
@@ -260,7 +244,7 @@ def ingest_records(
                 ignore_index=True,
             )  # fmt: skip
         columns = [c for c in aggregates.columns if c in measure_columns]
-        long = _harmonised_long(aggregates[~bad], columns, "kommune", catalogue)
+        long = _long_as_reported(aggregates[~bad], columns)
         file_report = FileReport(
             name, "loaded", rows_read=int(result.rows_read), rows_loaded=int(result.rows_aggregated),
             rows_quarantined=int(result.rows_read - result.rows_aggregated),

@@ -1,8 +1,10 @@
 """Build ``stg_measure_values``: one row per municipality × year × measure, in one vintage of borders.
 
-Each source's raw table is harmonised to the borders in ``assets/settings.yaml`` (merged units
-summed, split units apportioned by population and flagged ``is_estimate``), then unpivoted to
-the long shape that lets one generic query compute every indicator.
+This is the one stage that harmonises municipal data to the borders in ``assets/settings.yaml``
+(merged units summed, split units apportioned by population and flagged ``is_estimate``): each
+source's raw table, and the values loaded from dropped files, which the inbox stores as reported.
+The raw tables are unpivoted to the long shape that lets one generic query compute every
+indicator; the harmonised inbox values then replace the base values for the keys they cover.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
-from pipelines.geography.harmonise import harmonise
+from pipelines.geography.harmonise import code_problems, harmonise
 from pipelines.inbox.ingest import inbox_overrides
 from pipelines.sources.statbank_source import STATUS_SUFFIX, status_column
 from pipelines.warehouse import replace_rows
@@ -113,10 +115,68 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
     return staged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
 
 
+INBOX_KEY = ["source_id", "geo_code", "year", "column_name"]
+INBOX_HARMONISED = [*INBOX_KEY, "geo_level", "value", "status", "is_estimate", "source_ref", "vintage"]
+
+
+def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """The inbox's values, stored as reported, in the target vintage: one row per source ×
+    municipality × year × column, with ``source_ref``/``vintage`` naming the file(s) behind it.
+
+    All of a source's stored values are harmonised together, whatever file they came from, so a
+    merged municipality whose parts arrived in different files is their sum (its ``source_ref``
+    lists the files, joined as the indicator query joins sources). County values pass through:
+    their codes were checked against the pipeline's counties when the file was loaded."""
+    rows = inbox.assign(
+        source_ref="file:inbox/" + inbox["source_id"] + "/" + inbox["file"],
+        vintage=inbox["fingerprint"].astype(str),
+    )
+    municipal = rows["geo_level"] == "kommune"
+    parts = [rows.loc[~municipal].assign(is_estimate=False)[INBOX_HARMONISED]] if (~municipal).any() else []
+    vintage = catalogue.settings.geography_vintage
+    for source_id, of_source in rows[municipal].groupby("source_id", sort=True):
+        _check_reported_codes(of_source)
+        # the same rule as for the raw tables: a column is summed unless a measure says it must not be
+        non_additive = {m.column for m in catalogue.measures_of(source_id) if not m.additive}
+        for summed, group in of_source.groupby(~of_source["column_name"].isin(non_additive)):
+            values = harmonise(group, "geo_code", "year", ["value"], by=["source_id", "column_name"],
+                               non_additive=[] if summed else ["value"], vintage=vintage)  # fmt: skip
+            # which files' rows each harmonised value is made of
+            files = harmonise(group, "geo_code", "year", [], by=["source_id", "column_name", "source_ref",
+                              "vintage"], vintage=vintage)  # fmt: skip
+            provenance = (
+                files.sort_values(["source_ref", "vintage"])
+                .groupby(INBOX_KEY, sort=False)[["source_ref", "vintage"]]
+                .agg(lambda texts: " + ".join(dict.fromkeys(texts)))  # a file named once
+            )
+            # SSB's symbols stay with the municipality they were sent for, as for the raw tables.
+            statuses = group[[*INBOX_KEY, "status"]]
+            out = values.merge(provenance, on=INBOX_KEY, how="left", validate="one_to_one").merge(
+                statuses, on=INBOX_KEY, how="left", validate="one_to_one"
+            )
+            parts.append(out.assign(geo_level="kommune")[INBOX_HARMONISED])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _check_reported_codes(rows: pd.DataFrame) -> None:
+    """The inbox stores a code only if it existed on 1 January of its year; a row that breaks this
+    was stored some other way (harmonised before storing), and harmonising it again would be wrong."""
+    problems = code_problems(rows["geo_code"], rows["geo_code"], rows["year"]).dropna()
+    if len(problems):
+        first = rows.loc[problems.index[0]]
+        raise ValueError(
+            f"inbox_values, file {first['file']} ({first['source_id']}): {problems.iloc[0]}; "
+            "the inbox stores codes as reported, so load this file again (delete its rows from "
+            "inbox_values and inbox_files)"
+        )
+
+
 def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Values loaded from dropped files replace the base values for exactly the keys they cover."""
+    """Values loaded from dropped files (``inbox_values``, as reported) are harmonised, then replace
+    the base values for exactly the keys they cover."""
     if inbox.empty:
         return staged
+    inbox = harmonised_inbox(inbox, catalogue)
     parts = []
     for measure in catalogue.measures.values():
         rows = inbox[(inbox["source_id"] == measure.source) & (inbox["column_name"] == measure.column)]
@@ -134,8 +194,8 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
                     "source_id": measure.source,
                     "is_estimate": rows["is_estimate"].fillna(False).astype(bool),
                     "note": pd.Series(pd.NA, index=rows.index, dtype="string"),
-                    "source_ref": "file:inbox/" + rows["source_id"] + "/" + rows["file"],
-                    "vintage": rows["fingerprint"].astype(str),
+                    "source_ref": rows["source_ref"].astype(str),
+                    "vintage": rows["vintage"].astype(str),
                     "stale": False,
                     "source_status": rows["status"].astype("string"),
                     "preliminary": False,

@@ -1,0 +1,215 @@
+"""Municipal borders are mapped in one stage: the inbox stores dropped values as reported
+(``inbox_values``), staging harmonises them to ``geography_vintage`` and lets them replace the
+base values for the keys they cover (``stg_measure_values``)."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.catalogue import Catalogue, load_catalogue
+from pipelines.inbox.ingest import inbox_overrides, ingest_contract, ingest_records
+from pipelines.records.generate import STARTLAN_SCHEMA
+from pipelines.staging.measures import STAGED_COLUMNS, apply_inbox
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "kommunenr;år;antall_startlan;startlan_kr;barnefamilier;unge\n"
+# 2019 rows of the three municipalities merged into 3025 Asker in 2020 (3203 Asker from 2024)
+ASKER_2019 = "0220;2019;40;80000000;10;9\n0627;2019;11;20000000;3;2\n0628;2019;7;9000000;1;1\n"
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture()
+def con():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+def _drop(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _base(rows: list[tuple[str, int, str, float]]) -> pd.DataFrame:
+    """A staged table holding only the given base values (as if from the bundled demo file)."""
+    frame = pd.DataFrame(rows, columns=["geo_code", "year", "measure_id", "value"])
+    return frame.assign(
+        geo_level="kommune", data_origin="synthetic", source_id="husbanken_startlan", is_estimate=False,
+        note=pd.NA, source_ref="file:data/demo/husbanken_startlan.csv", vintage="sha256:demo", stale=False,
+        source_status=pd.NA, preliminary=False,
+    )[STAGED_COLUMNS].astype({"year": "int32", "note": "string", "source_status": "string"})  # fmt: skip
+
+
+def _staged(staged: pd.DataFrame, measure: str, code: str, year: int) -> pd.Series:
+    rows = staged[(staged.measure_id == measure) & (staged.geo_code == code) & (staged.year == year)]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def _stored(con: duckdb.DuckDBPyConnection, column: str) -> dict[tuple[str, int], float]:
+    rows = con.execute(
+        "SELECT geo_code, year, value FROM inbox_values WHERE column_name = ? ORDER BY ALL", [column]
+    ).fetchall()
+    return {(code, year): value for code, year, value in rows}
+
+
+def test_a_file_is_stored_as_reported_and_harmonised_in_staging(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "startlan_2019.csv", HEADER + ASKER_2019 + "0219;2019;77;150000000;30;20\n"
+          "0301;2019;1200;..;300;250\n")  # fmt: skip
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    assert _stored(con, "start_loans") == {
+        ("0219", 2019): 77.0, ("0220", 2019): 40.0, ("0301", 2019): 1200.0, ("0627", 2019): 11.0,
+        ("0628", 2019): 7.0,
+    }  # fmt: skip
+
+    base = _base([("3203", 2019, "start_loans", 999.0), ("3201", 2019, "start_loans", 999.0),
+                  ("3203", 2018, "start_loans", 999.0)])  # fmt: skip
+    staged = apply_inbox(base, inbox_overrides(con), catalogue)
+    asker = _staged(staged, "start_loans", "3203", 2019)
+    assert asker.value == 40 + 11 + 7 and not asker.is_estimate
+    assert asker.source_ref == "file:inbox/husbanken_startlan/startlan_2019.csv"
+    assert asker.data_origin == "file" and asker.vintage.startswith("sha256:")
+    assert _staged(staged, "start_loans_nok", "3203", 2019).value == 109_000_000
+    assert _staged(staged, "start_loans", "3201", 2019).value == 77.0  # Bærum renumbered
+    assert _staged(staged, "start_loans", "3203", 2018).value == 999.0  # a key the file does not cover
+    assert not set(staged.geo_code) & {"0219", "0220", "0627", "0628"}
+    # SSB's symbols stay with the municipality they were sent for
+    oslo = _staged(staged, "start_loans_nok", "0301", 2019)
+    assert pd.isna(oslo.value) and oslo.source_status == ".."
+
+
+def test_record_aggregates_are_stored_as_reported_and_harmonised_in_staging(tmp_path, con, catalogue) -> None:
+    rows = [
+        (1, "0220", "2019-03-01", 2_000_000, "true", "under_25"),
+        (2, "0220", "2019-07-15", 1_500_000, "false", "25_34"),
+        (3, "0627", "2019-05-05", 1_200_000, "true", "50_66"),
+        (4, "3201", "2019-05-05", 1_000_000, "true", "50_66"),  # not a code in 2019: quarantined
+    ]
+    folder = tmp_path / "husbanken_startlan_records"
+    lines = [",".join(STARTLAN_SCHEMA.names), *(",".join(map(str, r)) for r in rows)]
+    _drop(folder, "loans.csv", "\n".join(lines) + "\n")
+    ingest_records(con, catalogue, catalogue.records["husbanken_startlan_records"], folder)
+    assert _stored(con, "start_loans") == {("0220", 2019): 2.0, ("0627", 2019): 1.0}
+    (raw, reason), *others = con.execute("SELECT raw_value, reason FROM quarantine").fetchall()
+    assert raw == "3201" and "did not exist on 1 January 2019" in reason and others == []
+
+    staged = apply_inbox(_base([("3203", 2019, "start_loans", 999.0)]), inbox_overrides(con), catalogue)
+    asker = _staged(staged, "start_loans", "3203", 2019)
+    assert asker.value == 3.0
+    assert asker.source_ref == "file:inbox/husbanken_startlan/husbanken_startlan_records/loans.csv"
+
+
+def test_parts_of_a_merger_from_different_files_are_summed_and_corrected_key_by_key(
+    tmp_path, con, catalogue
+) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    contract = catalogue.contracts["husbanken_startlan"]
+    _drop(folder, "a.csv", HEADER + "0220;2019;40;80000000;10;9\n0627;2019;11;20000000;3;2\n")
+    _drop(folder, "b.csv", HEADER + "0628;2019;7;9000000;1;1\n")
+    ingest_contract(con, catalogue, contract, folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    asker = _staged(staged, "start_loans", "3203", 2019)
+    assert asker.value == 58.0
+    assert asker.source_ref == "file:inbox/husbanken_startlan/a.csv + file:inbox/husbanken_startlan/b.csv"
+    assert asker.vintage.count("sha256:") == 2
+
+    stored = con.execute("SELECT * FROM inbox_values ORDER BY ALL").fetchall()
+    ingest_contract(con, catalogue, contract, folder)  # the same files again: nothing changes
+    assert con.execute("SELECT * FROM inbox_values ORDER BY ALL").fetchall() == stored
+
+    _drop(folder, "b.csv", HEADER + "0627;2019;12;21000000;3;2\n")  # corrects Røyken, a's key
+    ingest_contract(con, catalogue, contract, folder)
+    assert _stored(con, "start_loans") == {("0220", 2019): 40.0, ("0627", 2019): 12.0, ("0628", 2019): 7.0}
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    assert _staged(staged, "start_loans", "3203", 2019).value == 59.0
+
+
+def test_split_units_are_apportioned_and_flagged_as_estimates(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "alesund.csv", HEADER + "1507;2021;100;200000000;30;20\n")  # split in 2024
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    assert _stored(con, "start_loans") == {("1507", 2021): 100.0}
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    parts = staged[(staged.measure_id == "start_loans") & (staged.year == 2021)]
+    assert set(parts.geo_code) == {"1508", "1580"} and parts.is_estimate.all()
+    assert parts.value.sum() == pytest.approx(100.0)
+
+
+def test_a_measure_that_is_not_additive_is_never_summed(tmp_path, con, catalogue) -> None:
+    measures = dict(catalogue.measures)
+    measures["start_loans"] = measures["start_loans"].model_copy(update={"additive": False})
+    variant = dataclasses.replace(catalogue, measures=measures)
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "f.csv", HEADER + ASKER_2019 + "0219;2019;77;150000000;30;20\n")
+    ingest_contract(con, variant, variant.contracts["husbanken_startlan"], folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), variant)
+    assert pd.isna(_staged(staged, "start_loans", "3203", 2019).value)  # a merger: no value
+    assert _staged(staged, "start_loans", "3201", 2019).value == 77.0  # a renumbering keeps it
+    assert _staged(staged, "start_loans_young", "3203", 2019).value == 12.0  # still additive
+
+
+def test_county_files_pass_through_unharmonised(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "evictions"
+    _drop(folder, "fylker.csv", "fylke;år;begjæringer;utkastelser\n03;2023;4100;900\n46;2023;2100;400\n")
+    ingest_contract(con, catalogue, catalogue.contracts["evictions"], folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    counties = staged[staged.geo_level == "fylke"]
+    assert set(counties.geo_code) == {"03", "46"} and not counties.is_estimate.any()
+    assert len(counties) == 4  # two counties × two measures
+
+
+def test_a_stored_code_that_was_not_valid_in_its_year_stops_staging_naming_the_file(con, catalogue) -> None:
+    """A warehouse whose inbox stored harmonised codes (3203 for 2019) must not be harmonised twice."""
+    stored = pd.DataFrame(
+        {"source_id": ["husbanken_startlan"], "geo_level": ["kommune"], "geo_code": ["3203"], "year": [2019],
+         "column_name": ["start_loans"], "value": [58.0], "status": [None], "file": ["old.csv"],
+         "fingerprint": ["sha256:x"], "is_estimate": [False]}
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=r"old\.csv .*3203.*did not exist on 1 January 2019"):
+        apply_inbox(_base([]), stored, catalogue)
+
+
+# ------------------------------------------------------------------- one stage harmonises
+
+
+def harmonise_imports(source: str) -> list[str]:
+    """Where ``source`` reaches the ``harmonise`` function: importing the name (from the package or
+    its module), importing its module whole, or an attribute ``….harmonise``. Importing
+    ``code_problems`` from the module is allowed: it checks a code's validity and maps nothing."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            found += [f"line {node.lineno}: from {node.module} import {a.name}" for a in node.names
+                      if a.name == "harmonise"]  # fmt: skip
+        elif isinstance(node, ast.Import):
+            found += [f"line {node.lineno}: import {a.name}" for a in node.names
+                      if a.name.split(".")[-1] == "harmonise"]  # fmt: skip
+        elif isinstance(node, ast.Attribute) and node.attr == "harmonise":
+            found.append(f"line {node.lineno}: .harmonise")
+    return found
+
+
+def test_the_inbox_and_the_records_never_harmonise() -> None:
+    files = sorted([*(ROOT / "pipelines/inbox").glob("*.py"), *(ROOT / "pipelines/records").glob("*.py")])
+    assert len(files) >= 6
+    found = {str(p.relative_to(ROOT)): harmonise_imports(p.read_text(encoding="utf-8")) for p in files}
+    assert {p: f for p, f in found.items() if f} == {}
+
+
+def test_the_import_check_sees_every_way_to_reach_harmonise() -> None:
+    assert harmonise_imports("from pipelines.geography import harmonise") != []
+    assert harmonise_imports("from pipelines.geography.harmonise import harmonise as h") != []
+    assert harmonise_imports("import pipelines.geography.harmonise") != []
+    assert harmonise_imports("import pipelines.geography as g\ng.harmonise(frame)") != []
+    assert harmonise_imports("from pipelines.geography.harmonise import code_problems") == []
