@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from pipelines.charts import layout, style
 from pipelines.charts.png import encode_png
-from pipelines.charts.text_cache import CachedTextCanvas
 
 GID_TITLE = layout.GID_TITLE
 GID_SUBTITLE = layout.GID_SUBTITLE
@@ -153,9 +154,9 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
     if target.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG; got {target.name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(fig.canvas, CachedTextCanvas):
+    if _white_on_agg(fig):
         # Our own figures: draw once and write the canvas pixels (pipelines.charts.png), about
-        # three times faster than savefig's Pillow path; a white figure makes an opaque PNG.
+        # three times faster than savefig's Pillow path.
         with style.house_style():
             if fig.dpi != dpi:
                 fig.set_dpi(dpi)
@@ -176,6 +177,13 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
         )
     _close(fig)
     return target
+
+
+def _white_on_agg(fig: Figure) -> bool:
+    """Whether the canvas's own pixels are what ``savefig(facecolor="white")`` would write: an
+    Agg canvas (ours, from ``style.new_figure``) under an opaque white figure."""
+    white = to_hex(fig.get_facecolor(), keep_alpha=True) == "#ffffffff"
+    return white and isinstance(fig.canvas, FigureCanvasAgg)
 
 
 # --- Data ------------------------------------------------------------------------------------

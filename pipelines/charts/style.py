@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from numbers import Real
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import Formatter, FuncFormatter
 
 from pipelines.catalogue.labels import UNIT_LABELS_NB
-from pipelines.charts.text_cache import CachedTextCanvas
 
 # --- Palette ----------------------------------------------------------------------------------
 
@@ -122,12 +122,10 @@ def house_style() -> Iterator[None]:
 def new_figure(figsize: tuple[float, float] = FIGURE_SIZE_IN, dpi: int = FIGURE_DPI) -> Figure:
     """A figure on its own Agg canvas, independent of pyplot and of the process-wide backend.
 
-    The canvas caches text bitmaps (see :mod:`pipelines.charts.text_cache`).
-
     Call it inside :func:`house_style` so the figure picks up the house settings.
     """
     fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
-    CachedTextCanvas(fig)
+    FigureCanvasAgg(fig)  # attaches itself as fig.canvas
     return fig
 
 
