@@ -827,3 +827,20 @@ def test_render_keeps_the_old_signature(tmp_path):
     paths = render.render_indicator_charts(values, load_catalogue(), tmp_path, RELEASE)
     # No municipalities in these rows: trend and county panels only.
     assert [p.name for p in paths] == [f"{INDICATOR['id']}.png", f"{INDICATOR['id']}_fylker.png"]
+
+
+def test_charts_drawn_in_spawned_workers_equal_charts_drawn_here(tmp_path):
+    """Each chart is a job of plain data: spawned workers write the very bytes this process writes."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.charts import render
+
+    catalogue = load_catalogue()
+    values = make_full_values().assign(indicator_id="startlan_per_1000")
+    geography = pd.DataFrame({"kommunenr": MEMBERSHIP.index, "kostra_group": MEMBERSHIP.to_numpy()})
+    written = {}
+    for workers in (1, 2):
+        base = tmp_path / str(workers)
+        paths = render.render_indicator_charts(values, catalogue, base, RELEASE, geography, workers=workers)
+        written[workers] = {p.relative_to(base): p.read_bytes() for p in paths}
+    assert len(written[1]) == 4
+    assert written[1] == written[2]

@@ -1,0 +1,42 @@
+"""Drawing jobs side by side in spawned worker processes, shared by the charts and the profiles.
+
+Spawned, not forked: the builders run inside a Dagster step whose process holds DuckDB's and
+Dagster's threads, and a forked child inherits their locks in whatever state they were. A
+spawned worker starts a fresh interpreter and gets its job by pickling, so a job must be plain
+data (frames, dicts, paths) and the function a module-level one. Starting a worker costs about a
+second (importing matplotlib and pandas), so a pool is only worth it for enough work.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+Job = TypeVar("Job")
+Result = TypeVar("Result")
+
+MAX_WORKERS = 4
+
+
+def workers_for(n_items: int, items_per_worker: int) -> int:
+    """How many workers ``n_items`` of work deserve: one per core this process may use (at most
+    ``MAX_WORKERS``), but none that would get fewer than ``items_per_worker`` items, because
+    starting it would cost more than it saves."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS, n_items // items_per_worker))
+
+
+def map_jobs(fn: Callable[[Job], Result], jobs: Sequence[Job], workers: int) -> list[Result]:
+    """``fn`` over ``jobs``, results in job order: in this process when ``workers`` < 2 (or
+    there are fewer than two jobs), else in ``workers`` spawned processes."""
+    workers = min(workers, len(jobs))
+    if workers < 2:
+        return [fn(job) for job in jobs]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(fn, jobs))
