@@ -168,11 +168,13 @@ def test_tints_are_what_matplotlib_mixes():
 
 
 def test_report_and_handbook_text_do_not_import_matplotlib():
-    """A fresh interpreter that imports the report's and the handbook's text modules has not
-    loaded matplotlib: their numbers and colours come from pipelines.formatting and .palette."""
+    """A fresh interpreter that imports the report's and the handbook's text modules (and the
+    report's builder, which finds the charts by path) has not loaded matplotlib: their numbers
+    and colours come from pipelines.formatting and .palette."""
     code = (
         "import sys\n"
         "import pipelines.report.content, pipelines.report.html, pipelines.handbook.content\n"
+        "import pipelines.report.build\n"
         "print(sorted(m for m in sys.modules if m == 'matplotlib' or m.startswith('matplotlib.')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

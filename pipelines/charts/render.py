@@ -21,23 +21,19 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.charts import counties, groups, position, style
+from pipelines.charts.files import (
+    CHARTS_DIR,
+    COMPARISON_GROUPS,
+    COUNTIES,
+    TARGET_GROUPS,
+    TREND,
+    chart_path,
+)
 from pipelines.charts.indicator_chart import DEFAULT_DPI, plot_indicator_trend, save_figure
 from pipelines.charts.pool import map_jobs, workers_for
 
-CHARTS_DIR = Path("charts")
-
-TREND = "trend"
-COUNTIES = "fylker"
-TARGET_GROUPS = "malgrupper"
-COMPARISON_GROUPS = "kostragrupper"
 # Heaviest first, so the pool's last jobs are short ones and the workers finish together.
 CHART_KINDS = (COUNTIES, COMPARISON_GROUPS, TREND, TARGET_GROUPS)
-FILE_SUFFIX = {
-    TREND: "",
-    COUNTIES: "_fylker",
-    TARGET_GROUPS: "_malgrupper",
-    COMPARISON_GROUPS: "_kostragrupper",
-}
 DPI = {
     TREND: DEFAULT_DPI,
     COUNTIES: counties.DPI,
@@ -84,11 +80,6 @@ def indicator_chart_spec(catalogue: Catalogue, indicator_id: str) -> dict[str, o
         "strategies": style.strategy_periods(catalogue),
         "targets": style.indicator_targets(catalogue, indicator.id),
     }
-
-
-def chart_path(base_dir: Path, indicator_id: str, kind: str = TREND) -> Path:
-    """Where the chart of one kind for one indicator is written."""
-    return base_dir / CHARTS_DIR / f"{indicator_id}{FILE_SUFFIX[kind]}.png"
 
 
 def _draw(kind: str, rows: pd.DataFrame, spec: dict, release: str, membership: pd.Series | None):
