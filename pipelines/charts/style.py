@@ -33,6 +33,7 @@ from pipelines.formatting import (
     wrap_footer,
 )
 from pipelines.palette import COLORS, OKABE_ITO, tint
+from pipelines.progress.targets import series_target
 
 # --- Figure settings --------------------------------------------------------------------------
 
@@ -364,44 +365,23 @@ def resolve_targets(
 ) -> tuple[list[TargetMark], list[str]]:
     """Turn the targets of ``target_group`` into numbers on the chart's scale.
 
-    An absolute target is its ``value``. A relative target is applied to the national value in
-    the strategy's baseline year, or (as the goal-attainment step does) the first year with a
-    value inside the strategy period. Returns the marks and notes on targets that could not be
-    drawn (no baseline value); a target is never drawn against an invented baseline.
+    ``national`` is the series drawn (year → shown value). The number is the one goal attainment
+    judges progress against (:func:`pipelines.progress.targets.series_target`): an absolute
+    target's value, or a relative target applied to the series' baseline. Returns the marks and
+    notes on targets that could not be drawn (no baseline value); a target is never drawn against
+    an invented baseline.
     """
     marks: list[TargetMark] = []
     notes: list[str] = []
     for t in targets:
-        if t.target_group != target_group:
+        if t.target_group != target_group or (t.value is None and t.change is None):
             continue
-        if t.value is not None:
-            marks.append(
-                TargetMark(
-                    t.target_year,
-                    t.value,
-                    t.first_year,
-                    target_label_nb(t.target_year, t.value, t.kind, decimals),
-                    t.kind,
-                    t.strategy,
-                    t.target_group,
-                )
-            )
-            continue
-        if t.change is None:
-            continue
-        base_year = next(
-            (
-                y
-                for y in range(t.baseline_year, t.last_year + 1)
-                if y in national and national[y] is not None and math.isfinite(national[y])
-            ),
-            None,
-        )
-        if base_year is None:
+        resolved = series_target(t.value, t.change, national, t.baseline_year, t.last_year)
+        if resolved is None:
             notes.append(f"Målet for {t.target_year} kan ikke vises: ingen landsverdi i basisåret.")
             continue
-        value = float(national[base_year]) * (1 + t.change)
-        detail = f"{relative_change_nb(t.change)} fra {base_year}"
+        value, base_year = resolved
+        detail = "" if base_year is None else f"{relative_change_nb(t.change)} fra {base_year}"
         marks.append(
             TargetMark(
                 t.target_year,
