@@ -3,8 +3,8 @@
 Spawned, not forked: the builders run inside a Dagster step whose process holds DuckDB's and
 Dagster's threads, and a forked child inherits their locks in whatever state they were. A
 spawned worker starts a fresh interpreter and gets its job by pickling, so a job must be plain
-data (frames, dicts, paths) and the function a module-level one. Starting a worker costs about a
-second (importing matplotlib and pandas), so a pool is only worth it for enough work.
+data (frames, dicts, paths) and the function a module-level one. Starting a worker costs 1–2 s
+(importing matplotlib and pandas, loading fonts), so a pool is only worth it for enough work.
 """
 
 from __future__ import annotations
