@@ -769,3 +769,13 @@ def test_charts_drawn_in_spawned_workers_equal_charts_drawn_here(tmp_path):
         written[workers] = {p.relative_to(base): p.read_bytes() for p in paths}
     assert len(written[1]) == 4
     assert written[1] == written[2]
+
+
+def test_a_pool_only_for_enough_work_and_never_more_workers_than_cores():
+    import os
+
+    from pipelines.charts import pool
+
+    assert pool.workers_for(15, 16) == 1  # too little work for a second process
+    assert 1 <= pool.workers_for(10_000, 1) <= min(pool.MAX_WORKERS, len(os.sched_getaffinity(0)))
+    assert 1 <= pool.idle_cores() <= len(os.sched_getaffinity(0))
