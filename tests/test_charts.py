@@ -16,7 +16,6 @@ from matplotlib.lines import Line2D
 
 from pipelines.charts import indicator_chart as ic
 from pipelines.charts import style
-from pipelines.charts.style import format_number_nb
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -97,40 +96,7 @@ def fig():
     ic._close(figure)
 
 
-# --- Number formatting -----------------------------------------------------------------------
-
-
-def test_thousands_separator_is_no_break_space_and_decimal_comma():
-    assert style.THOUSANDS_SEPARATOR == NBSP
-    assert format_number_nb(1234.5, 1) == f"1{NBSP}234,5"
-    assert format_number_nb(1234.5, 1) == "1\u00a0234,5"
-
-
-def test_small_and_rounded_numbers():
-    assert format_number_nb(0.25, 2) == "0,25"
-    assert format_number_nb(0.25, 0) == "0"
-    assert format_number_nb(2.675, 1) == "2,7"
-    assert format_number_nb(999, 0) == "999"
-    assert format_number_nb(1000, 0) == f"1{NBSP}000"
-
-
-def test_negative_numbers_use_minus_sign_and_never_negative_zero():
-    assert format_number_nb(-1234.5, 1) == f"{MINUS}1{NBSP}234,5"
-    assert format_number_nb(-0.5, 2) == f"{MINUS}0,50"
-    assert format_number_nb(-0.004, 2) == "0,00"
-
-
-def test_large_numbers_group_every_three_digits():
-    assert format_number_nb(12_345_678.9, 1) == f"12{NBSP}345{NBSP}678,9"
-    assert format_number_nb(5_550_203, 0) == f"5{NBSP}550{NBSP}203"
-
-
-def test_missing_values_are_not_zero():
-    assert format_number_nb(None, 1) == "–"
-    assert format_number_nb(float("nan"), 1) == "–"
-    assert format_number_nb(np.float64("nan"), 1, missing="") == ""
-    with pytest.raises(ValueError):
-        format_number_nb(1.0, -1)
+# --- Tick formats ----------------------------------------------------------------------------
 
 
 def test_tick_formatter_uses_shared_decimals():
@@ -140,45 +106,6 @@ def test_tick_formatter_uses_shared_decimals():
     formatter.set_locs([0.0, 5000.0, 10000.0])
     assert formatter(10000.0) == f"10{NBSP}000"
     assert style.nb_tick_formatter(decimals=2)(1.5) == "1,50"
-
-
-# --- Units and footer ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("code", "label"),
-    [
-        ("per_1000_inhabitants", "per 1000 innbyggere"),
-        ("percent", "prosent"),
-        ("count", "antall"),
-        ("nok_per_inhabitant", "kroner per innbygger"),
-        ("per_1000_households", "per 1000 husholdninger"),
-        ("per_1000_children", "per 1000 barn"),
-    ],
-)
-def test_unit_labels(code, label):
-    assert style.unit_label_nb(code) == label
-
-
-def test_footer_names_each_origin():
-    synthetic = style.footer_text("Statistisk sentralbyrå (SSB), KOSTRA", "synthetic", RELEASE)
-    assert synthetic == (
-        "Indikatordefinisjon: Statistisk sentralbyrå (SSB), KOSTRA"
-        " · Data: Syntetiske demodata – ikke offisielle tall"
-        " · Publisert 2026-11-26"
-    )
-    assert "Data: Statistisk sentralbyrå" in style.footer_text("SSB", "ssb", RELEASE)
-    assert "Data: Fagdata (fil)" in style.footer_text("SSB", "file", RELEASE)
-    mixed = style.footer_text("SSB", ["synthetic", "ssb", "file", "ssb"], RELEASE)
-    assert "Data: Statistisk sentralbyrå, Fagdata (fil), Syntetiske demodata" in mixed
-    assert "Syntetiske demodata" in style.footer_text("SSB", "ssb, synthetic", RELEASE)
-
-
-def test_footer_refuses_unknown_or_empty_origin():
-    with pytest.raises(ValueError, match="unknown data_origin"):
-        style.footer_text("SSB", "guess", RELEASE)
-    with pytest.raises(ValueError, match="empty"):
-        style.footer_text("SSB", [], RELEASE)
 
 
 def test_style_does_not_touch_global_rcparams():
@@ -483,8 +410,6 @@ def test_strategy_periods_come_from_the_catalogue_with_norwegian_names():
         "Bolig for velferd 2014–2020",
         "Alle trenger et trygt hjem 2021–2024",
     ]
-    assert style.short_strategy_name("Navn. Undertittel (2014–2020)") == "Navn"
-    assert style.short_strategy_name("Alle trenger et trygt hjem (2021–2024)") == "Alle trenger et trygt hjem"
 
 
 def test_catalogue_targets_resolve_to_numbers_with_norwegian_labels():
@@ -497,8 +422,8 @@ def test_catalogue_targets_resolve_to_numbers_with_norwegian_labels():
     ]
     marks, notes = style.resolve_targets(specs, "alle", {2014: 18.6, 2020: 12.0}, decimals=1)
     assert [(m.year, m.value) for m in marks] == [(2020, pytest.approx(9.3)), (2024, 6.0)]
-    assert marks[0].label_nb == f"Mål 2020: 9,3 ({MINUS}50 % fra 2014)"
-    assert marks[1].label_nb == f"Mål 2024: 6 ({MINUS}50 % fra 2020)"  # no needless ",0"
+    assert marks[0].label_nb == f"Mål 2020: 9,3 ({MINUS}50{NBSP}% fra 2014)"
+    assert marks[1].label_nb == f"Mål 2024: 6 ({MINUS}50{NBSP}% fra 2020)"  # no needless ",0"
     assert notes == []
 
 
@@ -564,7 +489,7 @@ def test_relative_target_is_drawn_against_the_baseline_and_fits_the_axis():
     value = float(np.asarray(line.get_data()[1])[0])
     assert value == pytest.approx(60.0)  # 3 × 20 (national 2014)
     assert figure.axes[0].get_ylim()[1] > value
-    assert "+200 % fra 2014" in text_of(figure, ic.GID_TARGET_LABEL)
+    assert f"+200{NBSP}% fra 2014" in text_of(figure, ic.GID_TARGET_LABEL)
     close(figure)
 
 
@@ -827,3 +752,30 @@ def test_render_keeps_the_old_signature(tmp_path):
     paths = render.render_indicator_charts(values, load_catalogue(), tmp_path, RELEASE)
     # No municipalities in these rows: trend and county panels only.
     assert [p.name for p in paths] == [f"{INDICATOR['id']}.png", f"{INDICATOR['id']}_fylker.png"]
+
+
+def test_charts_drawn_in_spawned_workers_equal_charts_drawn_here(tmp_path):
+    """Each chart is a job of plain data: spawned workers write the very bytes this process writes."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.charts import render
+
+    catalogue = load_catalogue()
+    values = make_full_values().assign(indicator_id="startlan_per_1000")
+    geography = pd.DataFrame({"kommunenr": MEMBERSHIP.index, "kostra_group": MEMBERSHIP.to_numpy()})
+    written = {}
+    for workers in (1, 2):
+        base = tmp_path / str(workers)
+        paths = render.render_indicator_charts(values, catalogue, base, RELEASE, geography, workers=workers)
+        written[workers] = {p.relative_to(base): p.read_bytes() for p in paths}
+    assert len(written[1]) == 4
+    assert written[1] == written[2]
+
+
+def test_a_pool_only_for_enough_work_and_never_more_workers_than_cores():
+    import os
+
+    from pipelines.charts import pool
+
+    assert pool.workers_for(15, 16) == 1  # too little work for a second process
+    assert 1 <= pool.workers_for(10_000, 1) <= min(pool.MAX_WORKERS, len(os.sched_getaffinity(0)))
+    assert 1 <= pool.idle_cores() <= len(os.sched_getaffinity(0))

@@ -84,7 +84,7 @@ def assert_house_figure(fig, min_lines: int) -> None:
     assert isinstance(fig.canvas, FigureCanvasAgg)
     ax = fig.axes[0]
     assert len(ax.lines) >= min_lines
-    assert fig._suptitle is not None and fig._suptitle.get_text().strip()
+    assert fig.get_suptitle().strip()  # public since matplotlib 3.8
     assert ax.get_ylabel()
     assert "Syntetiske demodata" in figure_text(fig)  # the bundled data are synthetic
 

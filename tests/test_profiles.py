@@ -462,6 +462,19 @@ def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
         )
 
 
+def test_pages_drawn_in_spawned_workers_equal_pages_drawn_here(tmp_path, tables, catalogue, spec):
+    """Two counties in two spawned workers write the very bytes one process writes: a job is
+    plain data, and nothing a worker needs is left behind in the parent."""
+    outputs = {}
+    for workers in (1, 2):
+        result = render_profiles(*tables, catalogue, tmp_path / str(workers), RELEASE, spec=spec, dpi=60,
+                                 workers=workers)  # fmt: skip
+        outputs[workers] = {p.relative_to(tmp_path / str(workers)): p.read_bytes() for p in result.pngs}
+        outputs[workers].update({p.relative_to(tmp_path / str(workers)): p.read_bytes() for p in result.pdfs})
+    assert len(outputs[1]) == len(MUNICIPALITIES) + len(COUNTIES)
+    assert outputs[1] == outputs[2]
+
+
 # --- profiles.yaml -----------------------------------------------------------------------------
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from pipelines.progress.method import assess, cagr, summary_status
+from pipelines.progress.targets import baseline, series_target, target_value
 
 
 def test_cagr_hand_computed() -> None:
@@ -128,3 +131,69 @@ def test_vectorised_assessment_matches_the_scalar_rules() -> None:
         for name in ("observed_cagr", "required_cagr", "ratio"):
             want, got = getattr(expected, name), getattr(row, name)
             assert (want is None and np.isnan(got)) or got == pytest.approx(want), (case, name)
+
+
+# --- What a target stands for -------------------------------------------------------------------
+
+
+def test_target_value_is_absolute_or_relative_to_the_baseline() -> None:
+    assert target_value(0.0, None, 18.6) == 0.0  # an absolute target ignores the baseline
+    assert target_value(None, -0.5, 18.6) == pytest.approx(9.3)
+    assert math.isnan(target_value(None, -0.5, None))  # no baseline: no value, never an invented one
+    columns = target_value(
+        pd.Series([5.0, np.nan, np.nan]), pd.Series([np.nan, -0.3, -0.3]), pd.Series([10.0, 10.0, np.nan])
+    )
+    np.testing.assert_allclose(columns, [5.0, 7.0, np.nan])
+
+
+def test_baseline_falls_forward_within_the_strategy_period() -> None:
+    assert baseline({2014: 3.0, 2015: 4.0}, 2014, 2020) == (2014, 3.0)
+    assert baseline({2014: float("nan"), 2016: 4.0}, 2014, 2020) == (2016, 4.0)
+    assert baseline({2014: None, 2022: 4.0}, 2014, 2020) is None  # after the period: no baseline
+    assert series_target(None, -0.5, {2016: 4.0}, 2014, 2020) == (2.0, 2016)
+    assert series_target(7.0, None, {}, 2014, 2020) == (7.0, None)
+    assert series_target(None, -0.5, {}, 2014, 2020) is None
+
+
+def test_chart_target_line_is_the_level_progress_is_judged_against() -> None:
+    """A relative target (eviction requests −50 %) on a series without values in its first two
+    years: the chart's target lines and goal attainment's target values are the same numbers."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.charts import indicator_chart as ic
+    from pipelines.charts.render import indicator_chart_spec
+    from pipelines.progress.attainment import goal_attainment
+
+    catalogue = load_catalogue()
+    indicator = "begjaeringer_fravikelse_per_1000_leie"
+    years = range(2014, 2025)
+    hidden = {2014, 2015}  # the bfv baseline falls forward to 2016
+    values = pd.DataFrame(
+        {
+            "indicator_id": indicator,
+            "target_group": "alle",
+            "geo_level": "land",
+            "geo_code": "EAK",
+            "geo_name": "Landet",
+            "year": list(years),
+            "value": [np.nan if y in hidden else 20.0 - 0.7 * (y - 2014) for y in years],
+            "status": ["suppressed" if y in hidden else "shown" for y in years],
+            "unit": catalogue.indicators[indicator].unit,
+            "data_origin": "synthetic",
+        }
+    )
+    judged = goal_attainment(values, catalogue)
+    judged = judged[(judged["indicator_id"] == indicator) & (judged["geo_level"] == "land")]
+    by_strategy = judged.set_index("strategy_id")
+    assert by_strategy.loc["bfv", "baseline_year"] == 2016
+
+    figure = ic.plot_indicator_trend(values, indicator_chart_spec(catalogue, indicator), "2026-11-26")
+    lines = figure.findobj(lambda a: a.get_gid() == ic.GID_TARGET)
+    drawn = {
+        int(np.asarray(line.get_data()[0])[-1]): float(np.asarray(line.get_data()[1])[-1]) for line in lines
+    }
+    ic._close(figure)
+    assert drawn == {
+        2020: pytest.approx(by_strategy.loc["bfv", "target_value"]),
+        2024: pytest.approx(by_strategy.loc["atth", "target_value"]),
+    }
+    assert drawn[2020] == pytest.approx(0.5 * (20.0 - 0.7 * 2))  # half the 2016 value

@@ -37,6 +37,7 @@ from matplotlib.transforms import (
     blended_transform_factory,
 )
 
+from pipelines import formatting, palette
 from pipelines.charts import indicator_chart as ic
 from pipelines.charts import layout, style
 
@@ -147,11 +148,18 @@ def plot_county_panels(values: pd.DataFrame, indicator: Mapping, release: str) -
                 labels[key] += texts
             panels.append(panel)
         unit_text = fig.text(
-            0, 0, style.unit_label_nb(unit), rotation=90, ha="left", va="center", fontsize=9.5, gid=GID_UNIT
+            0,
+            0,
+            formatting.unit_label_nb(unit),
+            rotation=90,
+            ha="left",
+            va="center",
+            fontsize=9.5,
+            gid=GID_UNIT,
         )
 
         handles = [
-            Line2D([], [], color=style.COLORS["national"], linewidth=1.8, label=LABEL_COUNTY),
+            Line2D([], [], color=palette.COLORS["national"], linewidth=1.8, label=LABEL_COUNTY),
         ]
         if not land.empty:
             handles.append(
@@ -197,7 +205,7 @@ def _draw_panel(
         Line2D(
             x,
             county,
-            color=style.COLORS["national"],
+            color=palette.COLORS["national"],
             linewidth=1.8,
             marker="o",
             markersize=2.6,
@@ -218,7 +226,7 @@ def _draw_panel(
             ha="center",
             va="center",
             fontsize=TICK_LABEL_SIZE,
-            color=style.COLORS["muted"],
+            color=palette.COLORS["muted"],
             gid=GID_NO_DATA,
             bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
             zorder=4,
@@ -235,7 +243,7 @@ def _label_panel(
     fig.add_artist(
         LineCollection(
             segments,
-            colors=[style.COLORS["grid"]] * len(grid_y) + [style.COLORS["axis"]],
+            colors=[palette.COLORS["grid"]] * len(grid_y) + [palette.COLORS["axis"]],
             linewidths=[0.7] * len(grid_y) + [0.8],
             zorder=1,
             gid=GID_GRID,
@@ -256,7 +264,7 @@ def _label_panel(
             gid=GID_PANEL_TITLE,
         )
     )
-    small = {"fontsize": TICK_LABEL_SIZE, "color": style.COLORS["text"], "gid": GID_TICK_LABEL}
+    small = {"fontsize": TICK_LABEL_SIZE, "color": palette.COLORS["text"], "gid": GID_TICK_LABEL}
     if left:
         formatter = style.nb_tick_formatter()
         formatter.set_locs(y_ticks)

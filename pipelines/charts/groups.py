@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from pipelines import palette
 from pipelines.charts import indicator_chart as ic
 from pipelines.charts import layout, style
 
@@ -24,17 +25,17 @@ ALL = "alle"
 # Okabe–Ito colours by target group, so a group looks the same on every chart. Yellow is left
 # out (too light on white).
 GROUP_COLORS: dict[str, str] = {
-    "alle": style.OKABE_ITO["black"],
-    "barnefamilier": style.OKABE_ITO["orange"],
-    "unge": style.OKABE_ITO["bluish_green"],
-    "bostedslose": style.OKABE_ITO["blue"],
-    "rus_psykisk": style.OKABE_ITO["reddish_purple"],
-    "flyktninger": style.OKABE_ITO["sky_blue"],
-    "nedsatt_funksjonsevne": style.OKABE_ITO["vermillion"],
+    "alle": palette.OKABE_ITO["black"],
+    "barnefamilier": palette.OKABE_ITO["orange"],
+    "unge": palette.OKABE_ITO["bluish_green"],
+    "bostedslose": palette.OKABE_ITO["blue"],
+    "rus_psykisk": palette.OKABE_ITO["reddish_purple"],
+    "flyktninger": palette.OKABE_ITO["sky_blue"],
+    "nedsatt_funksjonsevne": palette.OKABE_ITO["vermillion"],
 }
 # Markers differ too, so the lines stay apart in greyscale print.
 GROUP_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-FALLBACK_COLORS = [c for name, c in style.OKABE_ITO.items() if name not in ("yellow",)]
+FALLBACK_COLORS = [c for name, c in palette.OKABE_ITO.items() if name not in ("yellow",)]
 
 
 def chart_groups(values: pd.DataFrame, indicator: Mapping) -> list[str]:
@@ -114,7 +115,7 @@ def plot_target_groups(values: pd.DataFrame, indicator: Mapping, release: str) -
                 Line2D(
                     [],
                     [],
-                    color=style.COLORS["muted"],
+                    color=palette.COLORS["muted"],
                     linestyle=(0, (4, 2.5)),
                     linewidth=1.4,
                     marker="D",

@@ -22,13 +22,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from pipelines import formatting, palette
 from pipelines.charts import layout, style
 from pipelines.charts.png import encode_png
-from pipelines.charts.text_cache import CachedTextCanvas
 
 GID_TITLE = layout.GID_TITLE
 GID_SUBTITLE = layout.GID_SUBTITLE
@@ -153,9 +155,9 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
     if target.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG; got {target.name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(fig.canvas, CachedTextCanvas):
+    if _white_on_agg(fig):
         # Our own figures: draw once and write the canvas pixels (pipelines.charts.png), about
-        # three times faster than savefig's Pillow path; a white figure makes an opaque PNG.
+        # three times faster than savefig's Pillow path.
         with style.house_style():
             if fig.dpi != dpi:
                 fig.set_dpi(dpi)
@@ -176,6 +178,13 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = DEFAULT_DPI) -> Path:
         )
     _close(fig)
     return target
+
+
+def _white_on_agg(fig: Figure) -> bool:
+    """Whether the canvas's own pixels are what ``savefig(facecolor="white")`` would write: an
+    Agg canvas (ours, from ``style.new_figure``) under an opaque white figure."""
+    white = to_hex(fig.get_facecolor(), keep_alpha=True) == "#ffffffff"
+    return white and isinstance(fig.canvas, FigureCanvasAgg)
 
 
 # --- Data ------------------------------------------------------------------------------------
@@ -253,7 +262,7 @@ def data_origins(frame: pd.DataFrame) -> list[str]:
     """The origin codes of the rows drawn, for the footer (refuses a table without the column)."""
     if "data_origin" not in frame.columns:
         raise ValueError("values has no data_origin column; the footer must say where the data come from")
-    return style.data_origin_codes(_distinct(frame["data_origin"]))
+    return formatting.data_origin_codes(_distinct(frame["data_origin"]))
 
 
 def value_limits(data: np.ndarray, unit: str) -> tuple[float, float, bool]:
@@ -281,7 +290,7 @@ def value_limits(data: np.ndarray, unit: str) -> tuple[float, float, bool]:
 def format_value_axis(axis: Axis, unit: str, *, label: bool = True, nbins: int = 6) -> None:
     """Norwegian ticks (and the unit as label) on a value axis."""
     if label:
-        axis.set_label_text(style.unit_label_nb(unit))
+        axis.set_label_text(formatting.unit_label_nb(unit))
     axis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
     axis.set_major_formatter(style.nb_tick_formatter())
 
@@ -371,7 +380,7 @@ def _draw_data(ax: Axes, series: _Series) -> list:
             x,
             series.county_min,
             series.county_max,
-            color=style.COLORS["band_range"],
+            color=palette.COLORS["band_range"],
             linewidth=0,
             label=LABEL_RANGE,
             zorder=1,
@@ -383,7 +392,7 @@ def _draw_data(ax: Axes, series: _Series) -> list:
             x,
             series.county_q1,
             series.county_q3,
-            color=style.COLORS["band_iqr"],
+            color=palette.COLORS["band_iqr"],
             linewidth=0,
             label=LABEL_IQR,
             zorder=2,
@@ -396,7 +405,7 @@ def _draw_data(ax: Axes, series: _Series) -> list:
         (line,) = ax.plot(
             x,
             series.national,
-            color=style.COLORS["national"],
+            color=palette.COLORS["national"],
             linewidth=2.4,
             marker="o",
             markersize=5,
@@ -442,7 +451,7 @@ def _set_y_limits(ax: Axes, series: _Series, unit: str, extra: np.ndarray | None
             transform=ax.transAxes,
             ha="center",
             va="center",
-            color=style.COLORS["muted"],
+            color=palette.COLORS["muted"],
         )
     if extra is not None and extra.size:
         data = np.concatenate([data, extra])

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 
+from pipelines import palette
 from pipelines.charts import style
 
 GID_TITLE = "title"
@@ -78,7 +79,7 @@ def add_blocks(
         0, 0, title, fontsize=13, fontweight="bold", ha="left", va="top", gid=GID_TITLE, linespacing=1.15
     )
     subtitle_text = fig.text(
-        0, 0, subtitle, fontsize=10, ha="left", va="top", color=style.COLORS["muted"], gid=GID_SUBTITLE
+        0, 0, subtitle, fontsize=10, ha="left", va="top", color=palette.COLORS["muted"], gid=GID_SUBTITLE
     )
     direction_text = fig.text(
         0,
@@ -87,7 +88,7 @@ def add_blocks(
         fontsize=8.5,
         ha="right",
         va="top",
-        color=style.COLORS["muted"],
+        color=palette.COLORS["muted"],
         gid=GID_DIRECTION,
     )
     legend = None
@@ -110,7 +111,7 @@ def add_blocks(
         fontsize=8,
         ha="left",
         va="bottom",
-        color=style.COLORS["text"],
+        color=palette.COLORS["text"],
         gid=GID_NOTES,
         linespacing=1.35,
     )

@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.transforms import IdentityTransform, ScaledTranslation, blended_transform_factory
 
+from pipelines import formatting, palette
 from pipelines.charts import indicator_chart as ic
 from pipelines.charts import layout, style
 
@@ -43,10 +44,10 @@ LABEL_MUNICIPALITY = "Kommune"
 LABEL_MEDIAN = "Median i gruppen"
 LABEL_NATIONAL = "Landet"
 
-DOT_COLOR = style.OKABE_ITO["blue"]
+DOT_COLOR = palette.OKABE_ITO["blue"]
 DOT_ALPHA = 0.55
 DOT_SIZE = 18.0
-HIGHLIGHT_COLOR = style.OKABE_ITO["vermillion"]
+HIGHLIGHT_COLOR = palette.OKABE_ITO["vermillion"]
 HIGHLIGHT_SIZE = 70.0
 NATIONAL_COLOR = "#444444"
 # Dots of one row are spread over a few lanes (by rank) so that close values stay apart.
@@ -253,7 +254,7 @@ def draw_comparison_groups(
         marker="|",
         markersize=15,
         markeredgewidth=2.4,
-        color=style.COLORS["text"],
+        color=palette.COLORS["text"],
         zorder=4,
         label=LABEL_MEDIAN,
         gid=GID_MEDIAN,
@@ -277,7 +278,7 @@ def draw_comparison_groups(
             marker="|",
             markersize=11,
             markeredgewidth=2.4,
-            color=style.COLORS["text"],
+            color=palette.COLORS["text"],
             label=LABEL_MEDIAN,
         ),
     ]
@@ -288,7 +289,7 @@ def draw_comparison_groups(
             linestyle=(0, (4, 2.5)),
             linewidth=1.2,
             zorder=2,
-            label=f"{LABEL_NATIONAL}: {style.format_number_nb(positions.national, 1)}",
+            label=f"{LABEL_NATIONAL}: {formatting.format_number_nb(positions.national, 1)}",
             gid=GID_NATIONAL,
         )
         handles.append(national)

@@ -8,37 +8,32 @@ Per indicator (all from the public tier):
 - ``<id>_kostragrupper.png``: the municipalities within their KOSTRA groups in the latest year
   with municipal data (only when there are such data and the groups are known).
 
-Charts are CPU-bound matplotlib work, so they are drawn in one forked worker per core. The
-workers inherit the prepared per-indicator frames from the parent (fork copies memory on write),
-so no table is pickled per job: a job is just (kind, indicator id, path).
+Each chart is one job of plain data (its indicator's rows, the chart spec, the path), so the jobs
+can be drawn in this process or in spawned workers (see :mod:`pipelines.charts.pool`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.charts import counties, groups, position, style
+from pipelines.charts.files import (
+    CHARTS_DIR,
+    COMPARISON_GROUPS,
+    COUNTIES,
+    TARGET_GROUPS,
+    TREND,
+    chart_path,
+)
 from pipelines.charts.indicator_chart import DEFAULT_DPI, plot_indicator_trend, save_figure
-from pipelines.forking import map_forked
+from pipelines.charts.pool import map_jobs, workers_for
 
-CHARTS_DIR = Path("charts")
-
-TREND = "trend"
-COUNTIES = "fylker"
-TARGET_GROUPS = "malgrupper"
-COMPARISON_GROUPS = "kostragrupper"
 # Heaviest first, so the pool's last jobs are short ones and the workers finish together.
 CHART_KINDS = (COUNTIES, COMPARISON_GROUPS, TREND, TARGET_GROUPS)
-FILE_SUFFIX = {
-    TREND: "",
-    COUNTIES: "_fylker",
-    TARGET_GROUPS: "_malgrupper",
-    COMPARISON_GROUPS: "_kostragrupper",
-}
 DPI = {
     TREND: DEFAULT_DPI,
     COUNTIES: counties.DPI,
@@ -51,11 +46,21 @@ CHART_COLUMNS = [
     "indicator_id", "geo_level", "geo_code", "geo_name", "year", "target_group",
     "value", "unit", "status", "data_origin",
 ]  # fmt: skip
-MIN_JOBS_FOR_POOL = 8
+# A chart takes ~0.12 s to draw and a spawned worker ~1.5 s to start: below this many charts per
+# worker, drawing them here is quicker.
+CHARTS_PER_WORKER = 16
 
-# Set by render_indicator_charts just before the pool forks; the workers read it. Keys: frames
-# (indicator id → rows), specs (indicator id → chart spec), membership, release.
-_SHARED: dict[str, object] = {}
+
+@dataclass(frozen=True)
+class ChartJob:
+    """One chart to draw, as plain picklable data."""
+
+    kind: str
+    rows: pd.DataFrame  # the indicator's rows of the public table (CHART_COLUMNS)
+    spec: dict  # indicator_chart_spec
+    release: str
+    membership: pd.Series | None  # KOSTRA group per municipality (comparison-group charts only)
+    path: Path
 
 
 def indicator_chart_spec(catalogue: Catalogue, indicator_id: str) -> dict[str, object]:
@@ -77,11 +82,6 @@ def indicator_chart_spec(catalogue: Catalogue, indicator_id: str) -> dict[str, o
     }
 
 
-def chart_path(base_dir: Path, indicator_id: str, kind: str = TREND) -> Path:
-    """Where the chart of one kind for one indicator is written."""
-    return base_dir / CHARTS_DIR / f"{indicator_id}{FILE_SUFFIX[kind]}.png"
-
-
 def _draw(kind: str, rows: pd.DataFrame, spec: dict, release: str, membership: pd.Series | None):
     if kind == TREND:
         return plot_indicator_trend(rows, spec, release)
@@ -96,20 +96,17 @@ def _draw(kind: str, rows: pd.DataFrame, spec: dict, release: str, membership: p
     raise ValueError(f"unknown chart kind {kind!r}")
 
 
-def _render_job(job: tuple[str, str, Path]) -> Path | None:
-    """Draw and save one chart from the shared frames; None when the kind does not apply.
+def render_chart(job: ChartJob) -> Path | None:
+    """Draw and save one chart; None when the kind does not apply.
 
     A chart that no longer applies (e.g. an indicator lost its second target group) has its old
     file removed, so the folder never shows a chart from an earlier run.
     """
-    kind, indicator_id, path = job
-    frames: dict = _SHARED["frames"]  # type: ignore[assignment]
-    specs: dict = _SHARED["specs"]  # type: ignore[assignment]
-    fig = _draw(kind, frames[indicator_id], specs[indicator_id], _SHARED["release"], _SHARED["membership"])
+    fig = _draw(job.kind, job.rows, job.spec, job.release, job.membership)
     if fig is None:
-        path.unlink(missing_ok=True)
+        job.path.unlink(missing_ok=True)
         return None
-    return save_figure(fig, path, dpi=DPI[kind])
+    return save_figure(fig, job.path, dpi=DPI[job.kind])
 
 
 def _membership(catalogue: Catalogue, geography: pd.DataFrame | None) -> pd.Series | None:
@@ -141,7 +138,8 @@ def render_indicator_charts(
     ``values`` is the public indicator table; ``geography`` (``dim_geography`` or
     ``dim_comparison_group``) gives each municipality's KOSTRA group (default: the bundled
     reference). Paths come back per indicator (sorted by id) in the order trend, fylker,
-    malgrupper, kostragrupper; kinds that do not apply to an indicator are left out.
+    malgrupper, kostragrupper; kinds that do not apply to an indicator are left out. ``workers``
+    (default: one per core when there are enough charts) draw the charts in spawned processes.
     """
     out_dir = base_dir / CHARTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -150,23 +148,18 @@ def render_indicator_charts(
     specs = {iid: indicator_chart_spec(catalogue, iid) for iid in frames}
     membership = _membership(catalogue, geography) if COMPARISON_GROUPS in kinds else None
     jobs = [
-        (kind, iid, chart_path(base_dir, iid, kind))
+        ChartJob(
+            kind,
+            frames[iid],
+            specs[iid],
+            release,
+            membership if kind == COMPARISON_GROUPS else None,
+            chart_path(base_dir, iid, kind),
+        )  # fmt: skip
         for kind in sorted(kinds, key=CHART_KINDS.index)
         for iid in frames
     ]
-    _SHARED.update(frames=frames, specs=specs, membership=membership, release=release)
-    try:
-        results = dict(zip(jobs, _run(jobs, _render_job, workers), strict=True))
-    finally:
-        _SHARED.clear()
+    results = map_jobs(render_chart, jobs, workers or workers_for(len(jobs), CHARTS_PER_WORKER))
     order = {kind: i for i, kind in enumerate((TREND, COUNTIES, TARGET_GROUPS, COMPARISON_GROUPS))}
-    return [
-        path
-        for (kind, iid, _), path in sorted(results.items(), key=lambda item: (item[0][1], order[item[0][0]]))
-        if path is not None
-    ]
-
-
-def _run(jobs: list, fn: Callable, workers: int | None) -> list:
-    """``fn`` over ``jobs`` in one forked worker per core (see pipelines.forking)."""
-    return map_forked(fn, jobs, workers, min_jobs=MIN_JOBS_FOR_POOL)
+    keys = [(job.spec["id"], order[job.kind]) for job in jobs]
+    return [path for _, path in sorted(zip(keys, results, strict=True)) if path is not None]

@@ -1,6 +1,8 @@
-"""The house style of every chart: palette, figure settings, Norwegian numbers, units and footer.
+"""The house style of every chart: figure settings, tick formats, footer, strategies and targets.
 
 Everything a chart needs to look like the others lives here, so a change of style is one edit.
+The colours come from :mod:`pipelines.palette` and every number and label from
+:mod:`pipelines.formatting`, which the text-only outputs (report, handbook) share.
 
 Nothing in this module changes global matplotlib state when imported: the settings are applied
 with :func:`house_style` (a ``rc_context``) while a figure is built, and :func:`new_figure` puts
@@ -11,60 +13,27 @@ tests alike, whatever backend the host process has chosen, and without ``matplot
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from numbers import Real
 
 import matplotlib as mpl
-from matplotlib.colors import to_hex, to_rgb
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import Formatter, FuncFormatter
 
 from pipelines.catalogue.labels import UNIT_LABELS_NB
-from pipelines.charts.text_cache import CachedTextCanvas
-
-# --- Palette ----------------------------------------------------------------------------------
-
-# Okabe & Ito (2008): eight colours that stay distinguishable for the common colour-vision
-# deficiencies and in greyscale print.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-
-
-def tint(color: str, strength: float) -> str:
-    """``color`` mixed with white; ``strength`` 1 is the colour itself, 0 is white.
-
-    Bands use opaque tints rather than alpha so that overlapping bands and their legend patches
-    show exactly the same colours.
-    """
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be between 0 and 1, got {strength}")
-    r, g, b = to_rgb(color)
-    return to_hex((1 - strength + strength * r, 1 - strength + strength * g, 1 - strength + strength * b))
-
-
-# Colours by role, so charts say what a colour is for rather than which colour it is.
-COLORS: dict[str, str] = {
-    "national": OKABE_ITO["blue"],
-    "band_range": tint(OKABE_ITO["sky_blue"], 0.28),
-    "band_iqr": tint(OKABE_ITO["sky_blue"], 0.62),
-    "text": "#222222",
-    # #595959 keeps a contrast of 7:1 on white (WCAG AAA) for the small print.
-    "muted": "#595959",
-    "grid": "#DDDDDD",
-    "axis": "#888888",
-}
+from pipelines.formatting import (
+    footer_text,
+    format_number_nb,
+    relative_change_nb,
+    short_strategy_name,
+    target_label_nb,
+    wrap_footer,
+)
+from pipelines.palette import COLORS, OKABE_ITO, tint
+from pipelines.progress.targets import series_target
 
 # --- Figure settings --------------------------------------------------------------------------
 
@@ -122,45 +91,14 @@ def house_style() -> Iterator[None]:
 def new_figure(figsize: tuple[float, float] = FIGURE_SIZE_IN, dpi: int = FIGURE_DPI) -> Figure:
     """A figure on its own Agg canvas, independent of pyplot and of the process-wide backend.
 
-    The canvas caches text bitmaps (see :mod:`pipelines.charts.text_cache`).
-
     Call it inside :func:`house_style` so the figure picks up the house settings.
     """
     fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
-    CachedTextCanvas(fig)
+    FigureCanvasAgg(fig)  # attaches itself as fig.canvas
     return fig
 
 
-# --- Norwegian numbers ------------------------------------------------------------------------
-
-# Norwegian (CLDR "nb") groups thousands with a no-break space, which also keeps a number from
-# being split over two lines, and uses a comma as decimal mark and U+2212 as minus sign.
-THOUSANDS_SEPARATOR = "\u00a0"
-DECIMAL_MARK = ","
-MINUS_SIGN = "\u2212"
-MISSING_MARK = "–"
-
-
-def format_number_nb(x: Real | None, decimals: int = 0, *, missing: str = MISSING_MARK) -> str:
-    """Format ``x`` the Norwegian way: ``1234.5`` → ``"1 234,5"`` (no-break space), ``-3`` → ``"−3"``.
-
-    Numbers are rounded to ``decimals`` places. A value that rounds to zero gets no sign, so no
-    ``"−0,0"`` appears. ``None`` and NaN give ``missing`` (an en dash by default), never ``"0"``.
-    """
-    if decimals < 0:
-        raise ValueError(f"decimals must be 0 or more, got {decimals}")
-    if x is None:
-        return missing
-    number = float(x)
-    if math.isnan(number):
-        return missing
-    if math.isinf(number):
-        return "∞" if number > 0 else MINUS_SIGN + "∞"
-    digits = f"{abs(number):,.{decimals}f}"
-    is_zero = not any(ch in "123456789" for ch in digits)
-    # Python groups with "," and uses "." as decimal point; translate swaps both in one pass.
-    text = digits.translate(str.maketrans({",": THOUSANDS_SEPARATOR, ".": DECIMAL_MARK}))
-    return text if number >= 0 or is_zero else MINUS_SIGN + text
+# --- Ticks ---------------------------------------------------------------------------------------
 
 
 class NorwegianFormatter(Formatter):
@@ -204,77 +142,23 @@ def year_tick_formatter() -> Formatter:
     return FuncFormatter(lambda x, pos=None: f"{round(x):d}")
 
 
-# --- Units ------------------------------------------------------------------------------------
-
+# --- Value axes ------------------------------------------------------------------------------
 
 # Units whose values cannot be negative; for these a zero baseline is the honest default.
 # (Net expenditure per inhabitant can be negative: rent income may exceed costs.)
 NON_NEGATIVE_UNITS = frozenset(UNIT_LABELS_NB) - {"nok_per_inhabitant"}
 
 
-def unit_label_nb(unit: str | None) -> str:
-    """The Norwegian axis label of a unit code.
-
-    An unknown code is shown as it is rather than guessed at, so a new unit is visible on the
-    chart and easy to add here, instead of silently mislabelled.
-    """
-    if not unit:
-        return ""
-    return UNIT_LABELS_NB.get(unit, unit)
-
-
 # --- Footer -----------------------------------------------------------------------------------
 
-DATA_ORIGIN_LABELS_NB: dict[str, str] = {
-    "ssb": "Statistisk sentralbyrå",
-    "file": "Fagdata (fil)",
-    "synthetic": "Syntetiske demodata – ikke offisielle tall",
-}
-FOOTER_SEPARATOR = " · "
 FOOTER_FONT_SIZE = 7.5
 FOOTER_GID = "footer"
 
 
-def data_origin_codes(data_origin: str | Iterable[str]) -> list[str]:
-    """The distinct origin codes in ``data_origin``, in a fixed order (ssb, file, synthetic).
-
-    Accepts one code, several codes in one string (``"ssb, synthetic"``, ``"ssb+file"``) or an
-    iterable such as a DataFrame column. An unknown code raises ``ValueError``: the footer is what
-    tells a reader whether the numbers are real, so it must never guess.
-    """
-    raw = re.split(r"[,;+|/\s]+", data_origin) if isinstance(data_origin, str) else list(data_origin)
-    codes = {str(code).strip().lower() for code in raw if code is not None and str(code).strip()}
-    codes.discard("nan")
-    unknown = codes - DATA_ORIGIN_LABELS_NB.keys()
-    if unknown:
-        raise ValueError(f"unknown data_origin {sorted(unknown)}; expected {sorted(DATA_ORIGIN_LABELS_NB)}")
-    if not codes:
-        raise ValueError("data_origin is empty; a chart must say where its numbers come from")
-    return [code for code in DATA_ORIGIN_LABELS_NB if code in codes]
-
-
-def footer_text(source: str, data_origin: str | Iterable[str], release: str) -> str:
-    """The footer as one line: "Kilde: … · Data: … · Publisert …"."""
-    codes = data_origin_codes(data_origin)
-    origins = ", ".join(DATA_ORIGIN_LABELS_NB[code] for code in codes)
-    # With demo data the numbers do not come from the indicator's source, only its definition
-    # does: say so, so that nobody reads "Kilde: SSB" under invented figures.
-    label = "Indikatordefinisjon" if codes == ["synthetic"] else "Kilde"
-    parts = [f"{label}: {source.strip() or 'ikke oppgitt'}", f"Data: {origins}"]
-    if release and str(release).strip():
-        parts.append(f"Publisert {str(release).strip()}")
-    return FOOTER_SEPARATOR.join(parts)
-
-
-def _wrap_parts(text: str, max_chars: int) -> str:
-    """Break a footer between its " · " parts, never inside one, so phrases stay whole."""
-    lines: list[str] = []
-    for part in text.split(FOOTER_SEPARATOR):
-        if lines and len(lines[-1]) + len(FOOTER_SEPARATOR) + len(part) <= max_chars:
-            lines[-1] += FOOTER_SEPARATOR + part
-        else:
-            lines.append(part)
-    return "\n".join(lines)
+def footer_max_chars(width_in: float, x_in: float) -> int:
+    """How many footer characters fit on a line of a figure ``width_in`` wide, ``x_in`` margins."""
+    # DejaVu Sans averages about 0.6 em per character; keep a margin on the right.
+    return int((width_in - 2 * x_in) * 72 / (FOOTER_FONT_SIZE * 0.6))
 
 
 def add_footer(
@@ -292,9 +176,7 @@ def add_footer(
     sits the same on any figure size. Synthetic data always carry "Syntetiske demodata".
     """
     width_in, height_in = fig.get_size_inches()
-    # DejaVu Sans averages about 0.6 em per character; keep a margin on the right.
-    max_chars = int((width_in - 2 * x_in) * 72 / (FOOTER_FONT_SIZE * 0.6))
-    text = _wrap_parts(footer_text(source, data_origin, release), max_chars)
+    text = wrap_footer(footer_text(source, data_origin, release), footer_max_chars(width_in, x_in))
     return fig.text(
         x_in / width_in,
         y_in / height_in,
@@ -357,15 +239,6 @@ class StrategyPeriod:
     def label_nb(self) -> str:
         """ "Bolig for velferd 2014–2020"."""
         return f"{self.name_nb} {self.first_year}–{self.last_year}"
-
-
-def short_strategy_name(name_nb: str) -> str:
-    """The strategy's own title without subtitle and years.
-
-    "Bolig for velferd. Nasjonal strategi for boligsosialt arbeid (2014–2020)" → "Bolig for velferd".
-    """
-    short = re.split(r"\.\s", name_nb.strip(), maxsplit=1)[0]
-    return re.sub(r"\s*\(\d{4}\s*[–-]\s*\d{4}\)\s*$", "", short).rstrip(". ").strip()
 
 
 def strategy_periods(catalogue) -> list[StrategyPeriod]:
@@ -484,24 +357,6 @@ def indicator_targets(catalogue, indicator_id: str, target_group: str | None = N
     return sorted(specs, key=lambda spec: (spec.target_year, spec.strategy))
 
 
-def _fewest_decimals(value: float, most: int) -> int:
-    """The fewest decimals (up to ``most``) that show ``value`` exactly: 0 → 0, 2.5 → 1."""
-    for decimals in range(most + 1):
-        if abs(value - round(value, decimals)) < 1e-9:
-            return decimals
-    return most
-
-
-def target_label_nb(mark_year: int, value: float, kind: str, decimals: int = 0, detail: str = "") -> str:
-    """«Mål 2020: 0», «Analytisk mål 2024: 50», with an optional detail in parentheses.
-
-    ``decimals`` is the most shown; a round target is shown without decimals («0», not «0,0»).
-    """
-    prefix = "Analytisk mål" if kind == "analytical" else "Mål"
-    text = f"{prefix} {mark_year}: {format_number_nb(value, _fewest_decimals(value, decimals))}"
-    return f"{text} ({detail})" if detail else text
-
-
 def resolve_targets(
     targets: Iterable[TargetSpec],
     target_group: str,
@@ -510,51 +365,29 @@ def resolve_targets(
 ) -> tuple[list[TargetMark], list[str]]:
     """Turn the targets of ``target_group`` into numbers on the chart's scale.
 
-    An absolute target is its ``value``. A relative target is applied to the national value in
-    the strategy's baseline year, or (as the goal-attainment step does) the first year with a
-    value inside the strategy period. Returns the marks and notes on targets that could not be
-    drawn (no baseline value); a target is never drawn against an invented baseline.
+    ``national`` is the series drawn (year → shown value). The number is the one goal attainment
+    judges progress against (:func:`pipelines.progress.targets.series_target`): an absolute
+    target's value, or a relative target applied to the series' baseline. Returns the marks and
+    notes on targets that could not be drawn (no baseline value); a target is never drawn against
+    an invented baseline.
     """
     marks: list[TargetMark] = []
     notes: list[str] = []
     for t in targets:
-        if t.target_group != target_group:
+        if t.target_group != target_group or (t.value is None and t.change is None):
             continue
-        if t.value is not None:
-            marks.append(
-                TargetMark(
-                    t.target_year,
-                    t.value,
-                    t.first_year,
-                    target_label_nb(t.target_year, t.value, t.kind, decimals),
-                    t.kind,
-                    t.strategy,
-                    t.target_group,
-                )
-            )
-            continue
-        if t.change is None:
-            continue
-        base_year = next(
-            (
-                y
-                for y in range(t.baseline_year, t.last_year + 1)
-                if y in national and national[y] is not None and math.isfinite(national[y])
-            ),
-            None,
-        )
-        if base_year is None:
+        resolved = series_target(t.value, t.change, national, t.baseline_year, t.last_year)
+        if resolved is None:
             notes.append(f"Målet for {t.target_year} kan ikke vises: ingen landsverdi i basisåret.")
             continue
-        value = float(national[base_year]) * (1 + t.change)
-        change = format_number_nb(t.change * 100, 0)
-        change = change if t.change < 0 else "+" + change
+        value, base_year = resolved
+        detail = "" if base_year is None else f"{relative_change_nb(t.change)} fra {base_year}"
         marks.append(
             TargetMark(
                 t.target_year,
                 value,
                 t.first_year,
-                target_label_nb(t.target_year, value, t.kind, decimals, f"{change} % fra {base_year}"),
+                target_label_nb(t.target_year, value, t.kind, decimals, detail),
                 t.kind,
                 t.strategy,
                 t.target_group,

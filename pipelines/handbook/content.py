@@ -7,7 +7,6 @@ values came from, so the same catalogue and data always give the same bytes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,10 +15,15 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB, KIND_LABELS_NB, STATUS_SYMBOLS
 from pipelines.catalogue.models import Indicator, Strategy, SuppressionRules, Target
-from pipelines.charts.style import (
+from pipelines.formatting import (
     DATA_ORIGIN_LABELS_NB,
+    MISSING_MARK,
     data_origin_codes,
+    fewest_decimals,
+    format_factor_nb,
     format_number_nb,
+    format_value_nb,
+    relative_change_nb,
     short_strategy_name,
     unit_label_nb,
 )
@@ -52,7 +56,6 @@ GENERATED_NOTE = (
     f"Generert av `{REGENERATE_COMMAND}` fra assets/*.yaml og den publiske utgivelsen. "
     "Ikke rediger for hånd: endre katalogen og generer på nytt."
 )
-NBSP = "\u00a0"
 SYNTHETIC = "synthetic"
 SYNTHETIC_MARK = "syntetiske demodata"
 
@@ -127,23 +130,6 @@ def latest_national_values(values: pd.DataFrame) -> dict[tuple[str, str], Latest
 # --- Formatting ---------------------------------------------------------------------------------
 
 
-def _fewest_decimals(value: float, most: int) -> int:
-    for decimals in range(most + 1):
-        if math.isclose(round(value, decimals), round(value, most), abs_tol=10 ** -(most + 2)):
-            return decimals
-    return most
-
-
-def format_value(value: float, unit: str, decimals: int) -> str:
-    """A value with its unit the Norwegian way: "21,1 per 1000 innbyggere", "45 %", "1 234"."""
-    number = format_number_nb(value, decimals)
-    if unit == "percent":
-        return f"{number}{NBSP}%"
-    if unit == "count":
-        return number
-    return f"{number} {unit_label_nb(unit)}"
-
-
 def _range_nb(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}–{high}"
 
@@ -182,10 +168,7 @@ def formula(cat: Catalogue, indicator: Indicator, group: str) -> Inline:
     if denominator is not None:
         parts += [inline(" / "), _measure(cat, denominator)]
     if indicator.factor != 1:
-        parts.append(
-            # "× 1000" as in the unit labels ("per 1000 innbyggere"), without a thousands separator
-            inline(f" × {indicator.factor:g}".replace(".", ","))
-        )
+        parts.append(inline(f" × {format_factor_nb(indicator.factor)}"))
     return inline(*parts)
 
 
@@ -291,13 +274,11 @@ def _goal_items(cat: Catalogue, indicator: Indicator) -> Item:
 def _target_text(cat: Catalogue, indicator: Indicator, target: Target) -> Inline:
     strategy = cat.strategies[target.strategy]
     if target.value is not None:
-        decimals = _fewest_decimals(target.value, indicator.decimals)
-        goal = f"{format_value(target.value, indicator.unit, decimals)} innen {target.target_year}"
+        decimals = fewest_decimals(target.value, indicator.decimals)
+        goal = f"{format_value_nb(target.value, indicator.unit, decimals)} innen {target.target_year}"
     else:
-        change = (target.change or 0) * 100
-        sign = "+" if change > 0 else ""
         goal = (
-            f"{sign}{format_number_nb(change, _fewest_decimals(change, 1))}{NBSP}% fra utgangsåret "
+            f"{relative_change_nb(target.change or 0)} fra utgangsåret "
             f"{strategy.baseline_year} innen {target.target_year}"
         )
     parts = [
@@ -404,7 +385,7 @@ def _value_text(indicator: Indicator, latest: LatestValue | None, group_name: st
     ]
     details = [str(latest.year), *([f"målgruppe: {group_name}"] if group_name else []), *flags]
     parts = [
-        inline(strong(format_value(latest.value, indicator.unit, indicator.decimals))),
+        inline(strong(format_value_nb(latest.value, indicator.unit, indicator.decimals))),
         inline(f" ({', '.join(details)})"),
     ]
     if latest.synthetic:
@@ -605,7 +586,7 @@ def _index_table(cat: Catalogue, latest: dict[tuple[str, str], LatestValue]) -> 
     all_synthetic = all(v is None or v.synthetic for v in values) and any(v is not None for v in values)
     for indicator, value in zip(cat.indicators.values(), values, strict=True):
         if value is None:
-            shown = inline("–")
+            shown = inline(MISSING_MARK)
         else:
             number = format_number_nb(value.value, indicator.decimals)
             shown = inline(f"{number} ({value.year})")

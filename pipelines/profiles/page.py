@@ -35,8 +35,9 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from pipelines import formatting, palette
 from pipelines.catalogue import Catalogue
-from pipelines.catalogue.labels import DIRECTION_LABELS_NB, STATUS_SYMBOLS
+from pipelines.catalogue.labels import DIRECTION_LABELS_NB
 from pipelines.catalogue.models import Strategy
 from pipelines.charts import style
 from pipelines.profiles import data as pdata
@@ -127,11 +128,11 @@ UPDATE_COLUMNS = (
 
 # --- Colours ----------------------------------------------------------------------------------
 
-OI = style.OKABE_ITO
+OI = palette.OKABE_ITO
 TREND_COLORS = {
     pdata.GOOD: OI["bluish_green"],
     pdata.BAD: OI["vermillion"],
-    pdata.NEUTRAL: style.COLORS["muted"],
+    pdata.NEUTRAL: palette.COLORS["muted"],
 }
 STATUS_COLORS = {
     "target_achieved": OI["bluish_green"],
@@ -143,8 +144,8 @@ STATUS_COLORS = {
 NO_STATUS_COLOR = "#BBBBBB"
 STRIPE_COLOR = "#F3F3F3"
 MUNICIPALITY_COLOR = OI["orange"]
-COUNTY_COLOR = style.COLORS["text"]
-NATION_COLOR = style.COLORS["national"]
+COUNTY_COLOR = palette.COLORS["text"]
+NATION_COLOR = palette.COLORS["national"]
 
 # --- gids -------------------------------------------------------------------------------------
 
@@ -170,24 +171,11 @@ def row_gid(kind: str, row: int) -> str:
 # --- Formatting -------------------------------------------------------------------------------
 
 
-def display_value(value: float | None, status: str | None, decimals: int) -> str:
-    """A table cell: the Norwegian number when shown, else the status symbol («:», «..», «.»).
-
-    A value that is not shown is never written as a number, and an unknown or absent status
-    gives «..» (missing), never 0.
-    """
-    if status == pdata.SHOWN and value is not None and not (isinstance(value, float) and math.isnan(value)):
-        return style.format_number_nb(value, int(decimals))
-    return STATUS_SYMBOLS.get(str(status), "") or STATUS_SYMBOLS["missing"]
-
-
 def change_text(change: float, decimals: int, prev_year: int | None, year: int) -> str:
     """«+1,2» / «−0,4» / «0,0», with «fra <år>» when the previous value is older than last year."""
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return ""
-    text = style.format_number_nb(change, int(decimals))
-    if change > 0 and any(ch in "123456789" for ch in text):
-        text = "+" + text
+    text = formatting.format_signed_nb(change, int(decimals))
     if prev_year is not None and not pd.isna(prev_year) and int(prev_year) < year - 1:
         text += f"\nfra {int(prev_year)}"
     return text
@@ -210,17 +198,7 @@ def subtitle_text(county_name: str | None, kostra_group_name: str | None) -> str
         parts.append(f"Fylke: {county_name}")
     if kostra_group_name:
         parts.append(str(kostra_group_name))
-    return style.FOOTER_SEPARATOR.join(parts)
-
-
-def _wrap_footer(text: str, max_chars: int) -> str:
-    lines: list[str] = []
-    for part in text.split(style.FOOTER_SEPARATOR):
-        if lines and len(lines[-1]) + len(style.FOOTER_SEPARATOR) + len(part) <= max_chars:
-            lines[-1] += style.FOOTER_SEPARATOR + part
-        else:
-            lines.append(part)
-    return "\n".join(lines)
+    return formatting.FOOTER_SEPARATOR.join(parts)
 
 
 # --- Page -------------------------------------------------------------------------------------
@@ -350,7 +328,7 @@ class ProfilePage:
 
         self.title = self._text(_PAD_X, _TITLE_Y, fontsize=16, fontweight="bold", va="center", gid=GID_TITLE)
         self.subtitle = self._text(
-            _PAD_X, _SUBTITLE_Y, fontsize=10.5, color=style.COLORS["muted"], va="center", gid=GID_SUBTITLE
+            _PAD_X, _SUBTITLE_Y, fontsize=10.5, color=palette.COLORS["muted"], va="center", gid=GID_SUBTITLE
         )
         self._direct.append(self.title)
         # Few combinations of county and KOSTRA group exist, so the subtitle is a cached cell.
@@ -368,7 +346,7 @@ class ProfilePage:
                     zorder=0,
                 )
             )
-        header = {"fontsize": 8.5, "fontweight": "bold", "va": "bottom", "color": style.COLORS["text"]}
+        header = {"fontsize": 8.5, "fontweight": "bold", "va": "bottom", "color": palette.COLORS["text"]}
         self._text(_X_LABEL, _HEADER_Y, HEADERS["label"], **header)
         self._text(_X_VALUE, _HEADER_Y, HEADERS["value"], ha="right", **header)
         self._text(_X_TREND, _HEADER_Y, HEADERS["trend"], **header)
@@ -377,12 +355,12 @@ class ProfilePage:
         self._text(sum(_X_SPINE) / 2, _HEADER_Y, HEADERS["spine"], ha="center", **header)
         self._text(_X_STATUS_MARK - 0.08, _HEADER_Y, HEADERS["status"], **header)
         ax.plot(
-            [_PAD_X - 0.1, width - _PAD_X + 0.1], [_HEADER_Y + 0.06] * 2, color=style.COLORS["axis"], lw=0.8
+            [_PAD_X - 0.1, width - _PAD_X + 0.1], [_HEADER_Y + 0.06] * 2, color=palette.COLORS["axis"], lw=0.8
         )
 
         self.values, self.trends, self.changes, self.counties = [], [], [], []
         self.statuses, self.status_marks = [], []
-        muted = style.COLORS["muted"]
+        muted = palette.COLORS["muted"]
         for i, row in enumerate(rows.itertuples(index=False)):
             y = self._row_y(i)
             top, bottom = _TABLE_TOP + i * h + 0.02, _TABLE_TOP + (i + 1) * h - 0.02
@@ -390,7 +368,7 @@ class ProfilePage:
             self._text(
                 _X_LABEL, y - 0.035, label, fontsize=9, va="bottom", linespacing=1.1, gid=row_gid("label", i)
             )
-            details = [style.unit_label_nb(row.unit), DIRECTION_LABELS_NB.get(row.direction, "")]
+            details = [formatting.unit_label_nb(row.unit), DIRECTION_LABELS_NB.get(row.direction, "")]
             if int(row.year) != self.year:
                 details.append(f"tall for {int(row.year)}")
             self._text(
@@ -399,7 +377,7 @@ class ProfilePage:
             self._text(
                 _X_NATION,
                 y,
-                display_value(row.national_value, row.national_status, row.decimals),
+                formatting.display_value(row.national_value, row.national_status, row.decimals),
                 fontsize=9.5,
                 ha="right",
                 va="center",
@@ -483,8 +461,8 @@ class ProfilePage:
             return _normalise(rows[column].to_numpy(dtype=float), self._lo, self._hi, self._flip)
 
         for left_col, right_col, color, gid in (
-            ("muni_min", "muni_max", style.COLORS["band_range"], GID_RANGE),
-            ("muni_q1", "muni_q3", style.COLORS["band_iqr"], GID_IQR),
+            ("muni_min", "muni_max", palette.COLORS["band_range"], GID_RANGE),
+            ("muni_q1", "muni_q3", palette.COLORS["band_iqr"], GID_IQR),
         ):
             a, b = norm(left_col), norm(right_col)
             ok = np.isfinite(a) & np.isfinite(b)
@@ -516,7 +494,7 @@ class ProfilePage:
             s=75,
             marker="o",
             c=MUNICIPALITY_COLOR,
-            edgecolors=style.COLORS["text"],
+            edgecolors=palette.COLORS["text"],
             linewidths=0.8,
             zorder=4,
             gid=GID_MUNICIPALITY_MARK,
@@ -525,15 +503,15 @@ class ProfilePage:
         self._y = y
 
     def _build_legend(self) -> None:
-        text = style.COLORS["text"]
+        text = palette.COLORS["text"]
         handles = [
             Line2D([], [], ls="none", marker="o", markersize=8, markerfacecolor=MUNICIPALITY_COLOR,
                    markeredgecolor=text, markeredgewidth=0.8, label=LEGEND_MUNICIPALITY),
             Line2D([], [], ls="none", marker="D", markersize=5.5, color=COUNTY_COLOR, label=LEGEND_COUNTY),
             Line2D([], [], ls="none", marker="|", markersize=11, markeredgewidth=2.2, color=NATION_COLOR,
                    label=LEGEND_NATION),
-            Patch(facecolor=style.COLORS["band_range"], label=LEGEND_RANGE),
-            Patch(facecolor=style.COLORS["band_iqr"], label=LEGEND_IQR),
+            Patch(facecolor=palette.COLORS["band_range"], label=LEGEND_RANGE),
+            Patch(facecolor=palette.COLORS["band_iqr"], label=LEGEND_IQR),
         ]  # fmt: skip
         width, height = PAGE_SIZE_IN
         legend = self.fig.legend(
@@ -571,18 +549,19 @@ class ProfilePage:
         county_statuses = list(columns["county_status"])
         values = np.asarray(columns["value"], dtype=float)
         county_values = np.asarray(columns["county_value"], dtype=float)
-        muted = style.COLORS["muted"]
+        muted = palette.COLORS["muted"]
         names, main = self.context.strategy_names, self.context.main_strategy
         for i in range(self.n):
             decimals = self._decimals[i]
             trend = columns["trend"][i]
-            self.values[i].set_text(display_value(values[i], statuses[i], decimals))
+            self.values[i].set_text(formatting.display_value(values[i], statuses[i], decimals))
             self.trends[i].set_text(TREND_ARROWS.get(trend, "") if isinstance(trend, str) else "")
             self.trends[i].set_color(TREND_COLORS.get(columns["trend_assessment"][i], muted))
             self.changes[i].set_text(
                 change_text(columns["change"][i], decimals, columns["prev_year"][i], self._years[i])
             )
-            self.counties[i].set_text(display_value(county_values[i], county_statuses[i], decimals))
+            county = formatting.display_value(county_values[i], county_statuses[i], decimals)
+            self.counties[i].set_text(county)
             self.statuses[i].set_text(
                 status_text(columns["progress_status_nb"][i], columns["progress_strategy"][i], main, names)
             )
@@ -603,13 +582,13 @@ class ProfilePage:
         self._set_footer(columns["data_origin"])
 
     def _set_footer(self, origins: Iterable) -> None:
-        codes = tuple(style.data_origin_codes([o for o in origins if isinstance(o, str)] or ["synthetic"]))
+        named = [o for o in origins if isinstance(o, str)] or ["synthetic"]
+        codes = tuple(formatting.data_origin_codes(named))
         if codes == self._footer_key:
             return
         self._footer_key = codes
-        max_chars = int((PAGE_SIZE_IN[0] - 2 * _PAD_X) * 72 / (style.FOOTER_FONT_SIZE * 0.6))
-        text = style.footer_text(self.context.source_nb, list(codes), self.context.release)
-        self.footer.set_text(_wrap_footer(text, max_chars))
+        text = formatting.footer_text(self.context.source_nb, list(codes), self.context.release)
+        self.footer.set_text(formatting.wrap_footer(text, style.footer_max_chars(PAGE_SIZE_IN[0], _PAD_X)))
         self._background = None  # the footer is part of the background
 
     # -- output --

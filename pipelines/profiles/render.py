@@ -6,17 +6,16 @@ Layout under ``base_dir``::
     profiles/fylke/<county_code>.pdf   the county's municipalities, one page each, by kommunenr
     profiles/index.csv                 kommunenr → names, county, PNG, PDF and page in the PDF
 
-Speed: the page figure is built once per worker process and only its changing parts are
-redrawn per municipality (see :mod:`pipelines.profiles.page`); PNGs are written unfiltered at
-zlib level 1 and the county PDFs reuse the PNGs' compressed data (see
-:mod:`pipelines.profiles.raster`). Counties are shared between forked workers by size, so each
+Speed: the page figure is built once per job and only its changing parts are redrawn per
+municipality (see :mod:`pipelines.profiles.page`); PNGs are written unfiltered at zlib level 1
+and the county PDFs reuse the PNGs' compressed data (see :mod:`pipelines.profiles.raster`). With
+more than one worker (:mod:`pipelines.charts.pool`), the counties are shared out by size, so each
 worker writes whole PDFs and the workers finish at about the same time.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.forking import map_forked
+from pipelines.charts.pool import map_jobs, workers_for
 from pipelines.profiles.data import profile_data
 from pipelines.profiles.page import DEFAULT_DPI, UPDATE_COLUMNS, PageContext, ProfilePage, page_context
 from pipelines.profiles.raster import encode_png, write_pdf
@@ -35,7 +34,9 @@ MUNICIPALITY_DIR = "kommune"
 COUNTY_DIR = "fylke"
 INDEX_FILE = "index.csv"
 INDEX_COLUMNS = ["kommunenr", "kommune_name", "county_code", "county_name", "png", "pdf", "pdf_page"]
-MAX_WORKERS = 4
+# A page takes ~25 ms and a spawned worker ~1.5 s to start (more with its own first full draw):
+# below this many pages per worker, drawing them here is quicker.
+PAGES_PER_WORKER = 80
 
 
 @dataclass(frozen=True)
@@ -47,29 +48,26 @@ class ProfileResult:
 
 @dataclass(frozen=True)
 class _Job:
+    """Whole counties to draw, as plain picklable data."""
+
     counties: list[tuple[str, str, list[str]]]  # (county_code, county_name, kommunenr in order)
+    template: pd.DataFrame  # any municipality's rows of profile_data: what every page shares
+    columns: dict[str, np.ndarray]  # UPDATE_COLUMNS of the job's municipalities, in county order
+    context: PageContext
     profiles_dir: Path
     dpi: int
 
 
-# Set before the pool forks, so the workers inherit the data instead of unpickling it.
-_SHARED: dict[str, object] = {}
-
-
 def _render_job(job: _Job) -> list[dict[str, object]]:
-    data: pd.DataFrame = _SHARED["data"]  # type: ignore[assignment]
-    columns: dict[str, np.ndarray] = _SHARED["columns"]  # type: ignore[assignment]
-    position: dict[str, int] = _SHARED["position"]  # type: ignore[assignment]
-    context: PageContext = _SHARED["context"]  # type: ignore[assignment]
-    n_rows = int(_SHARED["n_rows"])  # type: ignore[arg-type]
-    page = ProfilePage(data.iloc[:n_rows], context, dpi=job.dpi, blit=True)
+    n_rows = len(job.template)
+    page = ProfilePage(job.template, job.context, dpi=job.dpi, blit=True)
     entries: list[dict[str, object]] = []
+    start = 0  # the first row of the page's municipality in job.columns
     for county_code, county_name, numbers in job.counties:
         pdf_path = job.profiles_dir / COUNTY_DIR / f"{county_code}.pdf"
         raster_pages = []
         for page_number, kommunenr in enumerate(numbers, start=1):
-            start = position[kommunenr] * n_rows
-            page.update_columns({name: column[start : start + n_rows] for name, column in columns.items()})
+            page.update_columns({name: rows[start : start + n_rows] for name, rows in job.columns.items()})
             png, raster = encode_png(page.render_rgb(), job.dpi)
             png_path = job.profiles_dir / MUNICIPALITY_DIR / f"{kommunenr}.png"
             png_path.write_bytes(png)
@@ -77,7 +75,7 @@ def _render_job(job: _Job) -> list[dict[str, object]]:
             entries.append(
                 {
                     "kommunenr": kommunenr,
-                    "kommune_name": columns["kommune_name"][start],
+                    "kommune_name": job.columns["kommune_name"][start],
                     "county_code": county_code,
                     "county_name": county_name,
                     "png": png_path,
@@ -85,6 +83,7 @@ def _render_job(job: _Job) -> list[dict[str, object]]:
                     "pdf_page": page_number,
                 }
             )
+            start += n_rows
         write_pdf(pdf_path, raster_pages, title=f"Boligsosiale kommuneprofiler {page.year} – {county_name}")
     return entries
 
@@ -117,7 +116,8 @@ def render_profiles(
 
     ``values`` is the public indicator table, ``goal_attainment`` and ``geography``
     (``dim_geography``) the warehouse tables of those names. Files of municipalities or counties
-    that no longer exist are removed, so the folders always match the index.
+    that no longer exist are removed, so the folders always match the index. ``workers``
+    (default: one per core when there are enough pages) draw whole counties in spawned processes.
     """
     spec = spec or load_profile_spec(catalogue)
     data = profile_data(values, goal_attainment, geography, catalogue, spec, year=year)
@@ -142,15 +142,14 @@ def render_profiles(
         counties.setdefault(str(code), (str(name), []))[1].append(str(number))
     county_list = [(code, name, numbers) for code, (name, numbers) in sorted(counties.items())]
 
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
-    n_workers = max(1, min(n_workers, len(county_list)))
-    jobs = [_Job(share, profiles_dir, dpi) for share in _share_counties(county_list, n_workers)]
-
-    _SHARED.update(data=data, columns=columns, position=position, n_rows=n_rows, context=context)
-    try:
-        results = map_forked(_render_job, jobs, len(jobs))
-    finally:
-        _SHARED.clear()
+    n_workers = max(1, min(workers or workers_for(len(position), PAGES_PER_WORKER), len(county_list)))
+    jobs = []
+    for share in _share_counties(county_list, n_workers):
+        numbers = [number for _, _, county_numbers in share for number in county_numbers]
+        rows = np.concatenate([np.arange(position[k] * n_rows, (position[k] + 1) * n_rows) for k in numbers])
+        job_columns = {name: column[rows] for name, column in columns.items()}
+        jobs.append(_Job(share, data.iloc[:n_rows], job_columns, context, profiles_dir, dpi))
+    results = map_jobs(_render_job, jobs, len(jobs))
 
     entries = sorted((e for result in results for e in result), key=lambda e: str(e["kommunenr"]))
     pngs = [Path(e["png"]) for e in entries]

@@ -2,9 +2,10 @@
 
 Baseline: the strategy's baseline year (2014 for Bolig for velferd, 2020 for Alle trenger et
 trygt hjem) — or, when the series has no value then (a four-yearly survey), the first year with a
-value inside the strategy period; the row says which year was used. Current: the latest year with
-a value up to the strategy's last year. Only shown values count (missing, not applicable and
-suppressed cells are never treated as numbers).
+value inside the strategy period; the row says which year was used. Current: the latest year
+with a value up to the strategy's last year. Only shown values count (missing, not applicable
+and suppressed cells are never treated as numbers). A relative target is applied to the baseline
+by :func:`pipelines.progress.targets.target_value`, the rule the charts draw their target with.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Strategy, Target
 from pipelines.progress.method import STATUS_LABELS_NB, STATUS_SCORES, assess_frame, summary_status
+from pipelines.progress.targets import target_value
 
 ROLLUP_LEVELS = ("land", "fylke")
 STATUS_COUNT_COLUMNS = {
@@ -48,8 +50,8 @@ def goal_attainment(values: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         grid = series.merge(geographies, how="cross").merge(
             ends, on=["indicator_id", "target_group", "geo_level", "geo_code"], how="left"
         )
-        grid["target_value"] = grid["target_absolute"].where(
-            grid["target_absolute"].notna(), grid["baseline_value"] * (1 + grid["target_change"])
+        grid["target_value"] = target_value(
+            grid["target_absolute"], grid["target_change"], grid["baseline_value"]
         )
         grid["note"] = np.where(
             grid["baseline_year"].notna() & (grid["baseline_year"] != strategy.baseline_year),

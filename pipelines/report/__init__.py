@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 
 # Loaded on first use: the Dagster asset in pipelines.report.assets is imported by every Dagster
-# process, and these modules bring in matplotlib (~0.5 s) that only the report step needs.
+# process, and only the report step needs these modules. (They no longer load matplotlib: the
+# numbers come from pipelines.formatting and the chart files are found by pipelines.charts.files.)
 _EXPORTS = {
     "ReportContent": "content",
     "key_indicators": "content",

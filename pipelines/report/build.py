@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.catalogue import Catalogue
-from pipelines.charts.render import CHARTS_DIR
+from pipelines.charts.files import chart_path
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.report.content import ReportContent, key_indicators, report_content
 from pipelines.report.html import write_report
@@ -22,5 +22,5 @@ def build_report(
     attainment = con.execute("SELECT * FROM goal_attainment").df()
     rollup = con.execute("SELECT * FROM goal_rollup").df()
     content = report_content(values, attainment, rollup, catalogue)
-    charts = {i: base_dir / CHARTS_DIR / f"{i}.png" for i in key_indicators(catalogue)}
+    charts = {i: chart_path(base_dir, i) for i in key_indicators(catalogue)}
     return write_report(content, charts, base_dir, release), content, charts

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Strategy
-from pipelines.charts.style import format_number_nb
+from pipelines.formatting import format_number_nb
 from pipelines.progress.attainment import STATUS_COUNT_COLUMNS
 from pipelines.progress.method import STATUS_LABELS_NB, direction_sign
 

@@ -3,7 +3,7 @@
 The page loads nothing: the CSS is inline, the charts are ``data:image/png;base64`` URIs and a
 Content-Security-Policy forbids every other load, so the file works offline and from an e-mail
 attachment alike. Every text is HTML-escaped and every number goes through
-:func:`pipelines.charts.style.format_number_nb` (decimal comma, no-break space thousands).
+:func:`pipelines.formatting.format_number_nb` (decimal comma, no-break space thousands).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from html import escape
 from pathlib import Path
 from string import Template
 
+from pipelines import formatting, palette
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB, STATUS_SYMBOLS
-from pipelines.charts import style
+from pipelines.formatting import format_number_nb as _n
+from pipelines.formatting import format_signed_nb as _signed
 from pipelines.progress.method import STATUS_LABELS_NB
 from pipelines.report.content import (
     DETERIORATED,
@@ -45,7 +47,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Nothing may load: only inline styles and data: images. Links still navigate when clicked.
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
-NO_VALUE = style.MISSING_MARK  # "–": no value to show or judge
+NO_VALUE = formatting.MISSING_MARK  # "–": no value to show or judge
 SCORE_SCALE = 5  # roll-up scores run from −5 to 5 (Open SDG)
 GOAL_KIND_NB = {"goal": "Hovedmål", "priority_area": "Innsatsområde", "result_target": "Resultatmål"}
 STATUS_HEADERS_NB = {
@@ -69,11 +71,11 @@ MONTHS_NB = (
 
 # Okabe–Ito tints behind dark text: readable (contrast > 7:1) and still told apart by the label.
 STATUS_COLORS = {
-    "target_achieved": style.tint(style.OKABE_ITO["bluish_green"], 0.45),
-    "substantial_progress": style.tint(style.OKABE_ITO["bluish_green"], 0.22),
-    "moderate_progress": style.tint(style.OKABE_ITO["sky_blue"], 0.25),
-    "limited_progress": style.tint(style.OKABE_ITO["yellow"], 0.35),
-    "deterioration": style.tint(style.OKABE_ITO["vermillion"], 0.3),
+    "target_achieved": palette.tint(palette.OKABE_ITO["bluish_green"], 0.45),
+    "substantial_progress": palette.tint(palette.OKABE_ITO["bluish_green"], 0.22),
+    "moderate_progress": palette.tint(palette.OKABE_ITO["sky_blue"], 0.25),
+    "limited_progress": palette.tint(palette.OKABE_ITO["yellow"], 0.35),
+    "deterioration": palette.tint(palette.OKABE_ITO["vermillion"], 0.3),
     "insufficient_data": "#EEEEEE",
     "not_assessed": "#F6F6F6",
 }
@@ -131,7 +133,7 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         published=_e(f"Publisert {release_text}" if release_text else ""),
         toc=_toc(),
         sections="\n".join(sections),
-        footer=_e(style.footer_text(FOOTER_SOURCE, content.data_origins, release_text)),
+        footer=_e(formatting.footer_text(FOOTER_SOURCE, content.data_origins, release_text)),
     )
 
 
@@ -256,7 +258,7 @@ def _series_table(series: Iterable[SeriesAttainment], caption: str) -> str:
     ]
     rows = []
     for s in series:
-        extra = [style.unit_label_nb(s.unit), DIRECTION_LABELS_NB.get(s.direction, "")]
+        extra = [formatting.unit_label_nb(s.unit), DIRECTION_LABELS_NB.get(s.direction, "")]
         note = f'<br><span class="note">{_e(s.note_nb)}</span>' if s.note_nb else ""
         target = NO_VALUE
         if s.target_value is not None:
@@ -369,8 +371,10 @@ def _changes_table(changes: Iterable[Change], caption: str, year: int) -> str:
     ]
     rows = []
     for c in changes:
-        extra = [style.unit_label_nb(c.unit), DIRECTION_LABELS_NB.get(c.direction, "")]
-        relative = NO_VALUE if c.relative_change is None else _signed(100 * c.relative_change, 1) + "\u00a0%"
+        extra = [formatting.unit_label_nb(c.unit), DIRECTION_LABELS_NB.get(c.direction, "")]
+        relative = NO_VALUE
+        if c.relative_change is not None:
+            relative = _signed(100 * c.relative_change, 1) + formatting.PERCENT
         rows.append(
             f'<tr class="{_e(c.outcome)}">'
             f'<th scope="row">{_e(c.indicator_name_nb)}<br>'
@@ -504,15 +508,6 @@ def _p(text: str, *, raw: bool = False, cls: str = "") -> str:
 def _link(url: str, label: str) -> str:
     """A link that loads nothing until clicked, and then opens without access to this page."""
     return f'<a href="{_e(url)}" rel="noopener noreferrer external" target="_blank">{_e(label)}</a>'
-
-
-def _n(value: float | int | None, decimals: int = 0) -> str:
-    return style.format_number_nb(value, decimals)
-
-
-def _signed(value: float, decimals: int) -> str:
-    text = _n(value, decimals)
-    return "+" + text if value > 0 and any(ch in "123456789" for ch in text) else text
 
 
 def _num_td(value: float | int | None, decimals: int = 0, *, zero_muted: bool = False) -> str:
