@@ -48,6 +48,7 @@ from pipelines.records.aggregate import (
     BOSTOTTE_MEASURES,
     PROBLEM_COLUMNS,
     AggregationResult,
+    normalise_problems,
 )
 from pipelines.records.generate import TYPES_WITH_CHILDREN
 
@@ -182,16 +183,7 @@ def _problems(files: list[str], csv: bool) -> pd.DataFrame:
         .collect()
         .to_pandas()
     )
-    return _as_duckdb_problems(frame)
-
-
-def _as_duckdb_problems(frame: pd.DataFrame) -> pd.DataFrame:
-    """The problem frame with the dtypes and missing values the DuckDB path gives it."""
-    frame = frame.reindex(columns=PROBLEM_COLUMNS)
-    frame["row"] = frame["row"].astype("int64")
-    for column in ("file", "column", "raw_value", "reason"):
-        frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
-    return frame.reset_index(drop=True)
+    return normalise_problems(frame)
 
 
 def aggregate_bostotte_polars(path: str) -> AggregationResult:
@@ -218,7 +210,7 @@ def aggregate_bostotte_polars(path: str) -> AggregationResult:
     if rows_read > rows_aggregated:
         problems = _problems(files, csv)
     else:
-        problems = _as_duckdb_problems(pd.DataFrame(columns=PROBLEM_COLUMNS))
+        problems = normalise_problems(pd.DataFrame(columns=PROBLEM_COLUMNS))
     if rows_read != rows_aggregated + len(problems):
         raise AssertionError(
             f"{path}: {rows_read} rows read but {rows_aggregated} aggregated + {len(problems)} rejected"

@@ -278,10 +278,11 @@ def _problems(con: duckdb.DuckDBPyConnection, path: str, columns: tuple[_Column,
         f"FROM ({source}) WHERE NOT ({_ok_expression(columns, csv)}) ORDER BY file, row"
     )
     frame = con.sql(query).df()
-    return _normalise_problems(frame)
+    return normalise_problems(frame)
 
 
-def _normalise_problems(frame: pd.DataFrame) -> pd.DataFrame:
+def normalise_problems(frame: pd.DataFrame) -> pd.DataFrame:
+    """The problem frame with fixed columns, dtypes and None for missing text (any engine's)."""
     frame = frame.reindex(columns=PROBLEM_COLUMNS)
     frame["row"] = frame["row"].astype("int64")
     for column in ("file", "column", "raw_value", "reason"):
@@ -309,7 +310,7 @@ def _result(
     if rows_read > rows_aggregated:
         problems = _problems(con, path, columns)
     else:
-        problems = _normalise_problems(pd.DataFrame(columns=PROBLEM_COLUMNS))
+        problems = normalise_problems(pd.DataFrame(columns=PROBLEM_COLUMNS))
     if rows_read != rows_aggregated + len(problems):
         raise AssertionError(
             f"{path}: {rows_read} rows read but {rows_aggregated} aggregated + {len(problems)} rejected"
