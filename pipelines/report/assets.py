@@ -26,7 +26,7 @@ def steering_report(paths: OutputPaths) -> dg.MaterializeResult:
     the national trend of the indicators with targets; data notes and sources. The year is the
     latest reporting year with national values. Drawn from the published public release.
     """
-    from pipelines.report.build import build_report  # matplotlib: only this step needs it
+    from pipelines.report.build import build_report
 
     with open_release(latest_release(paths.base)) as con:
         path, content, charts = build_report(con, catalogue(), paths.base, paths.release_id)
