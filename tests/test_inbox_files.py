@@ -740,6 +740,7 @@ _BIG_CHILD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # writes and reads a 100 MB file
 def test_100_mb_file_is_validated_fast_and_loses_nothing(tmp_path: Path):
     path = tmp_path / "startlan_big.csv"
     expected = write_big_csv(path)

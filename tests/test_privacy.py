@@ -161,6 +161,7 @@ def test_every_printed_number_agrees_and_json_stat_and_goals_add_nothing(release
     assert len(hidden) > 10_000  # there is something to attack
 
 
+@pytest.mark.slow  # solves an LP per hidden cell of the release
 def test_outside_attack_on_the_full_release_proves_no_small_count(proven, truth) -> None:
     """Every hidden sensitive count and every declared difference of 1–4: the interval an
     attacker proves with LP (all levels, relations, counts ≥ 0 and integral) is ≥ the level."""
@@ -180,6 +181,7 @@ def test_outside_attack_on_the_full_release_proves_no_small_count(proven, truth)
     assert ((proven.low <= values + 1e-9) & (values <= proven.high + 1e-9))[exact].all()
 
 
+@pytest.mark.slow  # solves an LP per hidden cell
 def test_the_attack_recovers_the_leaks_of_the_earlier_rules(release, truth) -> None:
     """The attack is real: on the release the earlier rules produced (rows kept as a fixture) it
     recovers the night-shelter and start-loan counts an outside attacker found."""

@@ -419,6 +419,7 @@ def _national_tables(spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return values, goals, geography
 
 
+@pytest.mark.slow  # draws all 357 profiles
 def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
     spec = load_profile_spec(catalogue)  # the bundled assets/profiles.yaml
     values, goals, geography = _national_tables(spec)

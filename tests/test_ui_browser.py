@@ -298,9 +298,17 @@ def _search(page, base_url: str, word: str) -> list[str]:
     from playwright.sync_api import expect
 
     page.goto(f"{base_url}/assets")
-    page.get_by_text("Search", exact=True).first.click()
-    page.keyboard.type(word)
+    _dismiss_welcome(page)
+    page.get_by_text("dim_municipality").first.wait_for()  # the app has loaded the assets
     results = page.get_by_role("dialog")
+    for _ in range(3):  # the first click can land before the search is ready
+        page.get_by_role("button", name=re.compile(r"Search$")).click()
+        try:
+            results.wait_for(timeout=5_000)
+            break
+        except Exception:
+            continue
+    page.keyboard.type(word)
     expect(results.get_by_text("Asset in boligsosial").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(500)
     return results.inner_text().splitlines()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
 import struct
 from collections.abc import Iterable, Mapping
 from html import escape
@@ -18,6 +17,7 @@ from pathlib import Path
 from string import Template
 
 from pipelines import formatting, palette
+from pipelines.atomic import write_text_atomic
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB, STATUS_SYMBOLS
 from pipelines.formatting import format_number_nb as _n
 from pipelines.formatting import format_signed_nb as _signed
@@ -101,9 +101,7 @@ def write_report(
     target = report_path(base_dir, content.year)
     text = render_html(content, chart_paths, release)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    partial.write_text(text, encoding="utf-8", newline="\n")
-    partial.replace(target)
+    write_text_atomic(target, text)
     return target
 
 
