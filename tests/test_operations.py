@@ -43,7 +43,7 @@ def _materialize_year(base: Path, year: int, figures: str = "final") -> dg.Execu
         all_assets,
         resources=build_resources(base, release="2030-01-01"),
         run_config=year_run_config(year, figures),
-        selection="+public_release",  # the drawing steps after it read the release only
+        selection="not group:publication",  # the drawing steps read the release only
     )
 
 
