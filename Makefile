@@ -85,4 +85,4 @@ demo-data: $(VENV)/.installed
 	$(BIN)/python -m pipelines.demo
 
 clean:
-	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/exports data/charts data/profiles data/reports
+	rm -rf data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.lock data/exports data/charts data/profiles data/reports
