@@ -756,3 +756,45 @@ def test_live_failure_falls_back_to_cache_only_when_allowed(fake, tmp_path, fake
     )
     with pytest.raises(HttpError, match="HTTP 400"):
         lenient.fetch(QUERY)
+
+
+@pytest.mark.parametrize(
+    "bad_body",
+    [{"error": "busy, try later"}, [1, 2, 3], {"class": "dataset", "id": ["Region"], "dimension": {}}],
+    ids=["json-not-jsonstat", "json-list", "dimension-not-described"],
+)
+def test_an_invalid_200_answer_is_never_cached_and_never_replaces_a_good_copy(
+    fake, tmp_path, fake_time, caplog, bad_body
+):
+    fake.add_table(jsonstat_07459(population()))
+    first = make_client(fake, tmp_path, fake_time).fetch(QUERY)
+    cache_files = sorted((tmp_path / "cache").rglob("*"))
+    before = {path: path.read_bytes() for path in cache_files if path.is_file()}
+    fake.route("POST", DATA_PATH, lambda request: FakeResponse(status=200, body=bad_body))
+
+    strict = make_client(fake, tmp_path, fake_time, retries=1)
+    with pytest.raises(ValueError, match=r"07459.*not valid JSON-stat2.*not cached.*is kept"):
+        strict.fetch(QUERY)
+    after = {path: path.read_bytes() for path in sorted((tmp_path / "cache").rglob("*")) if path.is_file()}
+    assert after == before  # the good copy is untouched, nothing new was written
+
+    lenient = make_client(fake, tmp_path, fake_time, retries=1, allow_stale=True)
+    with caplog.at_level("WARNING", logger="pipelines.ssb.statbank"):
+        stale = lenient.fetch(QUERY)
+    assert stale.stale
+    pd.testing.assert_frame_equal(stale.frame, first.frame)
+    assert any("not valid JSON-stat2" in record.getMessage() for record in caplog.records)
+    # and cache mode still replays the good copy
+    replay = make_client(fake, tmp_path, fake_time, mode="cache").fetch(QUERY)
+    pd.testing.assert_frame_equal(replay.frame, first.frame)
+
+
+def test_an_invalid_first_answer_fails_clearly_and_leaves_no_cache(fake, tmp_path, fake_time):
+    fake.add_table(jsonstat_07459(population()))  # the metadata answer is fine, the data answer is not
+    fake.route("POST", DATA_PATH, lambda request: FakeResponse(status=200, body={"note": "maintenance"}))
+    with pytest.raises(ValueError, match=r"not valid JSON-stat2.*It was not cached\."):
+        make_client(fake, tmp_path, fake_time, allow_stale=True).fetch(QUERY)
+    cached = list((tmp_path / "cache").rglob("*.json.gz"))
+    assert len(cached) == 1  # the valid metadata answer only, not the invalid data answer
+    with pytest.raises(LookupError, match="No cached StatBank response"):
+        make_client(fake, tmp_path, fake_time, mode="cache").fetch(QUERY)

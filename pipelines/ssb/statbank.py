@@ -242,7 +242,9 @@ class StatbankClient:
         if memo_key not in self._metadata:
             url = f"{self.base_url}/tables/{table_id}/metadata"
             params = {"lang": lang, "outputFormat": "json-stat2"}
-            document, _key, _stale = self._request("GET", url, params, None, f"metadata of table {table_id}")
+            document, _key, _stale = self._request(
+                "GET", url, params, None, f"metadata of table {table_id}", validate=dimension_codes
+            )
             self._metadata[memo_key] = document
         return self._metadata[memo_key]
 
@@ -333,13 +335,10 @@ class StatbankClient:
         stale = False
         metadata: dict[str, Any] = {}
         for chunk in self.plan(query):
-            document, key, chunk_stale = self._request("POST", url, params, chunk.body(), chunk.describe())
-            try:
-                frame, chunk_metadata = decode(document)
-            except ValueError as exc:
-                raise ValueError(
-                    f"StatBank {chunk.describe()}: response is not valid JSON-stat2: {exc}"
-                ) from exc
+            document, key, chunk_stale = self._request(
+                "POST", url, params, chunk.body(), chunk.describe(), validate=decode
+            )
+            frame, chunk_metadata = decode(document)
             frames.append(frame)
             keys.append(key)
             vintages.append(chunk_metadata.get("updated"))
@@ -358,9 +357,19 @@ class StatbankClient:
     # Transport -------------------------------------------------------------------------------
 
     def _request(
-        self, method: str, url: str, params: dict[str, str], body: Any, description: str
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str],
+        body: Any,
+        description: str,
+        validate: Callable[[Any], object],
     ) -> tuple[Any, str, bool]:
-        """(parsed JSON, cache key, stale) for one request, following the client's mode."""
+        """(parsed JSON, cache key, stale) for one request, following the client's mode.
+
+        A live answer is checked with ``validate`` (it raises ValueError) **before** it is cached:
+        a 200 that is JSON but not the JSON-stat2 asked for never replaces a good cached copy, and
+        with ``allow_stale`` the run falls back on that copy as it does when the request fails."""
         key = self.cache.key(method, url, params, body)
         if self.mode == "cache":
             cached = self.cache.load(key)
@@ -420,6 +429,29 @@ class StatbankClient:
                 body_excerpt=exc.body_excerpt,
                 attempts=exc.attempts,
                 transient=True,
+            ) from exc
+        try:
+            if not isinstance(document, dict):
+                raise ValueError(f"a JSON {type(document).__name__}, not a JSON-stat2 object")
+            validate(document)
+        except ValueError as exc:
+            cached = self.cache.load(key)
+            if cached is not None and self.allow_stale:
+                log.warning(
+                    "StatBank %s: the answer is not valid JSON-stat2 (%s); using the cached response "
+                    "fetched %s (the invalid answer is not cached)",
+                    description,
+                    exc,
+                    cached.fetched_at,
+                )
+                return json.loads(cached.raw), key, True
+            raise ValueError(
+                f"StatBank {description}: the answer is not valid JSON-stat2: {exc}. It was not cached"
+                + (
+                    f"; the cached response fetched {cached.fetched_at} is kept (allow_stale=True uses it)."
+                    if cached is not None
+                    else "."
+                )
             ) from exc
         request_record = {"method": method, "url": url, "params": params, "body": body}
         self.cache.store(key, request_record, raw, status)
