@@ -99,7 +99,8 @@ class ReportingRun(dg.ConfigurableResource):
 class SourceSettings(dg.ConfigurableResource):
     """Where source data come from: `demo` (bundled files, default), `cache` (replayed StatBank
     responses, offline) or `live` (Statistics Norway's APIs). Set in the launchpad's resource
-    config, or with BOLIG_SOURCE_MODE, BOLIG_STATBANK_URL, BOLIG_KLASS_URL, BOLIG_ALLOW_STALE."""
+    config, or with BOLIG_SOURCE_MODE, BOLIG_STATBANK_URL, BOLIG_KLASS_URL, BOLIG_ALLOW_STALE,
+    BOLIG_STATBANK_TIMEOUT_SECONDS, BOLIG_STATBANK_RETRIES and BOLIG_STATBANK_BACKOFF_SECONDS."""
 
     mode: str = "demo"
     statbank_base_url: str = STATBANK_URL
@@ -148,8 +149,25 @@ def build_resources(
             klass_base_url=env.get("BOLIG_KLASS_URL", KLASS_URL),
             cache_dir=env.get("BOLIG_CACHE_DIR", ""),
             allow_stale=env.get("BOLIG_ALLOW_STALE", "").lower() in {"1", "true", "yes"},
+            timeout_seconds=_number(env, "BOLIG_STATBANK_TIMEOUT_SECONDS", 30.0, float),
+            retries=_number(env, "BOLIG_STATBANK_RETRIES", 4, int),
+            backoff_seconds=_number(env, "BOLIG_STATBANK_BACKOFF_SECONDS", 1.0, float),
         ),
     }
+
+
+def _number(env, name: str, default, kind):
+    """A positive number from the environment, or a clear error naming the variable."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: expected a {'whole ' if kind is int else ''}number") from None
+    if value < 0 or (kind is float and value == 0):
+        raise ValueError(f"{name}={raw!r}: expected a number above 0")
+    return value
 
 
 @lru_cache(maxsize=1)

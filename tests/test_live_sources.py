@@ -196,3 +196,20 @@ def test_failing_live_calls_fail_the_run_or_fall_back_to_stale_cache(
     assert len(rate) and rate.stale.all()
     counts = public[(public.indicator_id == "KOStotnatt0000") & (public.status == "shown")]
     assert not counts.stale.any()
+
+
+def test_statbank_timeout_retries_and_backoff_come_from_the_environment(monkeypatch, tmp_path) -> None:
+    from pipelines.resources import build_resources
+
+    monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "7.5")
+    monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "2")
+    monkeypatch.setenv("BOLIG_STATBANK_BACKOFF_SECONDS", "0.5")
+    sources = build_resources(tmp_path)["sources"]
+    assert (sources.timeout_seconds, sources.retries, sources.backoff_seconds) == (7.5, 2, 0.5)
+    monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "two")
+    with pytest.raises(ValueError, match="BOLIG_STATBANK_RETRIES='two': expected a whole number"):
+        build_resources(tmp_path)
+    monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "2")
+    monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "0")
+    with pytest.raises(ValueError, match="BOLIG_STATBANK_TIMEOUT_SECONDS='0': expected a number above 0"):
+        build_resources(tmp_path)

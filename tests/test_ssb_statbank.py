@@ -798,3 +798,26 @@ def test_an_invalid_first_answer_fails_clearly_and_leaves_no_cache(fake, tmp_pat
     assert len(cached) == 1  # the valid metadata answer only, not the invalid data answer
     with pytest.raises(LookupError, match="No cached StatBank response"):
         make_client(fake, tmp_path, fake_time, mode="cache").fetch(QUERY)
+
+
+def test_an_answer_without_updated_warns_that_the_vintage_is_unknown(fake, tmp_path, fake_time, caplog):
+    dataset = jsonstat_07459(population())
+    fake.add_table(dataset)
+
+    def without_updated(request):
+        response = subset_dataset(dataset, _selection_of(request), max_cells=fake.max_cells)
+        response.body.pop("updated", None)
+        return response
+
+    fake.route("POST", DATA_PATH, without_updated)
+    with caplog.at_level("WARNING", logger="pipelines.ssb.statbank"):
+        result = make_client(fake, tmp_path, fake_time).fetch(QUERY)
+    assert result.updated is None
+    assert any("no 'updated' date" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    fake.route(
+        "POST", DATA_PATH, lambda request: subset_dataset(dataset, _selection_of(request), max_cells=10**6)
+    )
+    with caplog.at_level("WARNING", logger="pipelines.ssb.statbank"):
+        assert make_client(fake, tmp_path, fake_time).fetch(QUERY).updated is not None
+    assert not any("no 'updated' date" in record.getMessage() for record in caplog.records)

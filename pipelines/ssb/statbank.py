@@ -345,6 +345,12 @@ class StatbankClient:
             metadata = metadata or chunk_metadata
             stale = stale or chunk_stale
         frame = frames[0] if len(frames) == 1 else _join_chunks(frames)
+        if _newest(vintages) is None:
+            log.warning(
+                "StatBank %s: the answer has no 'updated' date, so the data vintage is unknown; it is "
+                "stored empty (null) and shows as such in the release",
+                query.describe(),
+            )
         return StatbankResult(
             frame=frame,
             updated=_newest(vintages),
