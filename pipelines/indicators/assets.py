@@ -81,6 +81,9 @@ def _indicator_asset(indicator: Indicator) -> dg.AssetsDefinition:
                     progress=dg.MetadataValue.json(summary["progress"]),
                     national_chart=dg.MetadataValue.md(chart),
                     rows_by_status=dg.MetadataValue.json(values["status"].value_counts().to_dict()),
+                    data_origin=dg.MetadataValue.json(
+                        {str(k): int(v) for k, v in values["data_origin"].value_counts().items()}
+                    ),
                 )
             )
             yield _check_result(

@@ -48,7 +48,9 @@ def indicator_description(catalogue: Catalogue, indicator: Indicator) -> str:
             f"- Retning: {DIRECTION_LABELS_NB[indicator.direction]}",
             f"- Målgrupper: {groups}",
             f"- Type: {KIND_LABELS_NB[indicator.kind]}",
-            f"- Kilde: {indicator.source_nb} ({indicator.source_url})",
+            f"- Kilde for definisjonen og de offisielle tallene: {indicator.source_nb} "
+            f"({indicator.source_url}). Med de medfølgende demodataene er tallene syntetiske, ikke "
+            "offisiell statistikk: `data_origin` i metadataene sier hva en kjøring brukte.",
             "",
             "Følger opp:",
             *goals,
