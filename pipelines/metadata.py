@@ -35,11 +35,9 @@ def asset_args(stage: str, tier: str, table: str | None = None) -> dict[str, obj
     return args
 
 
-def spec(
-    key: str, stage: str, tier: str, description: str, deps=(), table: bool = True, **kw
-) -> dg.AssetSpec:
+def spec(key: str, stage: str, tier: str, description: str, deps=(), **kw) -> dg.AssetSpec:
     """The spec of one warehouse table written by a multi-asset step (the key is the table's name)."""
-    extra = asset_args(stage, tier, key if table else None)
+    extra = asset_args(stage, tier, key)
     return dg.AssetSpec(
         key,
         description=description,
@@ -48,8 +46,27 @@ def spec(
         kinds=kw.pop("kinds", {"duckdb"}),
         owners=extra["owners"],
         tags=extra["tags"],
-        metadata=extra.get("metadata"),
+        metadata=extra["metadata"],
         **kw,
+    )
+
+
+def check_result(
+    failures,
+    what: str,
+    severity=dg.AssetCheckSeverity.ERROR,
+    check_name: str | None = None,
+    asset_key: dg.AssetKey | None = None,
+) -> dg.AssetCheckResult:
+    """An asset check's result from the rows that fail it: passed when there are none, with their
+    count and the first ten as a table in the UI."""
+    sample = failures.head(10).to_markdown(index=False) if len(failures) else "none"
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=failures.empty,
+        severity=severity,
+        metadata={"failures": len(failures), "what": what, "first_failures": dg.MetadataValue.md(sample)},
     )
 
 

@@ -5,21 +5,12 @@ own checks (range, yearly jumps): see pipelines/indicators/assets.py."""
 from __future__ import annotations
 
 import dagster as dg
-import pandas as pd
 
 from pipelines.checks import rules
+from pipelines.metadata import check_result
 from pipelines.resources import Warehouse, catalogue
 from pipelines.sources.assets import source_assets
 from pipelines.staging.assets import measure_values
-
-
-def _result(failures: pd.DataFrame, what: str, severity=dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
-    sample = failures.head(10).to_markdown(index=False) if len(failures) else "none"
-    return dg.AssetCheckResult(
-        passed=failures.empty,
-        severity=severity,
-        metadata={"failures": len(failures), "what": what, "first_failures": dg.MetadataValue.md(sample)},
-    )
 
 
 @dg.asset_check(asset=measure_values, blocking=True)
@@ -27,14 +18,15 @@ def every_municipality_every_year(warehouse: Warehouse) -> dg.AssetCheckResult:
     """Every municipality has a row for every municipal measure in every staged year (a value may
     be missing, with its status; a row may not be absent)."""
     with warehouse.get_connection() as con:
-        return _result(rules.missing_municipality_years(con, catalogue()), "municipality × year rows absent")
+        absent = rules.missing_municipality_years(con, catalogue())
+        return check_result(absent, "municipality × year rows absent")
 
 
 @dg.asset_check(asset=measure_values, blocking=True)
 def no_negative_counts(warehouse: Warehouse) -> dg.AssetCheckResult:
     """No count is negative (only measures declared `may_be_negative`, such as net expenditure)."""
     with warehouse.get_connection() as con:
-        return _result(rules.negative_counts(con, catalogue()), "negative values of counts")
+        return check_result(rules.negative_counts(con, catalogue()), "negative values of counts")
 
 
 CODES_CHECK = "codes_valid_in_their_year"
@@ -58,15 +50,11 @@ def codes_valid_in_their_year(context, warehouse: Warehouse):
     with warehouse.get_connection() as con:
         for asset, source_id in zip(source_assets, catalogue().sources, strict=True):
             if asset.key in selected:
-                result = _result(
-                    rules.invalid_codes(con, catalogue(), source_id), "codes not valid in their year"
-                )
-                yield dg.AssetCheckResult(
-                    asset_key=asset.key,
+                yield check_result(
+                    rules.invalid_codes(con, catalogue(), source_id),
+                    "codes not valid in their year",
                     check_name=CODES_CHECK,
-                    passed=result.passed,
-                    severity=result.severity,
-                    metadata=result.metadata,
+                    asset_key=asset.key,
                 )
 
 

@@ -17,22 +17,12 @@ from pipelines.indicators.compute import (
     indicator_table,
 )
 from pipelines.indicators.describe import indicator_description, indicator_group, national_summary
-from pipelines.metadata import INTERNAL, asset_args, table_metadata
+from pipelines.metadata import INTERNAL, asset_args, check_result, table_metadata
 from pipelines.resources import ReportingRun, Warehouse, catalogue
 from pipelines.staging.assets import measure_values
 
 RANGE_CHECK = "values_within_declared_range"
 JUMP_CHECK = "no_large_yearly_jumps"
-
-
-def _check_result(name: str, failures, what: str, severity: dg.AssetCheckSeverity) -> dg.AssetCheckResult:
-    sample = failures.head(10).to_markdown(index=False) if len(failures) else "none"
-    return dg.AssetCheckResult(
-        check_name=name,
-        passed=failures.empty,
-        severity=severity,
-        metadata={"failures": len(failures), "what": what, "first_failures": dg.MetadataValue.md(sample)},
-    )
 
 
 def _indicator_asset(indicator: Indicator) -> dg.AssetsDefinition:
@@ -86,17 +76,16 @@ def _indicator_asset(indicator: Indicator) -> dg.AssetsDefinition:
                     ),
                 )
             )
-            yield _check_result(
-                RANGE_CHECK,
+            yield check_result(
                 rules.implausible_values(con, cat, table),
                 "values outside their range",
-                dg.AssetCheckSeverity.ERROR,
+                check_name=RANGE_CHECK,
             )
-            yield _check_result(
-                JUMP_CHECK,
+            yield check_result(
                 rules.yearly_jumps(con, cat, table),
                 "year-over-year changes above the threshold",
                 dg.AssetCheckSeverity.WARN,
+                check_name=JUMP_CHECK,
             )
 
     return _compute
