@@ -21,12 +21,13 @@ from pipelines.report.assets import steering_report
 from pipelines.resources import build_resources
 from pipelines.runs import dead_run_sensor
 from pipelines.schedules import schedules, yearly_update
-from pipelines.sources.assets import reference_geography, source_assets
+from pipelines.sources.assets import qc_ssb_national_totals, reference_geography, source_assets
 from pipelines.staging.assets import measure_values
 
 all_assets = [
     reference_geography,
     *source_assets,
+    qc_ssb_national_totals,
     *inbox_assets,
     *record_assets,
     measure_values,

@@ -30,3 +30,6 @@ def output_dir() -> Path:
 def default_release_id() -> str:
     """Today's date in Norway: releases are named by the date they are published."""
     return dt.datetime.now(ZoneInfo("Europe/Oslo")).date().isoformat()
+
+# The internal tier (unsuppressed values, QC reports), relative to a run's output folder.
+INTERNAL_DIR = Path("exports") / "internal"

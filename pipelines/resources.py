@@ -110,6 +110,9 @@ class SourceSettings(dg.ConfigurableResource):
     retries: int = 4
     backoff_seconds: float = 1.0
     timeout_seconds: float = 30.0
+    # Tables (ids in assets/statbank.yaml) to ask live; the others come from the cache, or stay
+    # missing with a note. None: every enabled table.
+    live_tables: list[str] | None = None
 
     def cache_root(self, base: Path) -> Path:
         return Path(self.cache_dir) if self.cache_dir else base / "cache" / "ssb"

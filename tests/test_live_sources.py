@@ -1,73 +1,37 @@
-"""A full pipeline run in live mode against a local replay of Statistics Norway's StatBank, then
-offline from the cache, then with a failing server and the stale fallback. No internet."""
+"""Live and cache mode against a local StatBank that answers like the real one (KOSTRA's shape,
+07459, 11084), through Dagster with every blocking check, and the source loader on its own for the
+ways a table can be missing, switched off or stale. No internet."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.direct import run_all
-from pipelines.paths import DEMO_DIR, REFERENCE_DIR
-from pipelines.resources import SourceSettings
+from pipelines.catalogue import load_catalogue
+from pipelines.catalogue.modes import resolve
+from pipelines.materialize import materialize_all
+from pipelines.paths import REFERENCE_DIR
+from pipelines.resources import SourceSettings, build_resources
+from pipelines.sources.files import SourceDataError
+from pipelines.sources.load import load_reference_geography, load_source
+from pipelines.sources.statbank_source import preliminary_year
 from pipelines.ssb.http import HttpError
-from tests.ssb_fake_server import FakeResponse, FakeSSB, jsonstat_07459, jsonstat_dataset
+from tests import statbank_tables as tables
+from tests.ssb_fake_server import FakeResponse, FakeSSB
 
-POPULATION_UPDATED = "2025-02-25T07:00:00Z"
-KOSTRA_UPDATED = "2025-06-16T06:00:00Z"
-KOSTRA_CONTENTS = {
-    "KOStotmidlbo0000": "temporary_accommodation_households",
-    "KOSmidlbobarn0000": "temporary_accommodation_with_children",
-    "KOStotnatt0000": "night_shelter_households",
-    "KOSantnyinnflytt0000": "newly_housed_households",
-    "KOSnyinnflyttfly0000": "newly_housed_refugees",
-    "KOSventelistetil0000": "waiting_list_adapted",
-    "KOSboligpkommuna0000": "municipal_dwellings_private_allocation",
-}
-SYMBOLS = {"0301": ":", "1103": "..", "4601": "."}  # municipalities SSB sends a symbol for
-
-
-def population_table() -> dict:
-    population = pd.read_csv(REFERENCE_DIR / "population_municipality_2024borders.csv", dtype={"code": str})
-    frame = pd.DataFrame(
-        {
-            "Region": "K-" + population["code"],
-            "Tid": population["year"].astype(str),
-            "value": population["population"].round(),
-        }
-    )
-    extra = pd.DataFrame({"Region": ["K-21-22", "K-23"], "Tid": ["2024", "2024"], "value": [2600, 0]})
-    return jsonstat_07459(pd.concat([frame, extra], ignore_index=True), updated=POPULATION_UPDATED)
-
-
-def kostra_table() -> dict:
-    demo = pd.read_csv(DEMO_DIR / "kostra_form13.csv", dtype={"kommunenr": str})
-    demo = demo[demo.year == 2024]
-    rows = []
-    for code, column in KOSTRA_CONTENTS.items():
-        for kommunenr, value in zip(demo.kommunenr, demo[column], strict=True):
-            symbol = SYMBOLS.get(kommunenr)
-            rows.append((kommunenr, code, "2024", None if symbol else value, symbol))
-        rows.append(("EAK", code, "2024", int(demo[column].sum()), None))  # the nation: not a municipality
-    frame = pd.DataFrame(rows, columns=["KOKkommuneregion0000", "ContentsCode", "Tid", "value", "status"])
-    return jsonstat_dataset(
-        frame,
-        dimensions=["KOKkommuneregion0000", "ContentsCode", "Tid"],
-        table_id="12942",
-        label="12942: Kommunalt disponerte boliger (KOSTRA)",
-        updated=KOSTRA_UPDATED,
-        role={"time": ["Tid"], "geo": ["KOKkommuneregion0000"], "metric": ["ContentsCode"]},
-    )
+RELEASE = "2025-06-16"
+PUBLISHED_RATES = pd.read_csv(REFERENCE_DIR / "published_national_rates.csv")
 
 
 @pytest.fixture(scope="module")
 def fake_ssb():
     with FakeSSB() as fake:
-        fake.add_table(population_table())
-        fake.add_table(kostra_table())
+        for dataset in tables.all_tables():
+            fake.add_table(dataset)
         yield fake
 
 
@@ -75,132 +39,279 @@ def settings(fake: FakeSSB, cache: Path, mode: str, **extra) -> SourceSettings:
     return SourceSettings(mode=mode, statbank_base_url=fake.statbank_url, cache_dir=str(cache), **extra)
 
 
+def _run(base: Path, sources: SourceSettings) -> dg.ExecuteInProcessResult:
+    return materialize_all(
+        base, resources=build_resources(base, release=RELEASE, sources=sources), raise_on_error=False
+    )
+
+
 @pytest.fixture(scope="module")
-def live_run(fake_ssb: FakeSSB, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def live_run(fake_ssb: FakeSSB, tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
     base = tmp_path_factory.mktemp("live")
-    run_all(base, charts=False, release="2025-06-16", sources=settings(fake_ssb, base / "cache", "live"))
-    return base
+    return base, _run(base, settings(fake_ssb, base / "cache", "live"))
 
 
 def _public(base: Path) -> pd.DataFrame:
     return pd.read_parquet(base / "exports/public/latest/indicator_values.parquet")
 
 
-def test_live_run_reads_population_from_statbank(live_run: Path) -> None:
-    with duckdb.connect(str(live_run / "warehouse.duckdb"), read_only=True) as con:
-        staged = con.execute(
-            "SELECT geo_code, year, value, data_origin, source_ref, vintage FROM stg_measure_values "
-            "WHERE measure_id = 'population_1_january'"
-        ).df()
-    reference = pd.read_csv(REFERENCE_DIR / "population_municipality_2024borders.csv", dtype={"code": str})
+def _staged(base: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+@pytest.mark.slow  # a whole Dagster run
+def test_live_run_succeeds_in_dagster_with_every_blocking_check(live_run) -> None:
+    _base, result = live_run
+    failures = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert result.success, failures
+    evaluations = result.get_asset_check_evaluations()
+    codes = [e for e in evaluations if e.check_name == "codes_valid_in_their_year"]
+    assert len(codes) == len(load_catalogue().sources)
+    assert all(e.passed for e in evaluations if e.blocking), [
+        (e.asset_key, e.check_name) for e in evaluations if e.blocking and not e.passed
+    ]
+    # the codes were judged against the borders each source really uses: 2024 for 07459's
+    # agg_KommSummer, each year's own for KOSTRA (historical codes such as 1141 Finnøy 2019)
+    raw = _staged(_base, "SELECT DISTINCT kommunenr FROM raw_kostra_form13 WHERE year = 2019")
+    assert "1141" in set(raw.kommunenr)
+
+
+@pytest.mark.slow
+def test_population_arrives_exactly_and_the_0_for_a_code_that_did_not_exist_is_not_a_population(
+    live_run,
+) -> None:
+    base, _ = live_run
+    staged = _staged(
+        base,
+        "SELECT geo_code, year, value, data_origin, source_ref, vintage FROM stg_measure_values "
+        "WHERE measure_id = 'population_1_january'",
+    )
+    reference = tables.population_2024_borders()
     joined = staged.merge(reference, left_on=["geo_code", "year"], right_on=["code", "year"])
     assert len(joined) == 357 * 11
     assert (joined.value - joined.population.round()).abs().max() == 0
     assert set(staged.data_origin) == {"ssb"} and set(staged.source_ref) == {"statbank:07459"}
-    assert set(staged.vintage) == {POPULATION_UPDATED}
+    assert set(staged.vintage) == {tables.POPULATION_UPDATED}
     assert "2122" not in set(staged.geo_code)  # Svalbard's K-21-22 is outside the municipalities
 
 
-def test_ssb_symbols_arrive_as_nulls_with_their_status(live_run: Path) -> None:
-    with duckdb.connect(str(live_run / "warehouse.duckdb"), read_only=True) as con:
-        raw = (
-            con.execute(
-                "SELECT kommunenr, temporary_accommodation_households AS value, "
-                "temporary_accommodation_households__status AS status "
-                "FROM raw_kostra_form13 WHERE year = 2024"
-            )
-            .df()
-            .set_index("kommunenr")
-        )
-        internal = (
-            con.execute(
-                "SELECT geo_code, status FROM indicator_values WHERE indicator_id = 'KOStotmidlbo0000' "
-                "AND target_group = 'bostedslose' AND year = 2024 AND geo_level = 'kommune'"
-            )
-            .df()
-            .set_index("geo_code")["status"]
-        )
-    for code, symbol in SYMBOLS.items():
-        assert pd.isna(raw.loc[code, "value"]) and raw.loc[code, "status"] == symbol
-    assert "EAK" not in raw.index
-    assert (
-        internal["0301"] == "suppressed"
-        and internal["4601"] == "not_applicable"
-        and internal["1103"] == "missing"
+@pytest.mark.slow
+def test_children_and_households_arrive_for_every_municipality_and_year(live_run) -> None:
+    base, _ = live_run
+    staged = _staged(
+        base,
+        "SELECT measure_id, geo_code, year, value FROM stg_measure_values "
+        "WHERE measure_id IN ('children_0_17', 'private_households', 'rented_households') "
+        "AND value IS NOT NULL",
     )
-    demo = pd.read_csv(DEMO_DIR / "kostra_form13.csv", dtype={"kommunenr": str}).query("year == 2024")
-    expected = demo.set_index("kommunenr")["temporary_accommodation_households"]
-    assert raw.loc["3201", "value"] == expected["3201"]
+    counts = staged.groupby(["measure_id", "year"]).geo_code.nunique()
+    assert (counts == 357).all()
+    assert set(staged[staged.measure_id == "children_0_17"].year) == set(range(2014, 2025))  # Tid 2015–2025
+    assert set(staged[staged.measure_id == "rented_households"].year) == set(range(2015, 2025))  # 11084
+    expected = tables.households_values().set_index(["code", "year"])["renters"]
+    renters = staged[staged.measure_id == "rented_households"].set_index(["geo_code", "year"])["value"]
+    assert (renters - expected.reindex(renters.index)).abs().max() == 0
+    children = staged[(staged.measure_id == "children_0_17") & (staged.year == 2023)].set_index("geo_code")
+    population = tables.population_2024_borders().query("year == 2024").set_index("code")["population"]
+    share = children["value"] / population.reindex(children.index)
+    assert share.between(0.17, 0.25).all()  # 1 January 2024 is 31.12.2023
 
 
-def test_values_carry_the_statbank_table_and_vintage(live_run: Path) -> None:
-    public = _public(live_run)
-    row = public[
-        (public.indicator_id == "KOStotmidlbo0000") & (public.geo_level == "land") & (public.year == 2024)
-    ]
-    assert row.source.iloc[0] == "statbank:12942" and row.vintage.iloc[0] == KOSTRA_UPDATED
-    assert row.data_origin.iloc[0] == "ssb"
-    # a rate on a directorate file over StatBank's population names both, with both vintages
-    rate = public[
-        (public.indicator_id == "KOSfainansstartp0000") & (public.geo_level == "land") & (public.year == 2020)
+@pytest.mark.slow
+def test_national_dwellings_per_1000_reproduce_ssbs_published_whole_numbers(live_run) -> None:
+    base, _ = live_run
+    public = _public(base)
+    national = public[
+        (public.indicator_id == "KOSboligSper10000000")
+        & (public.geo_level == "land")
+        & (public.target_group == "alle")
+    ].set_index("year")
+    published = PUBLISHED_RATES[PUBLISHED_RATES.indicator_id == "KOSboligSper10000000"]
+    checked = 0
+    for row in published.itertuples():
+        if row.year < 2015:  # KOSTRA's new tables start in 2015
+            assert pd.isna(national.loc[row.year, "value"]) and national.loc[row.year, "status"] == "missing"
+            continue
+        assert round(national.loc[row.year, "value"], row.decimals) == row.value, row.year
+        assert national.loc[row.year, "source"] == "statbank:12008 + statbank:07459"
+        checked += 1
+    assert checked == 3
+
+
+@pytest.mark.slow
+def test_kostra_symbols_keep_their_meaning_and_ssb_national_figures_stay_apart(live_run) -> None:
+    base, _ = live_run
+    raw = _staged(
+        base,
+        "SELECT kommunenr, year, municipal_dwellings_private_allocation AS value, "
+        "municipal_dwellings_private_allocation__status AS status FROM raw_kostra_form13",
+    )
+    on_2024 = raw[raw.year == 2024].set_index("kommunenr")
+    assert pd.isna(on_2024.loc["0301", "value"]) and on_2024.loc["0301", "status"] == ":"
+    assert pd.isna(on_2024.loc["1103", "value"]) and on_2024.loc["1103", "status"] == ".."
+    assert not raw.kommunenr.str.startswith("E").any()  # EAK, EKA.., EKG.. are not municipalities
+    assert "1141" not in set(raw[raw.year == 2024].kommunenr)  # '.' for a code that no longer existed
+    comparison = _staged(base, "SELECT * FROM ssb_comparison_kostra_form13")
+    assert {"EAK", "EAKUO", "EKA03", "EKG13"} <= set(comparison.region_code)
+    internal = _staged(
+        base,
+        "SELECT geo_code, status FROM indicator_values WHERE indicator_id = 'KOSboligSper10000000' "
+        "AND target_group = 'alle' AND year = 2024 AND geo_level = 'kommune'",
+    ).set_index("geo_code")["status"]
+    assert internal["0301"] == "suppressed" and internal["1103"] == "missing"
+
+
+@pytest.mark.slow
+def test_qc_report_sets_our_sum_against_ssbs_estimate(live_run) -> None:
+    base, _ = live_run
+    qc = _staged(base, "SELECT * FROM qc_ssb_national_totals").set_index(["measure_id", "year"])
+    row = qc.loc[("municipal_dwellings", 2024)]
+    raw = _staged(base, "SELECT municipal_dwellings FROM raw_kostra_form13 WHERE year = 2024")
+    assert row.sum_reporting == raw.municipal_dwellings.sum()
+    assert row.municipalities_reporting == raw.municipal_dwellings.count() < row.municipalities_total
+    suppressed = tables.kostra_values("municipal_dwellings").set_index(["code", "year"])["value"]
+    hidden = suppressed[("0301", 2024)] + suppressed[("1103", 2024)]
+    assert row.difference == pytest.approx(hidden + tables.IMPUTED_EXTRA)  # SSB imputes; we never do
+    report = (base / "exports/internal/qc_ssb_national_totals.md").read_text()
+    assert "municipal_dwellings" in report and "EAK" in report
+    accounts = qc.loc[("net_expenditure_housing_nok", 2023)]
+    assert accounts.ssb_national > 0 and accounts.table_id == "12367"
+
+
+@pytest.mark.slow
+def test_2014_is_missing_with_a_note_never_demo_data(live_run) -> None:
+    base, _ = live_run
+    staged = _staged(
+        base,
+        "SELECT measure_id, value, data_origin, source_status, note, source_ref FROM stg_measure_values "
+        "WHERE year = 2014 AND source_id IN ('kostra_form13', 'kostra_accounts')",
+    )
+    assert staged.value.isna().all() and set(staged.source_status.dropna()) == {".."}
+    assert set(staged.data_origin) == {"ssb"} and staged.note.notna().all()
+    accounts = staged[staged.measure_id == "net_expenditure_housing_nok"]
+    assert accounts.note.str.contains("starter i 2015").all()
+    unknown = staged[staged.measure_id == "temporary_accommodation_households"]
+    assert unknown.note.str.contains("tabellnummeret er ukjent").all()
+
+
+@pytest.mark.slow
+def test_values_carry_their_table_and_updated_time(live_run) -> None:
+    base, result = live_run
+    public = _public(base)
+    expenditure = public[
+        (public.indicator_id == "K1179762623P00004792") & (public.geo_level == "land") & (public.year == 2023)
     ].iloc[0]
-    assert rate.source == "file:data/demo/husbanken_startlan.csv + statbank:07459"
-    assert POPULATION_UPDATED in rate.vintage and "sha256:" in rate.vintage
-    assert rate.data_origin == "synthetic"  # the strictest origin of its parts
-    # a measure the StatBank table does not offer is missing in live mode, never zero
-    dwellings = public[(public.indicator_id == "KOSboligSper10000000") & (public.geo_level == "land")]
-    assert (dwellings.status == "missing").all() and dwellings.value.isna().all()
+    assert expenditure.source == "statbank:12367 + statbank:07459"
+    assert tables.KOSTRA_UPDATED in expenditure.vintage and tables.POPULATION_UPDATED in expenditure.vintage
+    metadata = result.asset_materializations_for_node("raw_kostra_form13")[0].metadata
+    described = metadata["statbank_tables"].value
+    assert described["kostra_dwellings_12008"]["how"] == "live"
+    assert described["kostra_temporary_accommodation"]["how"] == "not_fetched"
 
 
-@pytest.mark.slow  # runs the whole pipeline again
-def test_cache_mode_replays_offline(live_run: Path, fake_ssb: FakeSSB, tmp_path: Path) -> None:
+@pytest.mark.slow  # a second whole Dagster run
+def test_cache_mode_replays_offline_through_dagster(live_run, fake_ssb: FakeSSB, tmp_path: Path) -> None:
+    base, _ = live_run
     requests_before = len(fake_ssb.requests)
-    replay = tmp_path / "replay"
-    run_all(
-        replay, charts=False, release="2025-06-16", sources=settings(fake_ssb, live_run / "cache", "cache")
-    )
+    result = _run(tmp_path / "replay", settings(fake_ssb, base / "cache", "cache"))
+    assert result.success
     assert len(fake_ssb.requests) == requests_before  # nothing was asked of the server
-    pd.testing.assert_frame_equal(_public(replay), _public(live_run))
+    pd.testing.assert_frame_equal(_public(tmp_path / "replay"), _public(base))
 
 
-@pytest.mark.slow  # runs the whole pipeline again
-def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb: FakeSSB, tmp_path: Path) -> None:
-    with pytest.raises(
-        LookupError, match=r"No cached StatBank response .*table 12942.*Run once in live mode"
-    ):
-        run_all(tmp_path, charts=False, sources=settings(fake_ssb, tmp_path / "empty", "cache"))
+# The loader on its own: quick, one source at a time -------------------------------------------
 
 
-@pytest.mark.slow  # runs the whole pipeline again
-def test_failing_live_calls_fail_the_run_or_fall_back_to_stale_cache(
-    live_run: Path, fake_ssb: FakeSSB, tmp_path: Path
-) -> None:
-    cache = tmp_path / "cache"
-    shutil.copytree(live_run / "cache", cache)
-    path = fake_ssb.statbank_path("07459", "data")
-    fast = {"retries": 1, "backoff_seconds": 0.01}
-    fake_ssb.script("POST", path, *[FakeResponse(status=503)] * 50)
-    try:
-        with pytest.raises(HttpError, match="07459"):
-            run_all(tmp_path / "strict", charts=False, sources=settings(fake_ssb, cache, "live", **fast))
-        run_all(
-            tmp_path / "stale",
-            charts=False,
-            release="2025-06-16",
-            sources=settings(fake_ssb, cache, "live", allow_stale=True, **fast),
+def _load(fake: FakeSSB, base: Path, source_id: str, mode: str = "live", **extra):
+    catalogue = resolve(load_catalogue(), mode)
+    sources = settings(fake, base / "cache", mode, **extra)
+    with duckdb.connect(str(base / "w.duckdb")) as con:
+        load_reference_geography(con, catalogue)
+        return load_source(
+            con, catalogue, source_id, statbank=sources.statbank_client(base), live_tables=sources.live_tables
         )
+
+
+def test_a_switched_off_table_comes_from_the_cache_or_stays_missing_with_a_note(fake_ssb, tmp_path) -> None:
+    off = {"live_tables": ["kostra_dwellings_12008"]}  # 12367 not asked live
+    with pytest.raises(SourceDataError, match="no StatBank table .* could be fetched.*12367 er ikke med"):
+        _load(fake_ssb, tmp_path, "kostra_accounts", **off)
+    _load(fake_ssb, tmp_path, "kostra_accounts")  # a live run fills the cache
+    requests = len(fake_ssb.requests)
+    loaded = _load(fake_ssb, tmp_path, "kostra_accounts", **off)
+    assert len(fake_ssb.requests) == requests  # answered from the cache, no socket
+    assert loaded.tables[0].how == "cache" and loaded.frame["stale"].all()
+
+
+def test_a_missing_updated_warns_and_leaves_the_vintage_null(tmp_path, caplog) -> None:
+    dataset = tables.table_11084()
+    del dataset["updated"]
+    with FakeSSB() as fake:
+        fake.add_table(tables.table_07459())
+        fake.add_table(dataset)
+        loaded = _load(fake, tmp_path, "ssb_households")
+    assert "vintage is unknown" in caplog.text
+    frame = loaded.frame
+    assert frame["rented_households__vintage"].isna().all()
+    assert (frame["children_0_17__vintage"] == tables.POPULATION_UPDATED).all()
+
+
+def test_a_zero_in_2024_borders_is_not_stored_as_a_population(tmp_path) -> None:
+    dataset = tables.table_07459()
+    regions = dataset["dimension"]["Region"]["category"]["index"]
+    years = dataset["dimension"]["Tid"]["category"]["index"]
+    sizes = dict(zip(dataset["id"], dataset["size"], strict=True))
+    for alder in (0, 1):  # K-1580 Haram, 2021: SSB answers 0 for a unit that was not there
+        cell = (regions["K-1580"] * sizes["Alder"] + alder) * sizes["ContentsCode"]
+        position = cell * sizes["Tid"] + years["2021"]
+        dataset["value"][position] = 0
+    with FakeSSB() as fake:
+        fake.add_table(dataset)
+        loaded = _load(fake, tmp_path, "population")
+    row = loaded.frame[(loaded.frame.code == "1580") & (loaded.frame.year == 2021)].iloc[0]
+    assert pd.isna(row.population) and row.population__status == "."
+
+
+def test_kostra_years_are_preliminary_until_15_june() -> None:
+    assert preliminary_year(2024, "2025-03-15T06:00:00Z", kostra=True)
+    assert preliminary_year(2024, "2025-06-14T23:00:00Z", kostra=True)
+    assert not preliminary_year(2024, "2025-06-15T06:00:00Z", kostra=True)
+    assert not preliminary_year(2023, "2025-03-15T06:00:00Z", kostra=True)
+    assert not preliminary_year(2024, "2025-03-15T06:00:00Z", kostra=False)  # population has no cycle
+    assert not preliminary_year(2024, None, kostra=True)
+
+
+def test_preliminary_figures_are_marked_from_the_tables_updated_time(tmp_path) -> None:
+    dataset = tables.table_12367()
+    dataset["updated"] = "2025-03-16T06:00:00Z"
+    with FakeSSB() as fake:
+        fake.add_table(dataset)
+        loaded = _load(fake, tmp_path, "kostra_accounts")
+    marked = loaded.frame.groupby("year")["net_expenditure_housing_nok__preliminary"].all()
+    assert marked[2024] and not marked[2023]
+
+
+def test_failing_live_calls_fail_clearly_or_fall_back_to_the_stale_cache(fake_ssb, tmp_path) -> None:
+    _load(fake_ssb, tmp_path, "kostra_accounts")  # fills the cache
+    path = fake_ssb.statbank_path("12367", "data")
+    fast = {"retries": 1, "backoff_seconds": 0.01}
+    fake_ssb.script("POST", path, *[FakeResponse(status=503)] * 10)
+    try:
+        with pytest.raises(HttpError, match="12367"):
+            _load(fake_ssb, tmp_path, "kostra_accounts", **fast)
+        loaded = _load(fake_ssb, tmp_path, "kostra_accounts", allow_stale=True, **fast)
     finally:
         fake_ssb._queues[("POST", path)].clear()  # leave the server as other tests expect it
-    public = _public(tmp_path / "stale")
-    rate = public[(public.indicator_id == "KOSfainansstartp0000") & (public.status == "shown")]
-    assert len(rate) and rate.stale.all()
-    counts = public[(public.indicator_id == "KOStotnatt0000") & (public.status == "shown")]
-    assert not counts.stale.any()
+    assert loaded.frame["stale"].all() and loaded.tables[0].stale
+
+
+def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb, tmp_path) -> None:
+    with pytest.raises(LookupError, match=r"No cached StatBank response .*12367.*Run once in live mode"):
+        _load(fake_ssb, tmp_path, "kostra_accounts", mode="cache")
 
 
 def test_statbank_timeout_retries_and_backoff_come_from_the_environment(monkeypatch, tmp_path) -> None:
-    from pipelines.resources import build_resources
-
     monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "7.5")
     monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "2")
     monkeypatch.setenv("BOLIG_STATBANK_BACKOFF_SECONDS", "0.5")

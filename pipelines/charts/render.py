@@ -137,14 +137,21 @@ def render_indicator_charts(
 
     ``values`` is the public indicator table; ``geography`` (``dim_geography`` or
     ``dim_comparison_group``) gives each municipality's KOSTRA group (default: the bundled
-    reference). Paths come back per indicator (sorted by id) in the order trend, fylker,
+    reference). An indicator without a single published value gets no charts. Paths come back
+    per indicator (sorted by id) in the order trend, fylker,
     malgrupper, kostragrupper; kinds that do not apply to an indicator are left out. ``workers``
     (default: one per core when there are enough charts) draw the charts in spawned processes.
     """
     out_dir = base_dir / CHARTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = [c for c in CHART_COLUMNS if c in values.columns]
-    frames = {str(iid): rows for iid, rows in values[columns].groupby("indicator_id", sort=True)}
+    # An indicator with no published figure at all (a live run where its StatBank table is unknown)
+    # gets no chart: there is nothing to draw and no origin to credit.
+    frames = {
+        str(iid): rows
+        for iid, rows in values[columns].groupby("indicator_id", sort=True)
+        if rows["value"].notna().any()
+    }
     specs = {iid: indicator_chart_spec(catalogue, iid) for iid in frames}
     membership = _membership(catalogue, geography) if COMPARISON_GROUPS in kinds else None
     jobs = [

@@ -27,9 +27,8 @@ from pipelines.exports.parquet import (
 )
 from pipelines.exports.qc import privacy_markdown, qc_markdown, release_diff
 from pipelines.inbox.ingest import ensure_tables
+from pipelines.paths import INTERNAL_DIR
 from pipelines.privacy.build import AUDIT_TABLE, CELLS_TABLE, FLAGGED_TABLE, SHARES_TABLE, SUMMARY_TABLE
-
-INTERNAL_DIR = Path("exports") / "internal"
 
 
 def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str) -> dict[str, Path]:

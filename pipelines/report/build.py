@@ -22,5 +22,6 @@ def build_report(
     attainment = con.execute("SELECT * FROM goal_attainment").df()
     rollup = con.execute("SELECT * FROM goal_rollup").df()
     content = report_content(values, attainment, rollup, catalogue)
-    charts = {i: chart_path(base_dir, i) for i in key_indicators(catalogue)}
+    # an indicator without a single published figure has no chart (see render_indicator_charts)
+    charts = {i: path for i in key_indicators(catalogue) if (path := chart_path(base_dir, i)).exists()}
     return write_report(content, charts, base_dir, release), content, charts

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.atomic import write_text_atomic
 from pipelines.catalogue.models import Source
 from pipelines.metadata import INTERNAL, PUBLIC, asset_args, spec, table_metadata
+from pipelines.paths import INTERNAL_DIR
 from pipelines.resources import OutputPaths, ReportingRun, SourceSettings, Warehouse, catalogue
-from pipelines.sources.load import load_reference_geography, load_source
+from pipelines.sources.load import comparison_table, load_reference_geography, load_source
+from pipelines.sources.ssb_totals import QC_TABLE, national_totals, totals_markdown
+from pipelines.warehouse import replace_table
 
 GEOGRAPHY_TABLES = {
     "dim_municipality": "Municipalities (kommunenr, kommune_name, county_code, county_name) in the "
@@ -46,11 +50,15 @@ def raw_table(source_id: str) -> str:
 def _source_asset(source: Source) -> dg.AssetsDefinition:
     measures = catalogue().measures_of(source.id)
     measure_list = "\n".join(f"- `{m.id}`: {m.name_nb}" for m in measures)
-    table = catalogue().statbank_for(source.id)
+    tables = catalogue().statbank_for(source.id)
     statbank_note = (
-        f" In `live`/`cache` mode it comes from StatBank table {table.table_id}"
-        f"{'' if table.confirmed else ' (table id unconfirmed)'} instead (`assets/statbank.yaml`)."
-        if table
+        " In `live`/`cache` mode it comes from StatBank instead (`assets/statbank.yaml`): "
+        + "; ".join(
+            f"{t.id} (table {t.table_id or 'unknown'}, {t.confidence}{'' if t.enabled else ', disabled'})"
+            for t in tables
+        )
+        + "."
+        if tables
         else ""
     )
     origin = (
@@ -69,25 +77,49 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         f"Measures it feeds:\n{measure_list}\n\nDeclared in `assets/sources.yaml` and `assets/measures.yaml`."
     )
 
-    @dg.asset(
-        name=name,
-        group_name="sources",
-        kinds={"duckdb", "csv"},
-        deps=["dim_municipality", "dim_geography"],
-        description=description,
-        **asset_args("sources", INTERNAL, name),
-    )
+    has_comparison = any(t.kostra for t in tables)
+    comparison = comparison_table(source.id)
+    specs = [
+        spec(name, "sources", INTERNAL, description, deps=["dim_municipality", "dim_geography"],
+             kinds={"duckdb", "csv"}),
+    ]  # fmt: skip
+    if has_comparison:
+        specs.append(
+            spec(
+                comparison,
+                "sources",
+                INTERNAL,
+                f"SSB's own nation, county and KOSTRA-group figures in the tables behind `{name}` "
+                "(KOSTRA's `EAK`, `EAKUO`, `EKA..`, `EKG..`), as published: estimates that include "
+                "municipalities that did not report, so never summed and never compared as if they were "
+                "a sum. Empty in demo mode. Compared with our sum in `qc_ssb_national_totals`.",
+                deps=["dim_municipality"],
+            )
+        )
+
+    @dg.multi_asset(name=name, specs=specs)
     def _load(
-        warehouse: Warehouse, sources: SourceSettings, paths: OutputPaths, reporting: ReportingRun
-    ) -> dg.MaterializeResult:
+        context,
+        warehouse: Warehouse,
+        sources: SourceSettings,
+        paths: OutputPaths,
+        reporting: ReportingRun,
+    ):
         cat = sources.catalogue()
         years = reporting.selected_years()
         with warehouse.get_connection() as con:
             loaded = load_source(
-                con, cat, source.id, statbank=sources.statbank_client(paths.base), years=years
+                con,
+                cat,
+                source.id,
+                statbank=sources.statbank_client(paths.base),
+                years=years,
+                live_tables=sources.live_tables,
+                log=context.log.info,
             )
             origins = loaded.frame["data_origin"].value_counts().to_dict()
-            return dg.MaterializeResult(
+            yield dg.MaterializeResult(
+                asset_key=name,
                 metadata=table_metadata(
                     con,
                     name,
@@ -100,10 +132,74 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
                     rows_outside_scope=loaded.rows_outside_scope,
                     years=dg.MetadataValue.json(years or cat.settings.years),
                     data_origin=dg.MetadataValue.json({k: int(v) for k, v in origins.items()}),
-                )
+                    **statbank_metadata(loaded.tables),
+                ),
             )
+            if has_comparison:
+                yield dg.MaterializeResult(
+                    asset_key=comparison, metadata=table_metadata(con, comparison, mode=sources.mode)
+                )
 
     return _load
 
 
+def statbank_metadata(answers) -> dict[str, object]:
+    """Per StatBank definition: how it was answered (live, cache, not fetched and why), the
+    ContentsCodes used (and which were found by label), and the vintage."""
+    if not answers:
+        return {}
+    tables = {
+        answer.definition.id: {
+            "table": answer.definition.table_id,
+            "confidence": answer.definition.confidence,
+            "how": answer.how,
+            "updated": answer.updated,
+            "stale": answer.stale,
+            "codes": answer.codes,
+            "found_by_label": sorted(
+                column
+                for column, code in answer.codes.items()
+                if next(c.code for c in answer.definition.contents if c.column == column) is None
+            ),
+            "note": answer.note,
+        }
+        for answer in answers
+    }
+    return {"statbank_tables": dg.MetadataValue.json(tables)}
+
+
 source_assets = [_source_asset(source) for source in catalogue().sources.values()]
+
+
+KOSTRA_SOURCES = sorted({t.feeds_source for t in catalogue().statbank.values() if t.kostra})
+
+
+@dg.asset(
+    name=QC_TABLE,
+    group_name="sources",
+    kinds={"duckdb", "markdown"},
+    deps=[key for source_id in KOSTRA_SOURCES for key in (raw_table(source_id), comparison_table(source_id))],
+    **asset_args("sources", INTERNAL, QC_TABLE),
+)
+def qc_ssb_national_totals(warehouse: Warehouse, sources: SourceSettings, paths: OutputPaths):
+    """Our sum over the municipalities that reported, against SSB's own national figure (KOSTRA's
+    `EAK`), per measure and year, with the difference and how many municipalities reported.
+
+    SSB's national KOSTRA figures are estimates that include municipalities that did not report
+    (imputed), so the two differ by design; the difference shows what the imputation adds. Our
+    national values are always our own sums — SSB's estimate is shown beside them here, never mixed
+    in. Written to `exports/internal/qc_ssb_national_totals.md` (internal: unsuppressed counts).
+    Empty in demo mode (the demo files have no national figures)."""
+    with warehouse.get_connection() as con:
+        frame = national_totals(con, sources.catalogue(), KOSTRA_SOURCES)
+        replace_table(con, QC_TABLE, frame)
+        report = paths.base / INTERNAL_DIR / f"{QC_TABLE}.md"
+        write_text_atomic(report, totals_markdown(frame))
+        return dg.MaterializeResult(
+            metadata=table_metadata(
+                con,
+                QC_TABLE,
+                report=dg.MetadataValue.path(str(report)),
+                largest_difference_pct=float(frame["difference_pct"].abs().max()) if len(frame) else 0.0,
+            )
+        )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.catalogue.models import StatbankTable
 from pipelines.catalogue.modes import STATBANK_PREFIX
 from pipelines.geography.harmonise import code_problems
 from pipelines.geography.history import load_history
@@ -18,8 +18,14 @@ from pipelines.geography.levels import comparison_groups, dim_geography
 from pipelines.geography.reference import municipalities
 from pipelines.paths import REFERENCE_DIR, REPO_ROOT
 from pipelines.sources.files import SourceDataError, read_source
-from pipelines.sources.statbank_source import statbank_raw_table
-from pipelines.ssb.statbank import StatbankQuery, StatbankResult
+from pipelines.sources.statbank_fetch import fetch_answers
+from pipelines.sources.statbank_source import (
+    COMPARISON_COLUMNS,
+    TableAnswer,
+    statbank_raw_table,
+    status_column,
+)
+from pipelines.ssb.statbank import StatbankClient
 from pipelines.warehouse import replace_rows, replace_table
 
 
@@ -28,6 +34,8 @@ class LoadedSource:
     frame: pd.DataFrame
     rows_read: int
     rows_outside_scope: int
+    tables: list[TableAnswer] = field(default_factory=list)  # StatBank definitions, in live/cache mode
+    comparison: pd.DataFrame | None = None  # SSB's published aggregates (KOSTRA's EAK, EKA.., EKG..)
 
     @property
     def rows_loaded(self) -> int:
@@ -47,26 +55,15 @@ def load_reference_geography(
     return frame
 
 
-class StatbankFetcher(Protocol):
-    def fetch(self, query: StatbankQuery) -> StatbankResult: ...
-
-
-def statbank_query(table: StatbankTable) -> StatbankQuery:
-    return StatbankQuery(
-        table_id=table.table_id,
-        selection=dict(table.selection),
-        codelist=dict(table.codelist),
-        output_values=dict(table.output_values),
-    )
-
-
 def load_source(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue,
     source_id: str,
     repo_root: Path = REPO_ROOT,
-    statbank: StatbankFetcher | None = None,
+    statbank: StatbankClient | None = None,
     years: list[int] | None = None,
+    live_tables: list[str] | None = None,
+    log: Callable[[str], None] = lambda message: None,
 ) -> LoadedSource:
     """Read one declared source (its file, or its StatBank table in live/cache mode), check every
     municipality code against the year it claims to be valid in, and write ``raw_<id>``. Rows
@@ -76,18 +73,22 @@ def load_source(
     source = catalogue.sources[source_id]
     code_column, year_column = source.key_columns
     outside_geography = 0
+    comparison = None
+    answers: list[TableAnswer] = []
     if source.path.startswith(STATBANK_PREFIX):
-        table = catalogue.statbank_for(source_id)
-        if statbank is None or table is None:
+        tables = catalogue.statbank_for(source_id)
+        if statbank is None or not tables:
             raise SourceDataError(f"{source.path}: source '{source_id}' needs a StatBank client in this mode")
-        result = statbank.fetch(statbank_query(table))
-        frame, outside_geography = statbank_raw_table(
-            result.frame, table, source, catalogue, result.updated, result.stale
-        )
-        frame, absent = _drop_codes_absent_in_their_year(frame, source, catalogue)
-        outside_geography += absent
+        needed = _data_years(catalogue, source, years)
+        answers = fetch_answers(statbank, tables, needed, live_tables=live_tables, log=log)
+        raw = statbank_raw_table(answers, source, catalogue, needed)
+        frame, absent = _absent_codes(raw.frame, source, catalogue)
+        outside_geography = raw.rows_outside + absent
+        comparison = raw.comparison
     else:
         frame = read_source(source, catalogue.measures_of(source_id), repo_root)
+        if any(t.kostra for t in catalogue.statbank_for(source_id)):
+            comparison = pd.DataFrame(columns=COMPARISON_COLUMNS)  # the demo files have no SSB totals
     in_scope = _tag_partition_years(frame, catalogue, source, years)
     problems = _code_problems(con, catalogue, source_id, in_scope)
     bad = problems.notna()
@@ -98,8 +99,27 @@ def load_source(
         raise SourceDataError(f"{source.path}: row {row}, column '{code_column}': {problems[first]}{more}")
     used = in_scope.drop(columns="_line").reset_index(drop=True)
     replace_rows(con, f"raw_{source.id}", used, "partition_year", years)
+    if comparison is not None:
+        replace_table(con, comparison_table(source.id), comparison)
     rows_used = in_scope["_line"].nunique()
-    return LoadedSource(used, len(frame) + outside_geography, len(frame) - rows_used + outside_geography)
+    return LoadedSource(
+        used,
+        len(frame) + outside_geography,
+        len(frame) - rows_used + outside_geography,
+        answers,
+        comparison,
+    )
+
+
+def comparison_table(source_id: str) -> str:
+    """SSB's own nation, county and KOSTRA-group figures of a source's tables (EAK, EKA.., EKG..)."""
+    return f"ssb_comparison_{source_id}"
+
+
+def _data_years(catalogue: Catalogue, source, years: list[int] | None) -> list[int]:
+    reporting = years if years is not None else catalogue.settings.years
+    offsets = {m.year_offset for m in catalogue.measures_of(source.id)}
+    return sorted({year + offset for year in reporting for offset in offsets})
 
 
 def _tag_partition_years(
@@ -127,16 +147,26 @@ def _tag_partition_years(
     return tagged.astype({"partition_year": "int64"})
 
 
-def _drop_codes_absent_in_their_year(
-    frame: pd.DataFrame, source, catalogue: Catalogue
-) -> tuple[pd.DataFrame, int]:
-    """StatBank lists every code of a table's history in every year, with 0 or '.' where the
-    municipality did not exist; such rows carry no data and are dropped (and counted). A code
-    that did not exist but has a non-zero value is kept, so the code check reports it."""
-    if source.codes_valid_in != "row_year":
-        return frame, 0
+def _absent_codes(frame: pd.DataFrame, source, catalogue: Catalogue) -> tuple[pd.DataFrame, int]:
+    """SSB's answer for a code in a year when that municipality did not exist: 0 or '.'.
+
+    In a table with each year's own codes (``row_year``) StatBank lists every code of its history
+    in every year; such rows carry no data and are dropped (and counted). A code that did not exist
+    but has a non-zero value is kept, so the code check reports it. In a table in fixed borders
+    (07459's ``agg_KommSummer``) every code needs a row each year, so where all its values are 0
+    they become missing with SSB's '.' — a whole municipality never has 0 inhabitants or
+    households, and storing that 0 would make a real-looking population."""
     code_column, year_column = source.key_columns
-    measures = [m.column for m in catalogue.measures_of(source.id) if m.column in frame]
+    measures = list(dict.fromkeys(m.column for m in catalogue.measures_of(source.id) if m.column in frame))
+    if source.codes_valid_in != "row_year":
+        known = frame[measures].notna()
+        zero = known.any(axis=1) & frame[measures].fillna(0).eq(0).all(axis=1)
+        frame = frame.copy()
+        for column in measures:
+            hit = zero & known[column]
+            frame.loc[hit, column] = np.nan
+            frame.loc[hit, status_column(column)] = "."
+        return frame, 0
     history = load_history()
     invalid = pd.Series(
         [

@@ -233,6 +233,12 @@ class StatbankClient:
 
     # Metadata and planning -------------------------------------------------------------------
 
+    def cache_only(self) -> StatbankClient:
+        """A client on the same cache that never opens a socket (for tables a run does not ask live)."""
+        if self.mode == "cache":
+            return self
+        return StatbankClient(self.base_url, self.cache, "cache", max_cells=self.max_cells)
+
     def metadata(self, table_id: str, lang: str = "no") -> dict[str, Any]:
         """The table's metadata document (JSON-stat2, no values), cached like data and kept in memory.
 

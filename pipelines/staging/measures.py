@@ -16,7 +16,12 @@ from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
 from pipelines.geography.harmonise import code_problems, harmonise
 from pipelines.inbox.ingest import inbox_overrides
-from pipelines.sources.statbank_source import STATUS_SUFFIX, status_column
+from pipelines.sources.statbank_source import (
+    PROVENANCE_SUFFIXES,
+    STATUS_SUFFIX,
+    provenance_column,
+    status_column,
+)
 from pipelines.warehouse import replace_rows
 
 STAGED_TABLE = "stg_measure_values"
@@ -49,6 +54,11 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
     columns = list(dict.fromkeys(m.column for m in measures))
     non_additive = [m.column for m in measures if not m.additive]
     work = raw.rename(columns={code: "kommunenr", year: "year"})
+    # StatBank rows say per column which table and vintage they came from: kept as keys, so a
+    # merged municipality is summed only within one table's answer ("" stands for unknown).
+    provenance = [c for c in work.columns if c.endswith(PROVENANCE_SUFFIXES)]
+    work[provenance] = work[provenance].astype(object).where(work[provenance].notna(), "")
+    keep = [*KEEP, *provenance]
     if source.geo_level != "kommune":
         return work.assign(is_estimate=False, note=pd.NA)
     # SSB's symbols (`.`, `..`, `:`) stay with the municipality they were sent for; where a reform
@@ -57,12 +67,12 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
         ["kommunenr", "year", "partition_year", *(c for c in work.columns if c.endswith(STATUS_SUFFIX))]
     ].drop_duplicates(["kommunenr", "year", "partition_year"])
     if source.codes_valid_in == "row_year":
-        out = harmonise(work, "kommunenr", "year", columns, by=KEEP, non_additive=non_additive,
+        out = harmonise(work, "kommunenr", "year", columns, by=keep, non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
     else:
         # Every code is valid in one fixed year: harmonise as of that year, keep the data year.
         work = work.rename(columns={"year": "data_year"}).assign(year=source.codes_valid_in)
-        out = harmonise(work, "kommunenr", "year", columns, by=["data_year", *KEEP],
+        out = harmonise(work, "kommunenr", "year", columns, by=["data_year", *keep],
                         non_additive=non_additive, vintage=catalogue.settings.geography_vintage)  # fmt: skip
         out = out.drop(columns="year").rename(columns={"data_year": "year"})
     if statuses.shape[1] > 2:
@@ -96,16 +106,20 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
                         "data_origin": rows["data_origin"].astype(str),
                         "source_id": source_id,
                         "is_estimate": rows["is_estimate"].astype(bool),
-                        "note": rows["note"].astype("string"),
-                        "source_ref": rows["source_ref"].astype(str),
-                        "vintage": rows["vintage"].astype(str),
+                        "note": _per_column(rows, measure.column, "note", rows["note"]),
+                        "source_ref": _per_column(rows, measure.column, "source_ref", rows["source_ref"]),
+                        "vintage": _per_column(rows, measure.column, "vintage", rows["vintage"]),
                         "stale": rows["stale"].astype(bool),
                         "source_status": (
                             rows[status_column(measure.column)]
                             if status_column(measure.column) in rows
                             else pd.Series(pd.NA, index=rows.index)
                         ).astype("string"),
-                        "preliminary": False,
+                        "preliminary": (
+                            rows[provenance_column(measure.column, "preliminary")].astype(bool)
+                            if provenance_column(measure.column, "preliminary") in rows
+                            else False
+                        ),
                     }
                 )
             )
@@ -113,6 +127,18 @@ def measure_values(raw_by_source: dict[str, pd.DataFrame], catalogue: Catalogue)
     settings = catalogue.settings
     staged = staged[staged["year"].between(settings.first_year, settings.last_year)]
     return staged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
+
+
+def _per_column(rows: pd.DataFrame, column: str, kind: str, row_level: pd.Series) -> pd.Series:
+    """A column's own provenance (StatBank: table, vintage, note) where the raw table has it; else
+    the row's. An empty text is unknown: null, so the release shows it as such."""
+    name = provenance_column(column, kind)
+    values = rows.get(name, row_level)
+    values = values.astype("string")
+    if kind == "note":
+        # the harmonisation's reason (a merged or split unit) first, then the source's
+        values = row_level.astype("string").fillna(values)
+    return values.mask(values.isin(["", "None", "nan"]))
 
 
 INBOX_KEY = ["source_id", "geo_code", "year", "column_name"]
