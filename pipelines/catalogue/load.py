@@ -54,9 +54,9 @@ class Catalogue:
     def measures_of(self, source_id: str) -> list[Measure]:
         return [m for m in self.measures.values() if m.source == source_id]
 
-    def statbank_for(self, source_id: str) -> StatbankTable | None:
-        """The StatBank definition that feeds a source in live/cache mode, if any."""
-        return next((t for t in self.statbank.values() if t.feeds_source == source_id), None)
+    def statbank_for(self, source_id: str) -> list[StatbankTable]:
+        """The StatBank definitions that feed a source in live/cache mode (none: it stays a file)."""
+        return [t for t in self.statbank.values() if t.feeds_source == source_id]
 
     def measure_level(self, measure_id: str) -> str:
         """The geography level a measure is reported at (that of its source)."""
@@ -209,19 +209,9 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 raise CatalogueError(f"{label}.goals ({goal.id}).parent: unknown goal '{goal.parent}'")
         if not strategy.first_year <= strategy.last_year:
             raise CatalogueError(f"{label}.first_year: after last_year")
+    filled: dict[tuple[str, str], str] = {}
     for position, table in enumerate(cat.statbank.values()):
-        label = f"{where['statbank']}: tables[{position}] ({table.id})"
-        if table.feeds_source not in cat.sources:
-            raise CatalogueError(f"{label}.feeds_source: unknown source '{table.feeds_source}'")
-        columns = {m.column for m in cat.measures_of(table.feeds_source)}
-        for code, column in table.contents.items():
-            if column not in columns:
-                raise CatalogueError(
-                    f"{label}.contents.{code}: '{column}' is not a measure column of source "
-                    f"'{table.feeds_source}'"
-                )
-        if sum(t.feeds_source == table.feeds_source for t in cat.statbank.values()) > 1:
-            raise CatalogueError(f"{label}.feeds_source: another table already feeds '{table.feeds_source}'")
+        _check_statbank_table(cat, table, f"{where['statbank']}: tables[{position}] ({table.id})", filled)
     for position, contract in enumerate(cat.contracts.values()):
         label = f"{where['contracts']}: contracts[{position}] ({contract.source})"
         if contract.source not in cat.sources:
@@ -344,3 +334,48 @@ def _check_target(cat: Catalogue, target: Target, label: str) -> None:
         raise CatalogueError(f"{label}.author: an analytical target needs 'author' and 'reason'")
     if target.target_year <= strategy.baseline_year:
         raise CatalogueError(f"{label}.target_year: must be after the strategy's baseline year")
+
+
+def _check_statbank_table(
+    cat: Catalogue, table: StatbankTable, label: str, filled: dict[tuple[str, str], str]
+) -> None:
+    """A StatBank definition: a known source and columns, evidence that matches its confidence,
+    one border set per source, and no column filled by two definitions."""
+    if table.feeds_source not in cat.sources:
+        raise CatalogueError(f"{label}.feeds_source: unknown source '{table.feeds_source}'")
+    if table.table_id is None:
+        if table.confidence != "unknown" or table.enabled:
+            raise CatalogueError(
+                f"{label}.table_id: null (unknown) needs confidence: unknown and enabled: false"
+            )
+        if not table.search:
+            raise CatalogueError(f"{label}.search: an unknown table needs words to search for")
+    if "ContentsCode" in table.selection:
+        raise CatalogueError(f"{label}.selection.ContentsCode: give the codes under contents instead")
+    for variable in table.sum_over:
+        if variable not in table.selection:
+            raise CatalogueError(f"{label}.sum_over: '{variable}' is not in the selection")
+    columns = {m.column for m in cat.measures_of(table.feeds_source)}
+    for index, content in enumerate(table.contents):
+        where = f"{label}.contents[{index}]"
+        if content.column not in columns:
+            raise CatalogueError(
+                f"{where}.column: '{content.column}' is not a measure column of source '{table.feeds_source}'"
+            )
+        if content.code is None and (content.confidence != "unknown" or not content.label_words):
+            raise CatalogueError(
+                f"{where}.code: null (unknown) needs confidence: unknown and label_words to find it by"
+            )
+        for variable in content.where:
+            if variable not in table.selection:
+                raise CatalogueError(f"{where}.where: '{variable}' is not in the selection")
+        key = (table.feeds_source, content.column)
+        if key in filled:
+            raise CatalogueError(f"{where}.column: '{content.column}' is already filled by {filled[key]}")
+        filled[key] = table.id
+    borders = {t.codes_valid_in for t in cat.statbank_for(table.feeds_source)}
+    if len(borders) > 1:
+        raise CatalogueError(
+            f"{label}.codes_valid_in: the tables feeding '{table.feeds_source}' mix borders "
+            f"({sorted(map(str, borders))}); one source has one border set"
+        )

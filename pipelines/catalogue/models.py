@@ -59,21 +59,72 @@ class Source(_Strict):
     last_year: int | None = None
 
 
+Confidence = Literal["confirmed", "likely", "unknown"]
+TABLE_ID = r"^\d{5}$"
+
+
+class StatbankContent(_Strict):
+    """One statistic of a StatBank table and the source column it fills.
+
+    ``code`` is the ContentsCode; ``null`` while it is unknown, and then ``label_words`` are the
+    words its label must contain: discovery lists the candidates, and a live run takes the one
+    code whose label has them all (or none, naming the candidates) and says so in its metadata.
+    ``where`` picks one value of another variable (e.g. ``EierStatus: "4"`` for renters).
+    ``factor`` turns SSB's unit into the measure's (1000 kr → kr: 1000). ``first_year``: the
+    first year the code has figures (a code introduced later, e.g. 2020); earlier years are ``..``.
+    """
+
+    code: str | None = None
+    column: str
+    confidence: Confidence
+    evidence: str = Field(min_length=3)
+    label_words: list[str] = Field(default_factory=list)
+    where: dict[str, str] = Field(default_factory=dict)
+    unit: str | None = None
+    decimals: int | None = Field(default=None, ge=0)
+    factor: float = 1.0
+    first_year: int | None = None
+
+
 class StatbankTable(_Strict):
+    """A StatBank table (or one query of it) that feeds a source in live and cache mode.
+
+    ``table_id`` is null while the table is unknown; ``search`` then holds the words (or KOSTRA
+    codes) to look for with ``python -m pipelines.ssb.discover``. ``enabled: false`` keeps a table
+    out of live requests: its columns come from the cache, or stay missing (``..``) with a note.
+    """
+
     id: str = Field(pattern=SNAKE_CASE)
-    table_id: str = Field(pattern=r"^\d{5}$")
-    confirmed: bool
+    table_id: str | None = Field(default=None, pattern=TABLE_ID)
+    confidence: Confidence
+    evidence: str = Field(min_length=3)
+    enabled: bool = True
     note: str | None = None
     title_nb: str
+    search: list[str] = Field(default_factory=list)
     feeds_source: str
-    selection: dict[str, list[str]]
+    selection: dict[str, list[str]] = Field(default_factory=dict)  # besides ContentsCode
     codelist: dict[str, str] = Field(default_factory=dict)
     output_values: dict[str, Literal["aggregated", "single"]] = Field(default_factory=dict)
+    sum_over: list[str] = Field(default_factory=list)  # variables whose selected values are summed
     region_variable: str
     region_prefix: str = ""
     time_variable: str = "Tid"
-    contents: dict[str, str] = Field(min_length=1)
+    year_shift: int = 0  # stored year = time code + year_shift (07459's 1 January Y+1 → 31.12 Y)
+    contents: list[StatbankContent] = Field(min_length=1)
     codes_valid_in: Literal["row_year"] | int
+    first_year: int | None = None  # the first year the table holds; earlier years are `..`
+    last_year: int | None = None  # a closed table's last year
+    earlier_years_note: str | None = None  # why years before first_year are missing
+    kostra: bool = False  # KOSTRA's cycle: preliminary figures 15 March, final 15 June
+
+    @property
+    def known_contents(self) -> list[StatbankContent]:
+        return [c for c in self.contents if c.code is not None]
+
+    @property
+    def ref(self) -> str:
+        return f"statbank:{self.table_id or 'ukjent'}"
 
 
 class Measure(_Strict):

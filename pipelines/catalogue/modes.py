@@ -25,13 +25,14 @@ def resolve(catalogue: Catalogue, mode: str) -> Catalogue:
     if mode == "demo":
         return catalogue
     sources = dict(catalogue.sources)
-    for table in catalogue.statbank.values():
-        source = sources[table.feeds_source]
-        sources[source.id] = source.model_copy(
+    for source_id in {t.feeds_source for t in catalogue.statbank.values()}:
+        tables = catalogue.statbank_for(source_id)
+        refs = " + ".join(dict.fromkeys(t.table_id or "ukjent" for t in tables))
+        sources[source_id] = sources[source_id].model_copy(
             update={
-                "path": f"{STATBANK_PREFIX}{table.table_id}",
+                "path": f"{STATBANK_PREFIX}{refs}",
                 "data_origin": "ssb",
-                "codes_valid_in": table.codes_valid_in,
+                "codes_valid_in": tables[0].codes_valid_in,  # one border set per source (validated)
             }
         )
     return dataclasses.replace(catalogue, sources=sources)

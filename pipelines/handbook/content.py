@@ -203,19 +203,22 @@ def _source_items(cat: Catalogue, indicator: Indicator) -> Item:
     for source_id in sources:
         source = cat.sources[source_id]
         parts = [inline(link(source.name_nb, source.url), f" – {source.producer_nb}")]
-        table = cat.statbank_for(source_id)
-        if table is not None:
-            columns = set(table.contents.values())
+        for table in cat.statbank_for(source_id):
+            by_column = {c.column: c for c in table.contents}
             covered = [
                 m
                 for m in measures
-                if cat.measures[m].source == source_id and cat.measures[m].column in columns
+                if cat.measures[m].source == source_id and cat.measures[m].column in by_column
             ]
             if covered:
-                note = "" if table.confirmed else ", tabellnummeret er ikke bekreftet"
+                where = (
+                    f"tabell {table.table_id}" if table.table_id else "en tabell med ukjent nummer"
+                )
+                sure = {"confirmed": "bekreftet", "likely": "sannsynlig", "unknown": "ikke bekreftet"}
                 parts.append(
                     inline(
-                        f"; i live-modus fra SSBs statistikkbank, tabell {table.table_id}{note} (",
+                        f"; i live-modus fra SSBs statistikkbank, {where} ({sure[table.confidence]}"
+                        f"{'' if table.enabled else ', ikke slått på'}: ",
                         _join([inline(code(m)) for m in covered]),
                         ")",
                     )

@@ -46,11 +46,15 @@ def raw_table(source_id: str) -> str:
 def _source_asset(source: Source) -> dg.AssetsDefinition:
     measures = catalogue().measures_of(source.id)
     measure_list = "\n".join(f"- `{m.id}`: {m.name_nb}" for m in measures)
-    table = catalogue().statbank_for(source.id)
+    tables = catalogue().statbank_for(source.id)
     statbank_note = (
-        f" In `live`/`cache` mode it comes from StatBank table {table.table_id}"
-        f"{'' if table.confirmed else ' (table id unconfirmed)'} instead (`assets/statbank.yaml`)."
-        if table
+        " In `live`/`cache` mode it comes from StatBank instead (`assets/statbank.yaml`): "
+        + "; ".join(
+            f"{t.id} (table {t.table_id or 'unknown'}, {t.confidence}{'' if t.enabled else ', disabled'})"
+            for t in tables
+        )
+        + "."
+        if tables
         else ""
     )
     origin = (
