@@ -1,4 +1,4 @@
-"""Discovery: the StatBank client's search and table info, and the fake server's KOSTRA tables.
+"""Discovery and the statbank.yaml check: client search/table info, verify.check_table, the CLI.
 
 Everything runs against ``FakeSSB`` on 127.0.0.1; nothing touches the internet and nothing
 sleeps (the clients here get a no-op sleep; the CLI's few requests stay far below the rate limit).
@@ -18,6 +18,7 @@ from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.http import HttpError
 from pipelines.ssb.jsonstat import decode
 from pipelines.ssb.statbank import StatbankClient
+from pipelines.ssb.verify import Problem, check_table
 from tests.ssb_fake_server import (
     KOSTRA_CODELISTS,
     KOSTRA_PATHS,
@@ -292,6 +293,10 @@ def client(fake, tmp_path) -> StatbankClient:
     return make_client(fake, tmp_path)
 
 
+def kinds(problems: list[Problem]) -> list[str]:
+    return [p.kind for p in problems]
+
+
 # Client: search and table info -------------------------------------------------------------------
 
 
@@ -414,3 +419,229 @@ def test_page_past_the_last_is_404(fake):
         "totalPages": 2,
         "links": page["links"],
     }
+
+
+# check_table: one test per kind of problem -------------------------------------------------------
+
+
+def test_a_correct_definition_is_ok_with_info(client):
+    check = check_table(client, kostra_definition(), YEARS)
+    assert check.ok and check.problems == []
+    assert check.codes == {"municipal_dwellings_private_allocation": "KOSboligpkommuna0000"}
+    assert check.info["label"].startswith("12008: Kommunalt disponerte boliger")
+    assert (check.info["firstPeriod"], check.info["lastPeriod"]) == ("2015", "2024")
+    assert check.info["updated"] == "2025-06-15T06:00:00Z" and check.info["discontinued"] is False
+    # "1000 kr" in the YAML is SSB's "1 000 kr"; codes under 07459's agg_KommSummer are not checked
+    assert check_table(client, accounts_definition(), YEARS).ok
+    population = population_definition(selection={"Region": ["K-3103", "K-9999"], "Tid": ["from(2014)"]})
+    assert check_table(client, population, YEARS).ok
+
+
+def test_unknown_table_number_lists_search_hits(client):
+    check = check_table(client, unknown_definition(), YEARS)
+    assert not check.ok and kinds(check.problems) == ["table_unknown"]
+    problem = check.problems[0]
+    assert problem.candidates == [
+        "13000 «13000: Midlertidig botilbud og natthjem (K) 2015 - 2024» (2015–2024)"
+    ]
+    assert "table number unknown" in str(problem) and "«midlertidig botilbud»" in str(problem)
+    without_client = check_table(None, unknown_definition(), YEARS)
+    assert kinds(without_client.problems) == ["table_unknown"] and without_client.problems[0].candidates == []
+
+
+def test_missing_table_is_reported_with_search_candidates(client):
+    check = check_table(client, kostra_definition(table_id="12942"), YEARS)
+    assert kinds(check.problems) == ["table_missing"]
+    problem = check.problems[0]
+    assert problem.candidates[0].startswith("12008 «12008: Kommunalt disponerte boliger")
+    text = str(problem)
+    assert text.startswith("Table 12942: StatBank has no table 12942 (404")
+    assert "candidates: 12008" in text and text.endswith(".")
+
+
+def test_discontinued_table(fake, client):
+    fake.add_table(dwellings_12008(), info={"discontinued": True})
+    assert kinds(check_table(client, kostra_definition(), YEARS).problems) == ["discontinued"]
+    closed = check_table(client, kostra_definition(last_year=2024), YEARS)
+    assert closed.ok and any("discontinued" in note for note in closed.notes)
+
+
+def test_periods_that_do_not_cover_the_years(client):
+    check = check_table(client, kostra_definition(first_year=2014), YEARS)
+    assert kinds(check.problems) == ["periods"]
+    assert "do not cover 2014" in check.problems[0].message and check.problems[0].variable == "Tid"
+    narrowed = check_table(
+        client, kostra_definition(selection={"KOKkommuneregion0000": ["*"], "Tid": ["from(2020)"]}), YEARS
+    )
+    assert kinds(narrowed.problems) == ["periods"]
+    assert "leaves out 2015–2019" in narrowed.problems[0].message
+    # year_shift: 07459's 1 January 2015 is the figure for 2014, so 2015–2025 covers 2014–2024
+    shifted = population_definition(year_shift=-1, selection={"Region": ["*"], "Tid": ["from(2015)"]})
+    assert check_table(client, shifted, YEARS).ok
+    assert kinds(check_table(client, shifted, [*YEARS, 2025]).problems) == ["periods"]
+
+
+def test_missing_variable_is_reported_with_the_table_variables(client):
+    check = check_table(
+        client, kostra_definition(region_variable="Region", selection={"Region": ["*"], "Tid": ["*"]}), YEARS
+    )
+    assert "variable_missing" in kinds(check.problems)
+    problem = next(p for p in check.problems if p.kind == "variable_missing")
+    assert problem.variable == "Region" and problem.candidates[0].startswith("KOKkommuneregion0000")
+    # ... and the region variable the table does have is then mandatory and not selected
+    assert "variable_not_selected" in kinds(check.problems)
+
+
+def test_mandatory_variable_left_out(client):
+    selection = {k: v for k, v in accounts_definition().selection.items() if k != "KOKart0000"}
+    check = check_table(client, accounts_definition(selection=selection), YEARS)
+    assert kinds(check.problems) == ["variable_not_selected"]
+    assert check.problems[0].variable == "KOKart0000" and check.problems[0].candidates == [
+        "AGD2 («Netto driftsutgifter»)"
+    ]
+
+
+def test_missing_value_code_lists_nearest_labels(client):
+    selection = {**accounts_definition().selection, "KOKregnskapsomfa0000": ["konsern"]}
+    check = check_table(client, accounts_definition(selection=selection), YEARS)
+    assert kinds(check.problems) == ["value_missing"]
+    problem = check.problems[0]
+    assert (problem.variable, problem.code) == ("KOKregnskapsomfa0000", "konsern")
+    assert problem.candidates[0] == "A («Kommunekonsern»)"
+    assert str(problem).startswith("Table 12367, variable KOKregnskapsomfa0000, code konsern: ")
+    # the code inside an expression, and an expression that selects nothing
+    selection = {**accounts_definition().selection, "Tid": ["from(2013)"], "KOKfunksjon0000": ["9*"]}
+    check = check_table(client, accounts_definition(selection=selection), YEARS)
+    assert sorted((p.variable, p.code) for p in check.problems) == [
+        ("KOKfunksjon0000", "9*"),
+        ("Tid", "2013"),
+    ]
+    assert next(p for p in check.problems if p.code == "2013").candidates[0].startswith("2015")
+
+
+def test_codelist_the_variable_does_not_offer(client):
+    definition = kostra_definition(codelist={"KOKkommuneregion0000": "agg_KommSummer"})
+    check = check_table(client, definition, YEARS)
+    assert kinds(check.problems) == ["codelist_missing"]
+    problem = check.problems[0]
+    assert (problem.variable, problem.code) == ("KOKkommuneregion0000", "agg_KommSummer")
+    assert len(problem.candidates) == 5 and all(
+        c.startswith(("agg_KOG", "vs_KOG")) for c in problem.candidates
+    )
+    assert "«Uttrekk for Alle kommuner»" in " ".join(problem.candidates)
+
+
+def test_missing_contents_code_lists_nearest(client):
+    definition = kostra_definition(
+        contents=[
+            content(
+                code="KOSboligpkommuna0001",
+                column="municipal_dwellings_private_allocation",
+                confidence="likely",
+            )
+        ]
+    )
+    check = check_table(client, definition, YEARS)
+    assert kinds(check.problems) == ["content_missing"]
+    assert check.problems[0].candidates[0] == (
+        "KOSboligpkommuna0000 («Privat eide boliger med kommunal disposisjonsrett», antall, 0 decimals)"
+    )
+
+
+def test_unknown_code_is_resolved_by_label_words(client):
+    definition = kostra_definition(
+        contents=[content(column="municipal_dwellings", label_words=["Kommunalt  disponerte", "I ALT"])]
+    )
+    check = check_table(client, definition, YEARS)
+    assert check.ok
+    assert check.codes == {"municipal_dwellings": "KOSkommdispbolig0000"}
+    assert check.found_by_label == {"municipal_dwellings": "Kommunalt disponerte boliger i alt"}
+    assert "found by label" in check.notes[0] and "antall, 0 decimals" in check.notes[0]
+
+
+def test_unknown_code_with_no_or_several_label_matches(client):
+    definition = kostra_definition(
+        contents=[
+            content(column="municipal_dwellings_owned", label_words=["kommunalt eide boliger"]),
+            content(column="municipal_dwellings_leased", label_words=["innleide boliger"]),
+        ]
+    )
+    check = check_table(client, definition, YEARS)
+    assert kinds(check.problems) == ["label_ambiguous", "label_none"]
+    ambiguous, none = check.problems
+    assert ambiguous.candidates == [
+        "KOSkommeidbolig0000 («Kommunalt eide boliger», antall, 0 decimals)",
+        "KOSkommeidbolig0001 («Kommunalt eide boliger, utleid», antall, 0 decimals)",
+    ]
+    assert len(none.candidates) == 5
+    assert check.codes == {}
+
+
+def test_unit_and_decimals_mismatch(client):
+    wrong_unit = accounts_definition(
+        contents=[
+            content(
+                code="KOSbelop0000", column="net_expenditure_housing_nok", confidence="confirmed", unit="kr"
+            )
+        ]
+    )
+    check = check_table(client, wrong_unit, YEARS)
+    assert kinds(check.problems) == ["unit"]
+    assert "«1 000 kr»" in check.problems[0].message and "«kr»" in check.problems[0].message
+    wrong_decimals = kostra_definition(
+        contents=[
+            content(
+                code="KOSboligSper10000000",
+                column="municipal_dwellings",
+                confidence="likely",
+                unit="Per 1000 innbyggere",
+                decimals=0,
+            )
+        ]
+    )
+    check = check_table(client, wrong_decimals, YEARS)
+    assert kinds(check.problems) == ["decimals"] and "with 1 decimals" in check.problems[0].message
+
+
+def test_where_value_missing_or_not_selected(client):
+    definition = accounts_definition(
+        contents=[
+            content(
+                code="KOSbelop0000",
+                column="net_expenditure_housing_nok",
+                confidence="confirmed",
+                where={"KOKregnskapsomfa0000": "C"},
+            ),
+        ]
+    )
+    assert kinds(check_table(client, definition, YEARS).problems) == ["where_value"]
+    definition = accounts_definition(
+        contents=[
+            content(
+                code="KOSbelop0000",
+                column="net_expenditure_housing_nok",
+                confidence="confirmed",
+                where={"KOKregnskapsomfa0000": "B"},
+            ),
+        ]
+    )
+    problems = check_table(client, definition, YEARS).problems
+    assert kinds(problems) == ["where_value"] and "leaves it out" in problems[0].message
+
+
+def test_metadata_that_cannot_be_read(fake, tmp_path, client):
+    offline = make_client(fake, tmp_path / "empty", mode="cache")
+    assert kinds(check_table(offline, kostra_definition(), YEARS).problems) == ["not_cached"]
+    fake.script(
+        "GET", STATBANK_PREFIX + "/tables/12008", json_response({"type": "x", "title": "Bad"}, status=400)
+    )
+    assert kinds(check_table(client, kostra_definition(), YEARS).problems) == ["request_failed"]
+    assert kinds(check_table(None, kostra_definition(), YEARS).problems) == ["not_checked"]
+
+
+def test_network_failure_is_raised_not_reported(fake, tmp_path):
+    client = make_client(fake, tmp_path)
+    fake.stop()
+    with pytest.raises(HttpError) as caught:
+        check_table(client, kostra_definition(), YEARS)
+    assert caught.value.transient or caught.value.status is None
