@@ -442,9 +442,14 @@ def test_unknown_table_number_lists_search_hits(client):
     assert not check.ok and kinds(check.problems) == ["table_unknown"]
     problem = check.problems[0]
     assert problem.candidates == [
-        "13000 «13000: Midlertidig botilbud og natthjem (K) 2015 - 2024» (2015–2024)"
+        "13000 «13000: Midlertidig botilbud og natthjem (K) 2015 - 2024» (2015–2024); "
+        "has 1 of 1 declared codes: KOStotmidlbo0000"
     ]
     assert "table number unknown" in str(problem) and "«midlertidig botilbud»" in str(problem)
+    nothing = check_table(client, unknown_definition(search=["venteliste"]), YEARS).problems[0]
+    assert nothing.candidates == [] and "searched StatBank for «venteliste»: no other table found" in str(
+        nothing
+    )
     without_client = check_table(None, unknown_definition(), YEARS)
     assert kinds(without_client.problems) == ["table_unknown"] and without_client.problems[0].candidates == []
 
@@ -600,7 +605,7 @@ def test_unit_and_decimals_mismatch(client):
         ]
     )
     check = check_table(client, wrong_decimals, YEARS)
-    assert kinds(check.problems) == ["decimals"] and "with 1 decimals" in check.problems[0].message
+    assert kinds(check.problems) == ["decimals"] and "with 1 decimal," in check.problems[0].message
 
 
 def test_where_value_missing_or_not_selected(client):

@@ -42,6 +42,7 @@ from pipelines.ssb.statbank import StatbankClient, resolve_selection
 
 MAX_CANDIDATES = 5
 MAX_TABLE_CANDIDATES = 8
+CODE_CHECKED_CANDIDATES = 3  # search hits whose metadata is read to see which declared codes they hold
 _EXPRESSION_CODES = re.compile(r"(?i)^(?:from|to|range)\((.*)\)$")
 _WORD = re.compile(r"\w+")
 
@@ -150,14 +151,9 @@ class _Checker:
     def run(self) -> TableCheck:
         table = self.table
         if table.table_id is None:
-            candidates, failures = self.table_candidates()
-            words = ", ".join(f"«{w}»" for w in table.search) or "none"
+            candidates, note = self.table_candidates()
             self.problem(
-                "table_unknown",
-                f"table number unknown (table_id: null); searched StatBank for {words}"
-                + _failure_note(failures)
-                + ("" if self.client is not None else " (not searched: no client)"),
-                candidates=candidates,
+                "table_unknown", f"table number unknown (table_id: null){note}", candidates=candidates
             )
             return self.result()
         if self.client is None:
@@ -170,11 +166,12 @@ class _Checker:
         self.info = _info(info, metadata or {})
         if info.get("discontinued"):
             if table.last_year is None:
+                candidates, note = self.table_candidates()
                 self.problem(
                     "discontinued",
-                    "StatBank marks the table as discontinued (no longer updated); set last_year if "
-                    "that is meant, or find its successor",
-                    candidates=self.table_candidates()[0],
+                    "StatBank marks the table as discontinued (no longer updated): set last_year if "
+                    f"that is meant, or take its successor{note}",
+                    candidates=candidates,
                 )
             else:
                 self.notes.append(f"discontinued; the definition stops at {table.last_year} (last_year)")
@@ -197,11 +194,10 @@ class _Checker:
             return call()
         except HttpError as exc:
             if exc.status == 404:
-                candidates, failures = self.table_candidates()
+                candidates, note = self.table_candidates()
                 self.problem(
                     "table_missing",
-                    f"StatBank has no table {self.table.table_id} (404 for its {what})"
-                    + _failure_note(failures),
+                    f"StatBank has no table {self.table.table_id} (404 for its {what}){note}",
                     candidates=candidates,
                 )
                 return None
@@ -216,14 +212,19 @@ class _Checker:
             )
         return None
 
-    def table_candidates(self) -> tuple[list[str], list[str]]:
-        """Search hits for the definition's ``search`` words (else its title), best first."""
+    def table_candidates(self) -> tuple[list[str], str]:
+        """Search hits for the definition's ``search`` words (else its title), best first, and a
+        note on the search for the message (what was searched, failures, no hits).
+
+        The first :data:`CODE_CHECKED_CANDIDATES` hits say which of the definition's declared
+        ContentsCodes they hold, from their metadata.
+        """
         if self.client is None:
-            return [], []
-        queries = list(self.table.search) or [_title_query(self.table.title_nb)]
+            return [], " (not searched: no client)"
+        queries = [q for q in (list(self.table.search) or [_title_query(self.table.title_nb)]) if q.strip()]
         hits: dict[str, tuple[dict[str, Any], int]] = {}
         failures: list[str] = []
-        for query in (q for q in queries if q.strip()):
+        for query in queries:
             try:
                 found = self.client.search(query, lang=self.lang)
             except HttpError as exc:
@@ -239,8 +240,36 @@ class _Checker:
                     continue
                 previous = hits.get(hit["id"])
                 hits[hit["id"]] = (hit, (previous[1] if previous else 0) + 1)
-        order = sorted(hits.values(), key=lambda pair: -pair[1])  # stable: first seen first on ties
-        return [describe_table(hit) for hit, _ in order[:MAX_TABLE_CANDIDATES]], failures
+        order = [hit for hit, _ in sorted(hits.values(), key=lambda pair: -pair[1])]  # stable on ties
+        candidates = [
+            describe_table(hit) + (self.codes_held(hit["id"]) if rank < CODE_CHECKED_CANDIDATES else "")
+            for rank, hit in enumerate(order[:MAX_TABLE_CANDIDATES])
+        ]
+        note = "; searched StatBank for " + (", ".join(f"«{q}»" for q in queries) or "nothing")
+        if failures:
+            note += f" (search failed: {'; '.join(failures)})"
+        elif not hits:
+            note += ": no other table found"
+        return candidates, note
+
+    def codes_held(self, table_id: str) -> str:
+        """``"; has 2 of 3 codes: A, B"`` for a candidate table, or "" when it cannot be read."""
+        declared = list(dict.fromkeys(c.code for c in self.table.contents if c.code is not None))
+        if not declared or self.client is None:
+            return ""
+        try:
+            metadata = self.client.metadata(table_id, self.lang)
+            meta = _Metadata(metadata, dimension_codes(metadata))
+        except HttpError as exc:
+            if exc.transient or exc.status is None:
+                raise
+            return ""
+        except (LookupError, ValueError):
+            return ""
+        held = [c for c in declared if meta.metric is not None and c in meta.codes[meta.metric]]
+        if not held:
+            return f"; has none of the {len(declared)} declared codes"
+        return f"; has {len(held)} of {len(declared)} declared codes: {', '.join(held)}"
 
     def check_variables(self, meta: _Metadata) -> None:
         table = self.table
@@ -451,7 +480,8 @@ class _Checker:
         if content.decimals is not None and unit.get("decimals") != content.decimals:
             self.problem(
                 "decimals",
-                f"StatBank gives «{label}» with {unit.get('decimals', 'no declared')} decimals, "
+                f"StatBank gives «{label}» with "
+                f"{_decimals(unit['decimals']) if 'decimals' in unit else 'no declared decimals'}, "
                 f"statbank.yaml says {content.decimals}",
                 variable=metric,
                 code=code,
@@ -636,7 +666,11 @@ def _unit_text(unit: dict[str, Any], prefix: str = "; unit ") -> str:
     if not unit:
         return ""
     decimals = unit.get("decimals")
-    return f"{prefix}{unit.get('base', '?')}" + (f", {decimals} decimals" if decimals is not None else "")
+    return f"{prefix}{unit.get('base', '?')}" + (f", {_decimals(decimals)}" if decimals is not None else "")
+
+
+def _decimals(count: Any) -> str:
+    return f"{count} decimal" + ("" if count == 1 else "s")
 
 
 def _title_query(title: str) -> str:
@@ -644,10 +678,6 @@ def _title_query(title: str) -> str:
     title = re.sub(r"^\s*\d{5}\s*:", "", title)
     title = re.sub(r"\([^)]*\)", " ", title)
     return " ".join(_WORD.findall(title))
-
-
-def _failure_note(failures: list[str]) -> str:
-    return f" (search failed: {'; '.join(failures)})" if failures else ""
 
 
 def _one_line(text: str) -> str:
