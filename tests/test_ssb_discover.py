@@ -6,15 +6,21 @@ sleeps (the clients here get a no-op sleep; the CLI's few requests stay far belo
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
 from pipelines.catalogue.models import StatbankTable
+from pipelines.paths import ASSETS_DIR, default_release_id
 from pipelines.ssb.cache import ResponseCache
+from pipelines.ssb.discover import main, search_report
 from pipelines.ssb.http import HttpError
 from pipelines.ssb.jsonstat import decode
 from pipelines.ssb.statbank import StatbankClient
@@ -650,3 +656,166 @@ def test_network_failure_is_raised_not_reported(fake, tmp_path):
     with pytest.raises(HttpError) as caught:
         check_table(client, kostra_definition(), YEARS)
     assert caught.value.transient or caught.value.status is None
+
+
+# The command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("BOLIG_OUTPUT_DIR", str(tmp_path / "output"))
+    monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "0")
+    monkeypatch.delenv("BOLIG_STATBANK_URL", raising=False)
+    monkeypatch.delenv("BOLIG_CACHE_DIR", raising=False)
+    return tmp_path
+
+
+def test_search_prints_candidates_with_periods_and_matching_contents(fake, cli_env, capsys):
+    assert main(["midlertidig", "botilbud", "--url", fake.statbank_url]) == 0
+    out = capsys.readouterr().out
+    assert "13000  13000: Midlertidig botilbud og natthjem (K) 2015 - 2024" in out
+    assert "perioder / periods 2015–2024" in out and "avsluttet / discontinued: nei / no" in out
+    assert "matching statistics (2 av 3)" in out
+    assert re.search(r"KOStotmidlbo0000\s+Husstander i midlertidig botilbud\s+\[antall, 0 des\.\]", out)
+    assert "KOStotnatt0000" not in out  # no query word in its code or label
+    assert "agg_KOGkommuneregion000005402" in out  # the region variable's codelists
+    assert (cli_env / "output" / "cache" / "ssb").is_dir()  # the pipeline's cache folder
+
+
+def test_search_by_code_and_all_contents_when_none_match(fake, client):
+    text = search_report(client, "KOStotnatt0000")
+    assert "matching statistics (1 av 3)" in text and "Husstander i natthjem" in text
+    text = search_report(client, "regnskapsomfang")  # a word of 12367's title, not of its statistics
+    assert "alle statistikkvariabler / all statistics (1)" in text and "KOSbelop0000" in text
+    text = search_report(client, "K", max_tables=1)
+    assert "showing the first 1 of 3" in text and text.count("perioder / periods") == 1
+    assert "Ingen treff" in search_report(client, "finnesikke")
+
+
+CHECK_YAML = {
+    "tables": [
+        population_definition().model_dump(exclude_defaults=True),
+        kostra_definition(
+            contents=[
+                content(column="municipal_dwellings", label_words=["disponerte boliger i alt"]),
+                content(column="municipal_dwellings_owned", label_words=["kommunalt eide boliger"]),
+                content(
+                    code="KOSboligpkommuna0000",
+                    column="municipal_dwellings_private_allocation",
+                    confidence="likely",
+                    unit="personer",
+                ),
+            ]
+        ).model_dump(exclude_defaults=True),
+        unknown_definition().model_dump(exclude_defaults=True),
+        kostra_definition(
+            id="kostra_waiting_list",
+            table_id="12942",
+            enabled=False,
+            search=["natthjem"],
+            contents=[
+                content(code="KOSventelistetil0000", column="waiting_list_adapted", confidence="confirmed")
+            ],
+        ).model_dump(exclude_defaults=True),
+        accounts_definition(
+            selection={**accounts_definition().selection, "KOKfunksjon0000": ["265", "283", "316"]}
+        ).model_dump(exclude_defaults=True),
+    ]
+}
+
+
+@pytest.fixture
+def assets(tmp_path) -> Path:
+    folder = tmp_path / "assets"
+    shutil.copytree(ASSETS_DIR, folder)
+    (folder / "statbank.yaml").write_text(yaml.safe_dump(CHECK_YAML, allow_unicode=True), encoding="utf-8")
+    return folder
+
+
+def run_check_cli(fake: FakeSSB, assets: Path, *extra: str) -> int:
+    return main(["--check", "--assets", str(assets), "--url", fake.statbank_url, *extra])
+
+
+def test_check_writes_the_dated_report_and_fails_on_enabled_problems(fake, assets, cli_env, capsys):
+    assert run_check_cli(fake, assets) == 1
+    out = capsys.readouterr().out
+    date = default_release_id()
+    report = cli_env / "output" / "reports" / f"statbank-check-{date}.md"
+    assert f"Rapport / report: {report}" in out
+    assert "5 definisjoner / definitions: 1 OK, 4 med problemer / with problems (2 aktive / enabled)" in out
+    text = report.read_text(encoding="utf-8")
+    assert text.startswith(f"# Kontroll av StatBank-tabeller / StatBank table check {date}")
+    assert "| population_07459 | 07459 | ja | confirmed | OK |" in text
+    assert "| kostra_dwellings_12008 | 12008 | ja | likely | **problem** (2) |" in text
+    # found by label, ambiguous, unit mismatch
+    assert "- municipal_dwellings: `KOSkommdispbolig0000` «Kommunalt disponerte boliger i alt»" in text
+    assert (
+        "[label_ambiguous]" in text and "   - KOSkommeidbolig0001 («Kommunalt eide boliger, utleid»" in text
+    )
+    assert (
+        "[unit] StatBank's unit for «Privat eide boliger med kommunal disposisjonsrett» is «antall»" in text
+    )
+    # unknown table with search hits; missing table with candidates; missing value with nearest labels
+    assert "## kostra_temporary_accommodation: tabellnummer ukjent / table number unknown" in text
+    assert "   - 13000 «13000: Midlertidig botilbud og natthjem (K) 2015 - 2024» (2015–2024)" in text
+    assert "[table_missing] StatBank has no table 12942" in text
+    assert "[value_missing] the variable has no such value (variabel / variable `KOKfunksjon0000`" in text
+    assert "`KOKfunksjon0000` · kode / code `316`)" in text
+    assert "   - 315 («Boligbygging og fysiske bomiljøtiltak»)" in text
+    # yaml confidence/evidence, live title, periods and updated
+    assert "- Belegg / evidence: codes on KOMPIS" in text
+    assert (
+        "- Tittel i StatBank / title in StatBank: 12008: Kommunalt disponerte boliger (K) 2015 - 2024" in text
+    )
+    assert "- Perioder / periods: 2015–2024 · oppdatert / updated: 2025-06-15T06:00:00Z" in text
+
+    data = json.loads(report.with_suffix(".json").read_text(encoding="utf-8"))
+    assert data["date"] == date and data["years"] == YEARS and data["mode"] == "live"
+    assert data["summary"] == {"definitions": 5, "ok": 1, "with_problems": 4, "enabled_with_problems": 2}
+    entries = {e["definition_id"]: e for e in data["definitions"]}
+    assert entries["population_07459"]["status"] == "ok"
+    dwellings = entries["kostra_dwellings_12008"]
+    assert dwellings["codes"]["municipal_dwellings"] == "KOSkommdispbolig0000"
+    assert {p["kind"] for p in dwellings["problems"]} == {"label_ambiguous", "unit"}
+    assert dwellings["confidence"] == "likely" and dwellings["enabled"] is True
+    assert entries["kostra_waiting_list"]["problems"][0]["candidates"][0].startswith("13000 ")
+
+
+def test_check_passes_when_only_disabled_definitions_have_problems(fake, assets, cli_env, tmp_path, capsys):
+    tables = [
+        t for t in CHECK_YAML["tables"] if t["id"] in ("population_07459", "kostra_temporary_accommodation")
+    ]
+    (assets / "statbank.yaml").write_text(
+        yaml.safe_dump({"tables": tables}, allow_unicode=True), encoding="utf-8"
+    )
+    assert run_check_cli(fake, assets, "--out", str(tmp_path / "rapporter")) == 0
+    assert (tmp_path / "rapporter" / f"statbank-check-{default_release_id()}.json").exists()
+    assert "(0 aktive / enabled)" in capsys.readouterr().out
+
+
+def test_check_in_cache_mode_replays_without_requests(fake, assets, cli_env, tmp_path):
+    assert run_check_cli(fake, assets, "--out", str(tmp_path / "live")) == 1
+    before = len(fake.requests)
+    fake.stop()
+    assert run_check_cli(fake, assets, "--out", str(tmp_path / "cached"), "--mode", "cache") == 1
+    assert len(fake.requests) == before
+    name = f"statbank-check-{default_release_id()}.json"
+    live = json.loads((tmp_path / "live" / name).read_text(encoding="utf-8"))
+    cached = json.loads((tmp_path / "cached" / name).read_text(encoding="utf-8"))
+    assert live["definitions"] == cached["definitions"] and cached["mode"] == "cache"
+
+
+def test_network_failure_is_one_clear_line(fake, assets, cli_env, capsys):
+    fake.stop()
+    assert run_check_cli(fake, assets) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("discover: StatBank ") and err.count("\n") == 1 and "Traceback" not in err
+    assert main(["boliger", "--url", fake.statbank_url]) == 2
+
+
+def test_command_line_needs_words_or_check(capsys):
+    with pytest.raises(SystemExit):
+        main([])
+    with pytest.raises(SystemExit):
+        main(["boliger", "--check"])
+    assert "give either search words or --check" in capsys.readouterr().err
