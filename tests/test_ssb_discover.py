@@ -437,6 +437,11 @@ def test_a_correct_definition_is_ok_with_info(client):
     assert check.info["label"].startswith("12008: Kommunalt disponerte boliger")
     assert (check.info["firstPeriod"], check.info["lastPeriod"]) == ("2015", "2024")
     assert check.info["updated"] == "2025-06-15T06:00:00Z" and check.info["discontinued"] is False
+    assert check.notes == []  # updated 15 June: final figures
+    temporary = unknown_definition(table_id="13000", confidence="likely", kostra=True)
+    assert check_table(client, temporary, YEARS).notes == [
+        "KOSTRA: the figures for 2024 are preliminary (updated 2025-03-15, before 15 June 2025)"
+    ]
     # "1000 kr" in the YAML is SSB's "1 000 kr"; codes under 07459's agg_KommSummer are not checked
     assert check_table(client, accounts_definition(), YEARS).ok
     population = population_definition(selection={"Region": ["K-3103", "K-9999"], "Tid": ["from(2014)"]})
@@ -648,6 +653,10 @@ def test_metadata_that_cannot_be_read(fake, tmp_path, client):
     )
     assert kinds(check_table(client, kostra_definition(), YEARS).problems) == ["request_failed"]
     assert kinds(check_table(None, kostra_definition(), YEARS).problems) == ["not_checked"]
+    fresh = make_client(fake, tmp_path / "fresh")
+    fake.script("GET", STATBANK_PREFIX + "/tables/12008", json_response({"id": "12008"}))  # no label
+    problems = check_table(fresh, kostra_definition(), YEARS).problems
+    assert kinds(problems) == ["invalid_answer"] and "no 'label'" in problems[0].message
 
 
 def test_network_failure_is_raised_not_reported(fake, tmp_path):
@@ -718,7 +727,8 @@ CHECK_YAML = {
             ],
         ).model_dump(exclude_defaults=True),
         accounts_definition(
-            selection={**accounts_definition().selection, "KOKfunksjon0000": ["265", "283", "316"]}
+            first_year=2014,
+            selection={**accounts_definition().selection, "KOKfunksjon0000": ["265", "283", "316"]},
         ).model_dump(exclude_defaults=True),
     ]
 }
@@ -762,6 +772,7 @@ def test_check_writes_the_dated_report_and_fails_on_enabled_problems(fake, asset
     assert "[value_missing] the variable has no such value (variabel / variable `KOKfunksjon0000`" in text
     assert "`KOKfunksjon0000` · kode / code `316`)" in text
     assert "   - 315 («Boligbygging og fysiske bomiljøtiltak»)" in text
+    assert "[periods] the table's periods 2015–2024 do not cover 2014 (years asked for: 2014–2024)" in text
     # yaml confidence/evidence, live title, periods and updated
     assert "- Belegg / evidence: codes on KOMPIS" in text
     assert (

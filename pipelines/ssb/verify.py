@@ -22,6 +22,10 @@ live run fail or read the wrong figures:
 * ``not_cached`` / ``request_failed`` / ``invalid_answer`` / ``not_checked``: the metadata could not
   be read (cache mode without a cached answer, a 400/403, an answer of the wrong shape, no client).
 
+Notes, not problems: a code found by its label (with its unit), a discontinued table the definition
+ends with ``last_year``, and for a KOSTRA table whose ``updated`` is before 15 June after its last
+year, that that year's figures are preliminary.
+
 A network failure that retries could not overcome (timeouts, 429, 5xx) is not a problem of the
 definition: it is raised as :class:`~pipelines.ssb.http.HttpError` for the caller to report.
 Nothing here imports Dagster.
@@ -175,6 +179,8 @@ class _Checker:
                 )
             else:
                 self.notes.append(f"discontinued; the definition stops at {table.last_year} (last_year)")
+        if table.kostra:
+            self.note_preliminary()
         if metadata is None:
             return self.result()
         try:
@@ -187,6 +193,15 @@ class _Checker:
         self.check_periods(meta)
         self.check_contents(meta)
         return self.result()
+
+    def note_preliminary(self) -> None:
+        """KOSTRA publishes preliminary figures 15 March and final ones 15 June of the next year."""
+        updated, last = str(self.info.get("updated") or ""), str(self.info.get("lastPeriod") or "")
+        if len(updated) >= 10 and last[:4].isdigit() and updated[:10] < f"{int(last[:4]) + 1}-06-15":
+            self.notes.append(
+                f"KOSTRA: the figures for {last[:4]} are preliminary (updated {updated[:10]}, before "
+                f"15 June {int(last[:4]) + 1})"
+            )
 
     def fetch(self, call, what: str) -> dict[str, Any] | None:
         """``call()``, or None with a problem when it fails for a reason that is the table's own."""
