@@ -16,6 +16,13 @@ method, path, query string, body, headers and the times (``time.monotonic``) the
 and finished handling it — "finished" is taken just before the response is written, so the
 client cannot have started its next request before it.
 
+``GET /tables?query=..`` searches the registered tables (every query word must be a word of the
+table's id, label, description, variable codes or labels, or ContentsCode codes or labels, as
+PxWebApi's Lucene index does with its default AND; discontinued tables only with
+``includeDiscontinued=true``; paged by ``pageSize``/``pageNumber``, 404 past the last page), and
+``GET /tables/{id}`` answers with the table's basic information. Both follow PxWebApi 2.0's
+OpenAPI spec (PxTools/PxApiSpecs ``PxAPI-2.yml``: TablesResponse, Table, PageInfo).
+
 Table data requests are answered from the registered JSON-stat2 dataset: the selection (POST body
 or GET ``valueCodes[...]``) is checked and applied like PxWeb does (400 for an unknown variable or
 value or a missing mandatory variable, 403 above ``max_cells``). Limitations, on purpose: a
@@ -120,6 +127,8 @@ class FakeSSB:
         self._defaults: dict[tuple[str, str], FakeResponse] = {}
         self._klass_versions: dict[int, list[tuple[str, list[dict]]]] = defaultdict(list)
         self._klass_changes: dict[int, list[dict]] = defaultdict(list)
+        self._tables: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}  # id → (dataset, info)
+        self._handlers[("GET", STATBANK_PREFIX + "/tables")] = self._search
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -207,16 +216,29 @@ class FakeSSB:
 
     # StatBank tables -------------------------------------------------------------------------
 
-    def add_table(self, dataset: dict[str, Any], table_id: str | None = None) -> str:
+    def add_table(
+        self, dataset: dict[str, Any], table_id: str | None = None, *, info: dict[str, Any] | None = None
+    ) -> str:
         """Serve ``dataset`` (a full JSON-stat2 dataset) as a StatBank table; return its id.
 
         ``GET .../tables/{id}/metadata`` answers with the dataset without values (as PxWebApi 2.0
-        does: ``"value": []``); ``GET``/``POST .../tables/{id}/data`` with the selected cells.
+        does: ``"value": []``); ``GET``/``POST .../tables/{id}/data`` with the selected cells;
+        ``GET .../tables/{id}`` with the table's basic information (see :func:`table_info`), and
+        the table can be found by ``GET .../tables?query=``. ``info`` overrides fields of that
+        information, e.g. ``{"discontinued": True, "firstPeriod": "2015", "paths": [...]}``.
         """
         table_id = table_id or dataset["extension"]["px"]["tableid"]
         metadata = {k: v for k, v in dataset.items() if k not in ("value", "status")}
         metadata["value"] = []
+        table = table_info(dataset, table_id, **(info or {}))
+        with self._lock:
+            self._tables[table_id] = (dataset, table)
         self.route("GET", self.statbank_path(table_id, "metadata"), lambda _request: json_response(metadata))
+        self.route(
+            "GET",
+            f"{STATBANK_PREFIX}/tables/{table_id}",
+            lambda request: json_response({**table, "language": request.params.get("lang", "no")}),
+        )
         for method in ("GET", "POST"):
             self.route(
                 method, self.statbank_path(table_id, "data"), lambda request: self._data(dataset, request)
@@ -237,6 +259,48 @@ class FakeSSB:
                 if match:
                     selection[match.group(1)] = value.split(",")
         return subset_dataset(dataset, selection, max_cells=self.max_cells)
+
+    def _search(self, request: RecordedRequest) -> FakeResponse:
+        params = {key.lower(): value for key, value in request.params.items()}  # PxWeb ignores case
+        words = [w for w in _words(params.get("query", "")) if w]
+        include_discontinued = params.get("includediscontinued", "false").lower() == "true"
+        try:
+            page_size = int(params.get("pagesize") or 20)
+            page_number = int(params.get("pagenumber") or 1)
+        except ValueError:
+            return problem(400, "pageSize and pageNumber must be whole numbers")
+        page_size, page_number = max(page_size, 1), max(page_number, 1)
+        with self._lock:
+            tables = list(self._tables.items())
+        hits = [
+            info
+            for table_id, (dataset, info) in tables
+            if (include_discontinued or not info.get("discontinued"))
+            and set(words) <= _search_words(table_id, dataset, info)
+        ]
+        total_pages = math.ceil(len(hits) / page_size)
+        if total_pages and page_number > total_pages:
+            return problem(404, "Page selection is out of range", "Not found")
+        lang = params.get("lang", "no")
+        page_links = []
+        if page_number < total_pages:
+            page_links.append({"rel": "next", "hreflang": lang, "href": f"?pageNumber={page_number + 1}"})
+        return json_response(
+            {
+                "language": lang,
+                "tables": hits[(page_number - 1) * page_size : page_number * page_size],
+                "page": {
+                    "pageNumber": page_number,
+                    "pageSize": page_size,
+                    "totalElements": len(hits),
+                    "totalPages": max(total_pages, 1),  # PxWebApi says 1 for an empty result
+                    "links": page_links,
+                },
+                "links": [
+                    {"rel": "self", "hreflang": lang, "href": f"{STATBANK_PREFIX}/tables?{request.query}"}
+                ],
+            }
+        )
 
     # KLASS -------------------------------------------------------------------------------------
 
@@ -393,12 +457,19 @@ def jsonstat_dataset(
     units: dict[str, dict[str, Any]] | None = None,
     elimination: dict[str, bool] | None = None,
     missing_status: str = "..",
+    codelists: dict[str, list[tuple[str, str] | dict[str, Any]]] | None = None,
+    categories: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """A JSON-stat2 dataset shaped like StatBank's from a long frame (one row per cell).
 
     ``frame`` has a column per dimension (codes), ``value`` and optionally ``status``. Categories
-    are the sorted unique codes; combinations missing from the frame become null cells with status
+    are the sorted unique codes (``categories`` gives a dimension's codes and their order
+    instead); combinations missing from the frame become null cells with status
     ``missing_status``. Whole-number values are written as JSON integers, as SSB does.
+    ``codelists`` lists the value sets and groupings a variable offers, as ``(id, label)`` pairs or
+    whole objects; they go where PxWebApi 2.0 puts them, ``dimension.<var>.extension.codelists``
+    (``[{"id", "label", "type": "Aggregation"|"Valueset", "links"}]``, type from the ``agg_``/``vs_``
+    prefix).
     """
     dimension_labels = dimension_labels or {}
     category_labels = category_labels or {}
@@ -408,7 +479,12 @@ def jsonstat_dataset(
         frame[column] = frame[column].astype(str)
     if frame.duplicated(dimensions).any():
         raise ValueError("jsonstat_dataset: the frame has more than one row for some cell")
-    categories = {d: sorted(frame[d].unique()) for d in dimensions}
+    given_categories = categories or {}
+    categories = {d: list(given_categories.get(d) or sorted(frame[d].unique())) for d in dimensions}
+    for d in dimensions:
+        unknown = set(frame[d]) - set(categories[d])
+        if unknown:
+            raise ValueError(f"jsonstat_dataset: {d} has codes not in categories: {sorted(unknown)}")
     sizes = [len(categories[d]) for d in dimensions]
     n_cells = math.prod(sizes)
     index = pd.MultiIndex.from_product([categories[d] for d in dimensions], names=dimensions)
@@ -438,7 +514,11 @@ def jsonstat_dataset(
         dimension_block[d] = {
             "label": dimension_labels.get(d, d),
             "category": category,
-            "extension": {"elimination": elimination.get(d, False), "show": "value", "codelists": []},
+            "extension": {
+                "elimination": elimination.get(d, False),
+                "show": "value",
+                "codelists": [codelist_entry(item) for item in (codelists or {}).get(d, [])],
+            },
         }
     document: dict[str, Any] = {
         "version": "2.0",
@@ -495,15 +575,239 @@ def jsonstat_07459(
         },
         elimination={d: eliminable for d, (_, eliminable) in _07459_DIMENSIONS.items()},
         missing_status=".",
+        # 07459's Region variable offers value sets and groupings (ids as in SSB's guide, labels ours)
+        codelists={
+            "Region": [
+                ("agg_KommSummer", "Kommuner (gjeldende grenser)"),
+                ("agg_Fylker2024", "Fylker 2024"),
+                ("vs_Kommun", "Kommuner"),
+            ]
+        },
     )
-    # 07459's Region variable offers value sets and groupings (ids as in SSB's guide; the object
-    # shape beyond "id"/"label"/"type" is our assumption).
-    document["dimension"]["Region"]["extension"]["codelists"] = [
-        {"id": "agg_KommSummer", "label": "Kommuner (gjeldende grenser)", "type": "Aggregation"},
-        {"id": "agg_Fylker2024", "label": "Fylker 2024", "type": "Aggregation"},
-        {"id": "vs_Kommun", "label": "Kommuner", "type": "Valueset"},
-    ]
     return document
+
+
+def codelist_entry(item: tuple[str, str] | dict[str, Any], lang: str = "no") -> dict[str, Any]:
+    """A CodelistInformation object (PxAPI-2.yml): ``{"id", "label", "type", "links"}``.
+
+    ``item`` is ``(id, label)`` (type Aggregation for ``agg_…``, else Valueset) or a whole object.
+    """
+    if isinstance(item, dict):
+        return item
+    codelist_id, label = item
+    return {
+        "id": codelist_id,
+        "label": label,
+        "type": "Aggregation" if codelist_id.startswith("agg_") else "Valueset",
+        "links": [
+            {
+                "rel": "metadata",
+                "hreflang": lang,
+                "href": f"{STATBANK_PREFIX}/codelists/{codelist_id}?lang={lang}",
+            }
+        ],
+    }
+
+
+def table_info(dataset: dict[str, Any], table_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """The basic information PxWebApi 2.0 gives on a table (``GET /tables/{id}``, a ``Table`` object).
+
+    Built from a JSON-stat2 dataset: ``label``, ``updated``, ``source``, ``firstPeriod`` and
+    ``lastPeriod`` (first and last code of the time variable), ``variableNames`` (dimension
+    labels), ``discontinued: False``, ``paths`` (one made-up subject path) and ``links``.
+    ``overrides`` replace any field (``discontinued=True``, ``paths=KOSTRA_PATHS``, ...).
+    """
+    table_id = table_id or dataset["extension"]["px"]["tableid"]
+    time_ids = (dataset.get("role") or {}).get("time") or ["Tid"]
+    time_codes = (
+        list(dataset["dimension"][time_ids[0]]["category"]["index"])
+        if time_ids[0] in dataset["dimension"]
+        else []
+    )
+    base = f"{STATBANK_PREFIX}/tables/{table_id}"
+    info: dict[str, Any] = {
+        "type": "Table",
+        "id": table_id,
+        "label": dataset.get("label"),
+        "description": "",
+        "sortCode": table_id,
+        "updated": dataset.get("updated"),
+        "firstPeriod": time_codes[0] if time_codes else None,
+        "lastPeriod": time_codes[-1] if time_codes else None,
+        "category": "public",
+        "variableNames": [dataset["dimension"][d].get("label", d) for d in dataset["id"]],
+        "discontinued": False,
+        "source": dataset.get("source", "Statistisk sentralbyrå"),
+        "subjectCode": "al",
+        "timeUnit": "Annual",
+        "paths": [[{"id": "al", "label": "Arbeid og lønn"}]],
+        "links": [
+            {"rel": "self", "hreflang": "no", "href": f"{base}?lang=no"},
+            {"rel": "metadata", "hreflang": "no", "href": f"{base}/metadata?lang=no"},
+            {"rel": "data", "hreflang": "no", "href": f"{base}/data?lang=no&outputFormat=json-stat2"},
+        ],
+    }
+    info.update(overrides)
+    return info
+
+
+# KOSTRA tables live under this subject path in SSB's StatBank ("kostrahoved" is how the real
+# sources doc tells a KOSTRA table; the labels here are ours).
+KOSTRA_PATHS = [
+    [
+        {"id": "kostrahoved", "label": "KOSTRA"},
+        {"id": "kombolig_kostra", "label": "Kommunale boliger"},
+    ]
+]
+
+KOSTRA_REGION = "KOKkommuneregion0000"
+KOSTRA_AGGREGATES = {
+    "EAK": "Landet",
+    "EAKUO": "Landet uten Oslo",
+    "EKA03": "Oslo (fylke)",
+    "EKG13": "KOSTRA-gruppe 13",
+}
+# The region variable's codelists: stable labels, table-dependent ids (janbrus/pxwebapi-skills
+# kostra.md). None of them is an agg_KommSummer: KOSTRA has no "sammenslått" list.
+KOSTRA_CODELISTS = [
+    ("agg_KOGkommuneregion000005401", "Uttrekk for Landet"),
+    ("agg_KOGkommuneregion000005402", "Uttrekk for Alle kommuner"),
+    ("agg_KOGkommuneregion000005403", "Uttrekk for Kommuner 2024-"),
+    ("agg_KOGkommuneregion000005408", "Uttrekk for KOSTRA-grupperinger"),
+    ("vs_KOGkommuneregion0000", "Kodeliste for KOSTRA-kommuner med tilhørende regionsgrupperinger"),
+]
+
+
+def kostra_dataset(
+    values: pd.DataFrame,
+    *,
+    table_id: str,
+    label: str,
+    contents_labels: dict[str, str],
+    updated: str = "2025-06-15T06:00:00Z",
+    units: dict[str, dict[str, Any]] | None = None,
+    region_names: dict[str, str] | None = None,
+    years: Iterable[int | str] | None = None,
+    suppress_below: int | None = 3,
+    suppress_zero: bool = False,
+    aggregates: bool = True,
+    codelists: list[tuple[str, str] | dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A JSON-stat2 dataset shaped like a KOSTRA table (e.g. 12008) from a long frame.
+
+    ``values``: a DataFrame with columns ``region`` (plain 4-digit kommune codes, no ``K-``;
+    historical and current codes side by side, e.g. ``1141`` Finnøy until 2019 and ``1103``
+    Stavanger), ``contents`` (ContentsCode), ``year`` and ``value``; an optional ``status`` column
+    sets a cell's symbol (e.g. ``".."``). Dimensions: ``KOKkommuneregion0000``, ``ContentsCode``,
+    ``Tid`` (time), all mandatory (``elimination: false``), roles time/geo/metric.
+
+    * ``table_id``, ``label`` (``"12008: Kommunalt disponerte boliger (K) 2015 - 2024"``),
+      ``updated`` (ISO time; KOSTRA publishes 15 March and 15 June).
+    * ``contents_labels``: ContentsCode → label; its keys are the ContentsCode categories, in
+      that order (a code with no rows is all ``.``).
+    * ``units``: ContentsCode → ``{"base": ..., "decimals": ...}``; default
+      ``{"base": "antall", "decimals": 0}`` for every code.
+    * ``region_names``: code → label (default: the code; the aggregates have their own labels).
+    * ``years``: the ``Tid`` codes (default: the years in ``values``).
+    * Status symbols: a (region, contents, year) with no row is ``.`` (the code did not exist
+      that year); a row with a null value and no status is ``..``; a value below
+      ``suppress_below`` (above 0, or also 0 with ``suppress_zero``) is ``:`` with a null value,
+      as KOSTRA's housing figures are suppressed below 3. ``suppress_below=None`` turns that off.
+    * ``aggregates``: add ``EAK`` (sum of all kommune rows), ``EAKUO`` (without 0301), ``EKA03``
+      (kommune codes starting ``03``) and ``EKG13`` (``..``: group membership is not modelled)
+      after the kommune codes, unless ``values`` already has rows for them. Sums use the values
+      before suppression and skip missing ones.
+    * ``codelists``: the region variable's codelists (default :data:`KOSTRA_CODELISTS`; no
+      ``agg_KommSummer``).
+
+    Serve it with ``fake.add_table(kostra_dataset(...), info={"paths": KOSTRA_PATHS})``.
+    """
+    frame = values.rename(columns={"region": KOSTRA_REGION, "contents": "ContentsCode", "year": "Tid"}).copy()
+    missing = {KOSTRA_REGION, "ContentsCode", "Tid", "value"} - set(frame.columns)
+    if missing:
+        raise ValueError(
+            f"kostra_dataset: values lacks columns {sorted(missing)} (region, contents, year, value)"
+        )
+    frame[KOSTRA_REGION] = frame[KOSTRA_REGION].astype(str)
+    frame["ContentsCode"] = frame["ContentsCode"].astype(str)
+    frame["Tid"] = frame["Tid"].astype(str)
+    frame["value"] = frame["value"].astype(float)
+    if "status" not in frame.columns:
+        frame["status"] = None
+    frame["status"] = frame["status"].astype(object).where(frame["status"].notna(), None)
+    unknown = set(frame["ContentsCode"]) - set(contents_labels)
+    if unknown:
+        raise ValueError(f"kostra_dataset: contents {sorted(unknown)} have no label in contents_labels")
+    kommuner = sorted(c for c in frame[KOSTRA_REGION].unique() if c not in KOSTRA_AGGREGATES)
+    region_codes = list(kommuner)
+    if aggregates:
+        present = set(frame[KOSTRA_REGION])
+        municipal = frame[frame[KOSTRA_REGION].isin(kommuner)].dropna(subset=["value"])
+        members = {
+            "EAK": municipal,
+            "EAKUO": municipal[municipal[KOSTRA_REGION] != "0301"],
+            "EKA03": municipal[municipal[KOSTRA_REGION].str.startswith("03")],
+        }
+        cells = frame[["ContentsCode", "Tid"]].drop_duplicates()
+        added = []
+        for code in KOSTRA_AGGREGATES:
+            region_codes.append(code)
+            if code in present:
+                continue
+            part = members.get(code)
+            if part is None:
+                sums = cells.assign(value=np.nan)
+            else:
+                totals = part.groupby(["ContentsCode", "Tid"], as_index=False)["value"].sum()
+                sums = cells.merge(totals, on=["ContentsCode", "Tid"], how="left")
+            added.append(sums.assign(**{KOSTRA_REGION: code, "status": None}))
+        if added:
+            frame = pd.concat([frame, *added], ignore_index=True)
+    else:
+        region_codes += [c for c in KOSTRA_AGGREGATES if c in set(frame[KOSTRA_REGION])]
+    no_status = frame["status"].isna()
+    frame.loc[no_status & frame["value"].isna(), "status"] = ".."
+    if suppress_below is not None:
+        low = frame["value"] < suppress_below
+        low &= frame["value"] >= 0 if suppress_zero else frame["value"] > 0
+        frame.loc[no_status & low, "status"] = ":"
+        frame.loc[no_status & low, "value"] = np.nan
+    year_codes = sorted({str(y) for y in years} if years is not None else set(frame["Tid"]))
+    names = {**KOSTRA_AGGREGATES, **(region_names or {})}
+    return jsonstat_dataset(
+        frame,
+        dimensions=[KOSTRA_REGION, "ContentsCode", "Tid"],
+        table_id=table_id,
+        label=label,
+        updated=updated,
+        role={"time": ["Tid"], "geo": [KOSTRA_REGION], "metric": ["ContentsCode"]},
+        dimension_labels={KOSTRA_REGION: "region", "ContentsCode": "statistikkvariabel", "Tid": "år"},
+        category_labels={KOSTRA_REGION: names, "ContentsCode": dict(contents_labels)},
+        units={code: (units or {}).get(code, {"base": "antall", "decimals": 0}) for code in contents_labels},
+        elimination={},
+        missing_status=".",
+        codelists={KOSTRA_REGION: list(KOSTRA_CODELISTS if codelists is None else codelists)},
+        categories={KOSTRA_REGION: region_codes, "ContentsCode": list(contents_labels), "Tid": year_codes},
+    )
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, as a Lucene standard analyser splits them (letters and digits)."""
+    return re.findall(r"\w+", text.lower())
+
+
+def _search_words(table_id: str, dataset: dict[str, Any], info: dict[str, Any]) -> set[str]:
+    """The words a search can find a table by: id, label, description, variables, ContentsCodes."""
+    texts = [table_id, str(info.get("label") or ""), str(info.get("description") or "")]
+    texts += [str(name) for name in info.get("variableNames") or []]
+    for dimension_id in dataset["id"]:
+        dimension = dataset["dimension"][dimension_id]
+        texts += [dimension_id, str(dimension.get("label") or "")]
+        if dimension_id in ((dataset.get("role") or {}).get("metric") or ["ContentsCode"]):
+            category = dimension.get("category") or {}
+            texts += list(category.get("index") or [])
+            texts += [str(label) for label in (category.get("label") or {}).values()]
+    return {word for text in texts for word in _words(text)}
 
 
 def subset_dataset(

@@ -254,6 +254,148 @@ class StatbankClient:
             self._metadata[memo_key] = document
         return self._metadata[memo_key]
 
+    # Discovery: search and basic table info ----------------------------------------------------
+    #
+    # Response shapes are PxWebApi 2.0's OpenAPI spec, PxTools/PxApiSpecs `PxAPI-2.yml` @ 264f16c
+    # (schemas TablesResponse = {language, tables: [Table], page: PageInfo, links}; Table = {id,
+    # label, description, updated, firstPeriod, lastPeriod, discontinued (nullable), variableNames,
+    # paths, links, ...}; PageInfo = {pageNumber, pageSize, totalElements, totalPages, links};
+    # TableResponse = Table + language; query parameters query, lang, pastDays, includeDiscontinued
+    # (default false), pageNumber (default 1), pageSize), checked against the reference server's
+    # expected answers in PxTools/PxWebApi @ 92f4cfa (PxWebApi_Mvc.Tests/ExpectedJson/
+    # ListAllTables.json, TableById_tab004.json) and its TablesApiController.ListAllTables (a page
+    # past the last one is a 404, the default search operator is AND).
+
+    SEARCH_MAX_PAGES = 10  # at most this many pages per search (1,000 tables with the default size)
+
+    def search(
+        self,
+        query: str,
+        *,
+        lang: str = "no",
+        page_size: int = 100,
+        include_discontinued: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Tables whose metadata match ``query``: the ``tables`` items of every page, in server order.
+
+        GET ``{base}/tables?query=..&lang=..&pageSize=..&includeDiscontinued=..`` (``pageNumber``
+        from the second page on), cached and rate-limited like every other request. Follows
+        ``page.totalPages`` up to :attr:`SEARCH_MAX_PAGES` pages and logs a warning when it stops
+        early. Each item has at least ``id`` and usually ``label``, ``updated``, ``firstPeriod``,
+        ``lastPeriod``, ``discontinued``, ``variableNames`` and ``paths``.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be positive, not {page_size}")
+        memo = self._discovery_memo()
+        memo_key = ("search", query, lang, page_size, include_discontinued)
+        if memo_key in memo:
+            return memo[memo_key]
+        url = f"{self.base_url}/tables"
+        tables: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {
+                "query": query,
+                "lang": lang,
+                "pageSize": str(page_size),
+                "includeDiscontinued": "true" if include_discontinued else "false",
+            }
+            if page > 1:
+                params["pageNumber"] = str(page)
+            document, _key, _stale = self._request(
+                "GET",
+                url,
+                params,
+                None,
+                f"table search {query!r} (page {page})",
+                validate=self._check_tables_answer,
+            )
+            tables.extend(document["tables"])
+            total_pages = int((document.get("page") or {}).get("totalPages") or 1)
+            if page >= total_pages:
+                break
+            if page >= self.SEARCH_MAX_PAGES:
+                log.warning(
+                    "StatBank table search %r: %d pages of %d tables; only the first %d were read",
+                    query,
+                    total_pages,
+                    page_size,
+                    self.SEARCH_MAX_PAGES,
+                )
+                break
+            page += 1
+        memo[memo_key] = tables
+        return tables
+
+    def table_info(self, table_id: str, lang: str = "no") -> dict[str, Any]:
+        """Basic information on one table: GET ``{base}/tables/{id}?lang=..``, cached and kept in memory.
+
+        A dict with ``id``, ``label``, ``updated``, ``firstPeriod``, ``lastPeriod``,
+        ``discontinued`` (may be absent or null), ``variableNames``, ``paths`` ... An unknown table
+        raises :class:`HttpError` with status 404. That 404 is remembered in the cache too (its
+        status in the meta record), so a ``cache`` run replays "no such table" instead of
+        "nothing cached"; a later live answer replaces it.
+        """
+        memo = self._discovery_memo()
+        memo_key = ("table", table_id, lang)
+        if memo_key in memo:
+            return memo[memo_key]
+        url = f"{self.base_url}/tables/{table_id}"
+        params = {"lang": lang}
+        description = f"information on table {table_id}"
+        key = self.cache.key("GET", url, params, None)
+        if self.mode == "cache":
+            self._raise_cached_404(key, description, url)
+        try:
+            document, _key, stale = self._request(
+                "GET", url, params, None, description, validate=self._check_table_answer
+            )
+        except HttpError as exc:
+            if exc.status == 404:
+                record = {"method": "GET", "url": url, "params": params, "body": None}
+                self.cache.store(key, record, json.dumps({"status": 404, "title": str(exc)}).encode(), 404)
+            raise
+        if stale:  # a failed live call fell back on the cache, which may hold a remembered 404
+            self._raise_cached_404(key, description, url)
+        memo[memo_key] = document
+        return document
+
+    def _raise_cached_404(self, key: str, description: str, url: str) -> None:
+        cached = self.cache.load(key)
+        if cached is not None and cached.meta.get("status") == 404:
+            raise HttpError(
+                f"StatBank {description}: HTTP 404 (the cached answer, fetched {cached.fetched_at})",
+                status=404,
+                url=url,
+                transient=False,
+            )
+
+    def _discovery_memo(self) -> dict[tuple, Any]:
+        # Kept apart from __init__ on purpose: a per-client memo of search and table answers.
+        return self.__dict__.setdefault("_discovery_answers", {})
+
+    @staticmethod
+    def _check_tables_answer(document: Any) -> None:
+        """A search answer must be ``{"tables": [{"id": ...}, ...], "page": {...}}`` (TablesResponse)."""
+        if not isinstance(document, dict) or not isinstance(document.get("tables"), list):
+            raise ValueError("not a table search answer: no 'tables' list")
+        for position, table in enumerate(document["tables"]):
+            if not isinstance(table, dict) or not isinstance(table.get("id"), str) or not table["id"]:
+                raise ValueError(f"not a table search answer: tables[{position}] has no 'id'")
+        page = document.get("page")
+        if page is not None and (
+            not isinstance(page, dict) or not isinstance(page.get("totalPages", 1), int)
+        ):
+            raise ValueError("not a table search answer: 'page' is not a PageInfo object")
+
+    @staticmethod
+    def _check_table_answer(document: Any) -> None:
+        """A table answer must be one Table object: a text ``id`` and a ``label`` (TableResponse)."""
+        if not isinstance(document, dict) or not isinstance(document.get("id"), str) or not document["id"]:
+            raise ValueError("not a table information answer: no text 'id'")
+        if "label" not in document:
+            raise ValueError(f"not a table information answer for {document['id']}: no 'label'")
+
     def cell_count(self, query: StatbankQuery) -> int:
         """How many cells ``query`` selects: the product of the selected values per variable.
 
