@@ -74,6 +74,10 @@ def table_07459() -> dict:
         },
         units={"Personer1": {"base": "personer", "decimals": 0}},
         elimination={"Alder": True},
+        codelists={
+            "Region": [("agg_KommSummer", "Kommuner - sammenslått"), ("vs_Kommun", "Kommuner")],
+            "Alder": [("agg_TodeltGrupperingB", "Todelt gruppering B")],
+        },
     )
 
 
@@ -106,6 +110,7 @@ def table_11084() -> dict:
         role={"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
         category_labels={"ContentsCode": {"Husholdning": "Private husholdninger"}},
         units={"Husholdning": {"base": "husholdninger", "decimals": 0}},
+        codelists={"Region": [("agg_KommSummer", "Kommuner - sammenslått")]},
     )
 
 
@@ -167,7 +172,12 @@ def table_12008() -> dict:
         "KOSboligpkommuna0000": "municipal_dwellings_private_allocation",
     }
     frame = _kostra_frame(contents)
+    # the rate beside the count, as in SSB's key-figure tables: the label search must not take it
+    rate = frame[frame.ContentsCode == DWELLINGS_CODE].assign(ContentsCode="KOSboligSper10000000")
+    rate["value"] = rate["value"].where(rate["value"].isna(), 20.0)
+    frame = pd.concat([frame, rate], ignore_index=True)
     labels = {
+        "KOSboligSper10000000": "Kommunalt disponerte boliger per 1000 innbyggere (antall)",
         DWELLINGS_CODE: "Kommunalt disponerte boliger i alt (antall)",
         OWNED_CODE: "Kommunalt eide boliger (antall)",
         "KOSboligpkommuna0000": "Privat eide boliger med kommunal disposisjonsrett (antall)",

@@ -307,7 +307,7 @@ def test_failing_live_calls_fail_clearly_or_fall_back_to_the_stale_cache(fake_ss
 
 
 def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb, tmp_path) -> None:
-    with pytest.raises(LookupError, match=r"No cached StatBank response .*12367.*Run once in live mode"):
+    with pytest.raises(SourceDataError, match=r"No cached StatBank response .*12367.*Run once in live mode"):
         _load(fake_ssb, tmp_path, "kostra_accounts", mode="cache")
 
 

@@ -68,7 +68,8 @@ class StatbankContent(_Strict):
 
     ``code`` is the ContentsCode; ``null`` while it is unknown, and then ``label_words`` are the
     words its label must contain: discovery lists the candidates, and a live run takes the one
-    code whose label has them all (or none, naming the candidates) and says so in its metadata.
+    code whose label has them all and none of ``label_excludes`` (or none, naming the candidates)
+    and says so in its metadata.
     ``where`` picks one value of another variable (e.g. ``EierStatus: "4"`` for renters).
     ``factor`` turns SSB's unit into the measure's (1000 kr → kr: 1000). ``first_year``: the
     first year the code has figures (a code introduced later, e.g. 2020); earlier years are ``..``.
@@ -79,6 +80,7 @@ class StatbankContent(_Strict):
     confidence: Confidence
     evidence: str = Field(min_length=3)
     label_words: list[str] = Field(default_factory=list)
+    label_excludes: list[str] = Field(default_factory=list)  # whole words the label must not have
     where: dict[str, str] = Field(default_factory=dict)
     unit: str | None = None
     decimals: int | None = Field(default=None, ge=0)

@@ -14,13 +14,13 @@ Per definition in ``assets/statbank.yaml``:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from pipelines.catalogue.models import StatbankTable
 from pipelines.sources.files import SourceDataError
 from pipelines.sources.statbank_source import TableAnswer
 from pipelines.ssb.statbank import StatbankClient, StatbankQuery
+from pipelines.ssb.verify import check_table
 
 
 class Checked(Protocol):
@@ -31,19 +31,6 @@ class Checked(Protocol):
 
 class Preflight(Protocol):
     def __call__(self, client: StatbankClient, table: StatbankTable, years: list[int]) -> Checked: ...
-
-
-@dataclass(frozen=True)
-class DeclaredCodes:
-    ok: bool
-    problems: list
-    codes: dict[str, str]
-
-
-def declared_codes(client: StatbankClient, table: StatbankTable, years: list[int]) -> DeclaredCodes:
-    """Only the metadata call and the codes as declared (until the full check is wired in)."""
-    client.metadata(str(table.table_id))
-    return DeclaredCodes(True, [], {c.column: c.code for c in table.known_contents})
 
 
 def statbank_query(table: StatbankTable, codes: dict[str, str]) -> StatbankQuery:
@@ -63,7 +50,7 @@ def fetch_answers(
     years: list[int],
     *,
     live_tables: list[str] | None = None,
-    preflight: Preflight = declared_codes,
+    preflight: Preflight = check_table,
     log: Callable[[str], None] = lambda message: None,
 ) -> list[TableAnswer]:
     """One answer per definition (see the module docstring)."""

@@ -443,8 +443,16 @@ class _Checker:
         assert metric is not None
         labels = meta.labels(metric)
         words = [_normal(w) for w in content.label_words]
-        matches = [c for c in meta.codes[metric] if all(w in _normal(labels.get(c, c)) for w in words)]
-        wanted = " + ".join(f"«{w}»" for w in content.label_words)
+        excluded = [_normal(w) for w in content.label_excludes]
+        matches = [
+            c
+            for c in meta.codes[metric]
+            if all(w in _normal(labels.get(c, c)) for w in words)
+            and not any(re.search(rf"\b{re.escape(w)}\b", _normal(labels.get(c, c))) for w in excluded)
+        ]
+        wanted = " + ".join(f"«{w}»" for w in content.label_words) + "".join(
+            f" − «{w}»" for w in content.label_excludes
+        )
         if len(matches) == 1:
             code = matches[0]
             self.codes[content.column] = code
