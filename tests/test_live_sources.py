@@ -31,6 +31,8 @@ PUBLISHED_RATES = pd.read_csv(REFERENCE_DIR / "published_national_rates.csv")
 def fake_ssb():
     with FakeSSB() as fake:
         for dataset in tables.all_tables():
+            if dataset["label"].startswith("11084"):
+                del dataset["updated"]  # an answer without its vintage
             fake.add_table(dataset)
         yield fake
 
@@ -210,6 +212,17 @@ def test_values_carry_their_table_and_updated_time(live_run) -> None:
     assert described["kostra_temporary_accommodation"]["how"] == "not_fetched"
 
 
+@pytest.mark.slow
+def test_an_unknown_vintage_is_null_in_the_release(live_run) -> None:
+    base, _ = live_run
+    public = _public(base)
+    rate = public[(public.indicator_id == "bostotte_per_1000_husholdninger") & (public.status == "shown")]
+    assert len(rate) and rate.source.str.contains("statbank:11084").all()
+    assert rate.vintage.isna().all()  # 11084 came without 'updated': unknown, not half a vintage
+    population = public[(public.indicator_id == "KOSboligSper10000000") & (public.status == "shown")]
+    assert population.vintage.notna().all()
+
+
 @pytest.mark.slow  # a second whole Dagster run
 def test_cache_mode_replays_offline_through_dagster(live_run, fake_ssb: FakeSSB, tmp_path: Path) -> None:
     base, _ = live_run
@@ -324,3 +337,40 @@ def test_statbank_timeout_retries_and_backoff_come_from_the_environment(monkeypa
     monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "0")
     with pytest.raises(ValueError, match="BOLIG_STATBANK_TIMEOUT_SECONDS='0': expected a number above 0"):
         build_resources(tmp_path)
+
+
+def test_a_table_that_fails_its_preflight_stops_the_asset_and_says_why(tmp_path) -> None:
+    dataset = tables.table_12367()
+    functions = dataset["dimension"]["KOKfunksjon0000"]["category"]
+    functions["label"] = {
+        "265": "Kommunalt disponerte boliger",
+        "283": "Bistand til etablering og opprettholdelse av egen bolig",
+        "316": "Boligbygging og fysiske bomiljøtiltak",  # 315 renumbered: the check must say so
+        "244": "Barnevern",
+    }
+    functions["index"] = {("316" if code == "315" else code): i for code, i in functions["index"].items()}
+    with FakeSSB() as fake:
+        fake.add_table(dataset)
+        selection = dg.AssetSelection.assets(
+            "dim_municipality", "dim_comparison_group", "dim_geography", "raw_kostra_accounts",
+            "ssb_comparison_kostra_accounts",
+        )  # fmt: skip
+        instance = dg.DagsterInstance.ephemeral()
+        result = materialize_all(
+            tmp_path,
+            resources=build_resources(tmp_path, sources=settings(fake, tmp_path / "cache", "live")),
+            selection=selection,
+            raise_on_error=False,
+            instance=instance,
+        )
+        data_calls = fake.requests_to(fake.statbank_path("12367", "data"))
+    assert not result.success and not data_calls  # stopped before any data call
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = str(failure.event_specific_data.error)
+    assert "StatBank table 12367" in message and "KOKfunksjon0000" in message and "315" in message
+    assert "316" in message  # the closest candidate by label
+    assert "enabled: false" in message  # how to go on without it
+    records = instance.fetch_observations(dg.AssetKey("raw_kostra_accounts"), limit=1).records
+    observation = records[0].event_log_entry.asset_observation
+    assert observation.metadata["preflight_failed"].value == "kostra_accounts_12367"
+    assert any("315" in problem for problem in observation.metadata["problems"].value)

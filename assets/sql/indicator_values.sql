@@ -41,7 +41,9 @@ unit_values AS (
                 WHEN bool_or(v.data_origin = 'file') THEN 'file'
                 ELSE 'ssb' END AS data_origin,
            string_agg(DISTINCT v.source_ref, ' + ' ORDER BY v.source_ref) AS source_ref,
-           string_agg(DISTINCT v.vintage, ' + ' ORDER BY v.vintage) AS vintage,
+           -- a part whose vintage is unknown (StatBank sent no 'updated') makes the vintage unknown
+           CASE WHEN NOT bool_or(v.vintage IS NULL)
+                THEN string_agg(DISTINCT v.vintage, ' + ' ORDER BY v.vintage) END AS vintage,
            bool_or(v.stale) AS stale,
            bool_or(v.preliminary) AS preliminary,
            max(v.source_status) FILTER (WHERE v.value IS NULL) AS source_status
@@ -65,7 +67,9 @@ paired AS (
                 WHEN 'file' IN (num.data_origin, den.data_origin) THEN 'file'
                 WHEN 'ssb' IN (num.data_origin, den.data_origin) THEN 'ssb' END AS data_origin,
            concat_ws(' + ', num.source_ref, den.source_ref) AS source_ref,
-           concat_ws(' + ', num.vintage, den.vintage) AS vintage,
+           CASE WHEN num.value IS NOT NULL AND num.vintage IS NULL THEN NULL
+                WHEN s.denominator IS NOT NULL AND den.value IS NOT NULL AND den.vintage IS NULL THEN NULL
+                ELSE concat_ws(' + ', num.vintage, den.vintage) END AS vintage,
            coalesce(num.stale, false) OR coalesce(den.stale, false) AS stale,
            coalesce(num.preliminary, false) OR coalesce(den.preliminary, false) AS preliminary,
            coalesce(num.source_status, den.source_status) AS source_status
@@ -90,7 +94,9 @@ aggregated AS (
                 WHEN bool_or(p.data_origin = 'file') FILTER (WHERE p.complete) THEN 'file'
                 WHEN bool_or(p.data_origin = 'ssb') FILTER (WHERE p.complete) THEN 'ssb' END AS data_origin,
            string_agg(DISTINCT p.source_ref, ' + ' ORDER BY p.source_ref) FILTER (WHERE p.complete) AS source_ref,
-           string_agg(DISTINCT p.vintage, ' + ' ORDER BY p.vintage) FILTER (WHERE p.complete) AS vintage,
+           CASE WHEN NOT coalesce(bool_or(p.vintage IS NULL) FILTER (WHERE p.complete), false)
+                THEN string_agg(DISTINCT p.vintage, ' + ' ORDER BY p.vintage) FILTER (WHERE p.complete)
+           END AS vintage,
            coalesce(bool_or(p.stale) FILTER (WHERE p.complete), false) AS stale,
            coalesce(bool_or(p.preliminary) FILTER (WHERE p.complete), false) AS preliminary,
            max(p.source_status) AS source_status

@@ -11,6 +11,7 @@ from pipelines.paths import INTERNAL_DIR
 from pipelines.resources import OutputPaths, ReportingRun, SourceSettings, Warehouse, catalogue
 from pipelines.sources.load import comparison_table, load_reference_geography, load_source
 from pipelines.sources.ssb_totals import QC_TABLE, national_totals, totals_markdown
+from pipelines.sources.statbank_fetch import PreflightError
 from pipelines.warehouse import replace_table
 
 GEOGRAPHY_TABLES = {
@@ -108,15 +109,30 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         cat = sources.catalogue()
         years = reporting.selected_years()
         with warehouse.get_connection() as con:
-            loaded = load_source(
-                con,
-                cat,
-                source.id,
-                statbank=sources.statbank_client(paths.base),
-                years=years,
-                live_tables=sources.live_tables,
-                log=context.log.info,
-            )
+            try:
+                loaded = load_source(
+                    con,
+                    cat,
+                    source.id,
+                    statbank=sources.statbank_client(paths.base),
+                    years=years,
+                    live_tables=sources.live_tables,
+                    log=context.log.info,
+                )
+            except PreflightError as failed:
+                # the step fails, but the asset's page shows why, next to its earlier materialisations
+                # (an event logged from a failing step would be lost with it)
+                context.instance.report_runless_asset_event(
+                    dg.AssetObservation(
+                        asset_key=name,
+                        metadata={
+                            "preflight_failed": failed.table.id,
+                            "table": str(failed.table.table_id),
+                            "problems": dg.MetadataValue.json(failed.problems),
+                        },
+                    )
+                )
+                raise
             origins = loaded.frame["data_origin"].value_counts().to_dict()
             yield dg.MaterializeResult(
                 asset_key=name,

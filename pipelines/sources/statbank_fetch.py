@@ -23,6 +23,15 @@ from pipelines.ssb.statbank import StatbankClient, StatbankQuery
 from pipelines.ssb.verify import check_table
 
 
+class PreflightError(SourceDataError):
+    """A switched-on table does not match SSB's metadata; ``problems`` lists why, one line each."""
+
+    def __init__(self, message: str, table: StatbankTable, problems: list[str]) -> None:
+        super().__init__(message)
+        self.table = table
+        self.problems = problems
+
+
 class Checked(Protocol):
     ok: bool
     problems: list
@@ -79,7 +88,9 @@ def fetch_answers(
             continue
         if not check.ok:
             if switched_on:
-                raise SourceDataError(_preflight_error(table, check))
+                raise PreflightError(
+                    _preflight_error(table, check), table, [str(problem) for problem in check.problems]
+                )
             answers.append(TableAnswer(table, None, how="not_fetched", note=_off_note(table, live_tables)))
             continue
         try:

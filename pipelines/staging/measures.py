@@ -135,10 +135,12 @@ def _per_column(rows: pd.DataFrame, column: str, kind: str, row_level: pd.Series
     name = provenance_column(column, kind)
     values = rows.get(name, row_level)
     values = values.astype("string")
-    if kind == "note":
-        # the harmonisation's reason (a merged or split unit) first, then the source's
-        values = row_level.astype("string").fillna(values)
-    return values.mask(values.isin(["", "None", "nan"]))
+    values = values.mask(values.isin(["", "None", "nan"]))
+    if kind == "note" and name in rows:
+        # the source's reason (no table for the year, an unknown code) first: it is the root cause
+        # of a gap that the harmonisation's note (a merged unit with a missing part) only repeats
+        values = values.fillna(row_level.astype("string"))
+    return values
 
 
 INBOX_KEY = ["source_id", "geo_code", "year", "column_name"]
