@@ -5,10 +5,9 @@ per 60 s per IP address, and large queries one after the other. So the client
 
 * counts the cells of a query against the table's metadata before sending it, and splits a query
   that is too big along the time variable into the fewest chunks that fit;
-* keeps a sliding window of its request times and sleeps until a slot frees; every attempt,
-  retries included, takes a slot;
-* holds one module-level lock around every request, so no two requests from this process are in
-  flight at the same time, whichever client or thread sends them.
+* sends every request through the process's rate limiter for the server
+  (:func:`pipelines.ssb.ratelimit.limiter_for`, shared by every client, KLASS included): every
+  attempt, retries included, takes a slot, and one request per server is in flight at a time.
 
 Modes: ``live`` asks the server and stores every response in the :class:`ResponseCache`;
 ``cache`` answers only from the cache (offline, byte-identical replays) and never opens a socket.
@@ -23,9 +22,7 @@ import logging
 import math
 import random
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,12 +34,11 @@ import pandas as pd
 from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.http import HttpError, request_json
 from pipelines.ssb.jsonstat import decode, dimension_codes
+from pipelines.ssb.ratelimit import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
-# One lock for the whole process: "Flere store spørringer bør uansett kjøres i sekvens" (SSB).
-_REQUEST_LOCK = threading.Lock()
 
 _TOP_BOTTOM = re.compile(r"(?i)^(top|bottom)\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 _FROM_TO = re.compile(r"(?i)^(from|to)\(\s*([^,()]+?)\s*\)$")
@@ -191,8 +187,10 @@ def _count_with_codelist(values: list[str], metadata_size: int) -> int:
 class StatbankClient:
     """Fetch StatBank tables politely, cached, and split to fit the cell limit.
 
-    ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``sleep`` and
-    ``clock`` are injectable so tests can run rate limits and backoff without waiting.
+    ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``limiter``
+    is the rate limiter every request passes (default: the process's one for the server, shared
+    with every other client). ``sleep`` (backoff) and ``clock`` are injectable, and so are the
+    limiter's, so tests can run rate limits and backoff without waiting.
     """
 
     def __init__(
@@ -201,8 +199,7 @@ class StatbankClient:
         cache: ResponseCache,
         mode: Literal["live", "cache"],
         *,
-        max_calls: int = 30,
-        window_seconds: float = 60,
+        limiter: RateLimiter | None = None,
         max_cells: int = 800_000,
         timeout: float = 30,
         retries: int = 4,
@@ -213,13 +210,12 @@ class StatbankClient:
     ) -> None:
         if mode not in ("live", "cache"):
             raise ValueError(f"mode must be 'live' or 'cache', not {mode!r}")
-        if max_calls < 1 or window_seconds <= 0 or max_cells < 1:
-            raise ValueError("max_calls, window_seconds and max_cells must be positive")
+        if max_cells < 1:
+            raise ValueError(f"max_cells must be positive, not {max_cells!r}")
         self.base_url = base_url.rstrip("/")
         self.cache = cache
         self.mode = mode
-        self.max_calls = max_calls
-        self.window_seconds = window_seconds
+        self.limiter = limiter if limiter is not None else limiter_for(self.base_url)
         self.max_cells = max_cells
         self.timeout = timeout
         self.retries = retries
@@ -228,7 +224,6 @@ class StatbankClient:
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
-        self._call_times: deque[float] = deque()
         self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
 
     # Metadata and planning -------------------------------------------------------------------
@@ -386,19 +381,18 @@ class StatbankClient:
                 )
             return json.loads(cached.raw), key, False
         try:
-            with _REQUEST_LOCK:
-                document, raw, status = request_json(
-                    method,
-                    url,
-                    params=params,
-                    body=body,
-                    timeout=self.timeout,
-                    retries=self.retries,
-                    backoff=self.backoff,
-                    sleep=self._sleep,
-                    rng=self._rng,
-                    before_attempt=self._wait_for_slot,
-                )
+            document, raw, status = request_json(
+                method,
+                url,
+                params=params,
+                body=body,
+                timeout=self.timeout,
+                retries=self.retries,
+                backoff=self.backoff,
+                sleep=self._sleep,
+                rng=self._rng,
+                limiter=self.limiter,
+            )
         except HttpError as exc:
             if not exc.transient:
                 raise HttpError(
@@ -462,32 +456,6 @@ class StatbankClient:
         request_record = {"method": method, "url": url, "params": params, "body": body}
         self.cache.store(key, request_record, raw, status)
         return document, key, False
-
-    def _wait_for_slot(self) -> None:
-        """Wait until fewer than ``max_calls`` requests fall in the last ``window_seconds``; take a slot.
-
-        Called under the module lock before every attempt, so the window sees retries too.
-        """
-        now = self._clock()
-        self._forget_before(now - self.window_seconds)
-        if len(self._call_times) >= self.max_calls:
-            oldest = self._call_times[0]
-            wait = oldest + self.window_seconds - now
-            log.info(
-                "StatBank rate limit: %d calls in %g s; waiting %.1f s",
-                self.max_calls,
-                self.window_seconds,
-                wait,
-            )
-            self._sleep(wait)
-            # Trust the wait even if the clock did not move (a fake clock, or a coarse one).
-            now = max(self._clock(), oldest + self.window_seconds)
-            self._forget_before(now - self.window_seconds)
-        self._call_times.append(now)
-
-    def _forget_before(self, threshold: float) -> None:
-        while self._call_times and self._call_times[0] <= threshold:
-            self._call_times.popleft()
 
 
 def _join_chunks(frames: list[pd.DataFrame]) -> pd.DataFrame:
