@@ -60,7 +60,8 @@ class FakeResponse:
     ``body``: bytes as sent, or a dict/list sent as UTF-8 JSON. ``delay``: seconds to wait before
     answering (to provoke client timeouts). ``content_length``: announce this many bytes instead
     of the real length (more than sent → the client sees the body cut short). ``drop``: close the
-    connection without any answer. ``gzip``: send the body gzip-compressed.
+    connection without any answer. ``gzip``: send the body gzip-compressed. ``trickle``: send the
+    body one byte at a time, this many seconds apart (a server that is slow but never silent).
     """
 
     status: int = 200
@@ -70,6 +71,7 @@ class FakeResponse:
     content_length: int | None = None
     drop: bool = False
     gzip: bool = False
+    trickle: float = 0.0
 
     def payload(self) -> bytes:
         """The body bytes to send (before any gzip)."""
@@ -377,7 +379,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request.finished = time.monotonic()
         with contextlib.suppress(ConnectionError):
             self.end_headers()
-            self.wfile.write(payload)
+            if not response.trickle:
+                self.wfile.write(payload)
+                return
+            for index in range(len(payload)):
+                self.wfile.write(payload[index : index + 1])
+                self.wfile.flush()
+                if fake._stopping.wait(response.trickle):
+                    return
 
 
 # JSON-stat2 datasets ---------------------------------------------------------------------------

@@ -1,22 +1,33 @@
 """A polite, robust StatBank client (issue 19, point 6): one rate limiter per server for the whole
-process, exact at the window's edge. Against the local fake server, with SSB's 60 s window
+process, exact at the window's edge; a deadline per attempt that a body trickling in cannot
+escape, and one for the whole request. Against the local fake server, with SSB's 60 s window
 scaled down to a second, or on a fake clock."""
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from pipelines.resources import KLASS_URL, STATBANK_URL
 from pipelines.ssb.cache import ResponseCache
+from pipelines.ssb.http import HttpError, request_json
 from pipelines.ssb.klass import KlassClient
 from pipelines.ssb.ratelimit import RateLimiter, limiter_for
 from pipelines.ssb.statbank import StatbankClient, StatbankQuery
-from tests.ssb_fake_server import FakeSSB, jsonstat_07459
+from tests.ssb_fake_server import FakeResponse, FakeSSB, json_response, jsonstat_07459
 from tests.test_ssb_statbank import QUERY, FakeTime, population
+
+
+@pytest.fixture
+def fake():
+    with FakeSSB() as server:
+        yield server
+
 
 WINDOW = 1.0  # SSB's 60 s, scaled down so the test takes seconds
 SSB_LIMIT = 30  # calls per window, enforced by the fake server with 429 as SSB does
@@ -136,3 +147,81 @@ def test_no_window_ever_holds_one_call_too_many(seed):
             fake_time.now += rng.choice([0.0, rng.uniform(0, window / 50)])
         done.append(fake_time.now)
     assert all(sent[k + max_calls] - done[k] >= window for k in range(len(sent) - max_calls))
+
+
+# Deadlines ---------------------------------------------------------------------------------------
+
+
+def timed_failure(call) -> tuple[HttpError, float]:
+    started = time.monotonic()
+    with pytest.raises(HttpError) as caught:
+        call()
+    return caught.value, time.monotonic() - started
+
+
+def test_a_body_that_trickles_in_cannot_outlast_the_attempt_deadline(fake):
+    body = json.dumps({"ok": True, "padding": "x" * 80}).encode()  # ~100 bytes: 5 s at 0.05 s a byte
+    fake.set_default("GET", "/trickle", FakeResponse(body=body, trickle=0.05))
+    error, elapsed = timed_failure(
+        lambda: request_json("GET", fake.base_url + "/trickle", timeout=1.0, retries=1, backoff=0.01)
+    )
+    assert "not complete within 1 s" in str(error) and error.transient and error.attempts == 2
+    assert elapsed < 2 * 1.0 + 0.6  # two attempts of 1 s each, not two of 5 s
+
+
+def test_no_wait_for_the_next_byte_outlasts_the_attempt_deadline(fake):
+    """A byte every 0.9 s: checking only between chunks would end the attempt at 1.8 s."""
+    fake.set_default("GET", "/slow-bytes", FakeResponse(body=b'{"ok": true}', trickle=0.9))
+    error, elapsed = timed_failure(
+        lambda: request_json("GET", fake.base_url + "/slow-bytes", timeout=1.0, retries=0)
+    )
+    assert "not complete within 1 s" in str(error)
+    assert elapsed < 1.5
+
+
+def test_a_hung_server_costs_no_more_than_the_total_deadline(fake):
+    fake.set_default("GET", "/hung", json_response({"ok": True}, delay=60))  # never answers in time
+    error, elapsed = timed_failure(
+        lambda: request_json(
+            "GET", fake.base_url + "/hung", timeout=0.5, retries=10, backoff=0.05, total_deadline=2.0
+        )
+    )
+    message = str(error)
+    assert "total deadline of 2 s" in message and "timeout: no answer within 0.5 s" in message
+    assert error.transient and error.status is None and 2 <= error.attempts <= 4
+    assert elapsed <= 2.0 + 0.3  # not 11 attempts of 0.5 s
+
+
+def test_waits_count_against_the_total_deadline(fake):
+    """Backoff and a long Retry-After are part of the budget: the client gives up rather than
+    sleep past it."""
+    fake_time = FakeTime()
+    limiter = RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep)
+    fake.set_default("GET", "/busy", FakeResponse(status=503))
+    options = dict(retries=20, timeout=5, total_deadline=60, sleep=fake_time.sleep, clock=fake_time.clock)
+    with pytest.raises(HttpError, match="total deadline of 60 s") as caught:
+        request_json(
+            "GET", fake.base_url + "/busy", backoff=4, rng=random.Random(1), limiter=limiter, **options
+        )
+    assert sum(fake_time.sleeps) + 5 <= 60 and 1 < caught.value.attempts < 21
+
+    fake_time.sleeps.clear()
+    fake.set_default("GET", "/later", FakeResponse(status=429, headers={"Retry-After": "300"}))
+    with pytest.raises(HttpError, match=r"gave up after 1 attempt .*waiting 300\.0 s.*HTTP 429"):
+        request_json("GET", fake.base_url + "/later", limiter=limiter, **options)
+    assert fake_time.sleeps == []
+
+
+def test_a_client_passes_its_deadlines_on(fake, tmp_path):
+    fake.set_default("GET", FakeSSB.statbank_path("07459", "metadata"), json_response({}, delay=60))
+    client = StatbankClient(
+        fake.statbank_url,
+        ResponseCache(tmp_path),
+        "live",
+        timeout=0.3,
+        retries=5,
+        backoff=0.01,
+        total_deadline=1,
+    )
+    error, elapsed = timed_failure(lambda: client.metadata("07459"))
+    assert "total deadline of 1 s" in str(error) and elapsed < 1.3

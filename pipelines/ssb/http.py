@@ -15,9 +15,11 @@ to wait between them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -35,7 +37,7 @@ from urllib3.exceptions import (
     ReadTimeoutError,
 )
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.util import Retry
+from urllib3.util import Retry, Timeout
 
 from pipelines.ssb.ratelimit import RateLimiter, limiter_for
 
@@ -51,6 +53,7 @@ DEFAULT_HEADERS = {
     "Accept-Encoding": "gzip",
     "User-Agent": "boligsosial-indikatorer (pipelines.ssb; Python requests)",
 }
+BODY_CHUNK_BYTES = 64 * 1024
 _EXCERPT_CHARS = 500
 _QUERY_CHARS = 1000
 
@@ -176,7 +179,9 @@ def request_json(
     timeout: float = 30.0,
     retries: int = 4,
     backoff: float = 1.0,
+    total_deadline: float = 120.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
     limiter: RateLimiter | None = None,
 ) -> tuple[Any, bytes, int]:
@@ -192,6 +197,13 @@ def request_json(
     or URL too long; a redirect is not followed, since the request it would send has no slot) —
     :class:`HttpError` at once, with the URL, the query and the server's text.
 
+    Deadlines, in wall-clock time: an attempt — connecting, the headers and the whole body — gets
+    ``timeout`` seconds, however slowly the answer trickles in (then it counts as a time-out and
+    is retried). The whole request gets ``total_deadline`` seconds from its first attempt, waits
+    for backoff and rate-limit slots included: a retry is started only if its waits and a full
+    attempt still fit, else :class:`HttpError` says the deadline ran out. ``clock`` measures
+    that budget and ``sleep`` does the backoff (both injectable for tests).
+
     Politeness: every attempt takes a slot of ``limiter`` (by default the process's limiter for
     the URL's server, :func:`pipelines.ssb.ratelimit.limiter_for`), and the whole request holds
     its ``turn``, so one request per server is in flight whichever client or thread sends it.
@@ -202,6 +214,7 @@ def request_json(
     data, request_headers = _encode_body(body, headers)
     query_text = _describe_query(full_url, data)
     limiter = limiter if limiter is not None else limiter_for(full_url)
+    attempt_seconds = min(timeout, total_deadline)
     retry = BackoffRetry(
         total=retries,
         status_forcelist=RETRY_STATUSES,
@@ -210,9 +223,15 @@ def request_json(
         rng=rng,  # one random source for all the waits: a seeded rng gives a reproducible series
     )
     with limiter.turn:  # "Flere store spørringer bør uansett kjøres i sekvens" (SSB)
+        started: float | None = None
         while True:
             with limiter.call():
-                status, raw, response, fault = _attempt(method, full_url, data, request_headers, timeout)
+                # The budget runs from the first attempt: waiting behind other requests for the
+                # turn and the first slot is politeness, not the server failing.
+                started = clock() if started is None else started
+                status, raw, response, fault = _attempt(
+                    method, full_url, data, request_headers, attempt_seconds
+                )
             attempts = len(retry.history) + 1
             excerpt = _excerpt(raw.decode("utf-8", errors="replace"))
             if fault is None and status >= 300 and status not in RETRY_STATUSES:
@@ -248,6 +267,19 @@ def request_json(
                     transient=True,
                 ) from exc
             delay = retry.next_wait(response if fault is None else None)
+            spent = clock() - started
+            waits = delay + limiter.wait_needed(after=delay)
+            if spent + waits + attempt_seconds > total_deadline:
+                raise HttpError(
+                    f"{method} {full_url}{query_text} gave up after {_count(attempts)} in {spent:.1f} s: "
+                    f"another attempt (up to {attempt_seconds:g} s, after waiting {waits:.1f} s) would end "
+                    f"after the request's total deadline of {total_deadline:g} s; last cause: {cause}",
+                    status=status,
+                    url=full_url,
+                    body_excerpt=excerpt,
+                    attempts=attempts,
+                    transient=True,
+                )
             log.warning(
                 "%s %s: %s; retry %d of %d in %.1f s", method, full_url, cause, attempts, retries, delay
             )
@@ -255,31 +287,73 @@ def request_json(
 
 
 def _attempt(
-    method: str, url: str, data: bytes | None, headers: dict[str, str], timeout: float
+    method: str, url: str, data: bytes | None, headers: dict[str, str], seconds: float
 ) -> tuple[int | None, bytes, BaseHTTPResponse | None, str | None]:
-    """One HTTP exchange: ``(status, body, urllib3 response, why it failed)``; status and
-    response are None when no answer came, the failure is None when a whole body came.
+    """One HTTP exchange, over within ``seconds``: ``(status, body, urllib3 response, why it
+    failed)``; status and response are None when no answer came, the failure is None when a
+    whole body came.
 
     requests and urllib3 neither retry nor follow redirects here: every request that reaches the
     server is an attempt of :func:`request_json`, which took a rate-limit slot for it. A fresh
     session per attempt: SSB gets one request at a time, at most 30 a minute, so the connection
     reuse a long-lived session would give is worth nothing.
     """
+    deadline = time.monotonic() + seconds
     with requests.Session() as session:
         adapter = HTTPAdapter(max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         try:
-            # stream=True: read the body here, where a broken one can be told apart from no answer.
+            # Timeout(total=...): connecting and waiting for the headers share the attempt's time.
+            # stream=True: the body is read here, against the deadline.
             with session.request(
-                method, url, data=data, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=Timeout(total=seconds),
+                stream=True,
+                allow_redirects=False,
             ) as response:
                 try:
-                    return response.status_code, response.content, response.raw, None
-                except requests.RequestException as exc:  # cut short, bad gzip, stalled mid-body
-                    return response.status_code, b"", response.raw, f"body cut short or damaged: {exc}"
+                    return response.status_code, _read_body(response.raw, deadline), response.raw, None
+                except (Urllib3Error, OSError) as exc:  # cut short, bad gzip, stalled, too slow
+                    if time.monotonic() >= deadline:
+                        fault = f"timeout: the answer was not complete within {seconds:g} s"
+                    else:
+                        fault = f"body cut short or damaged: {exc}"
+                    return response.status_code, b"", response.raw, fault
         except (requests.ConnectionError, requests.Timeout) as exc:
-            return None, b"", None, _transport_cause(exc, timeout)
+            return None, b"", None, _transport_cause(exc, seconds)
+
+
+def _read_body(response: BaseHTTPResponse, deadline: float) -> bytes:
+    """The whole (decoded) body, by ``deadline`` (``time.monotonic``) or ``TimeoutError``.
+
+    A socket timeout only bounds each wait for the next bytes, so a body sent a byte a second
+    never times out. So what has arrived is read chunk by chunk (``read1``) with the deadline
+    checked in between, and a watchdog shuts the socket for reading at the deadline, which ends
+    a read still waiting for bytes (urllib3's ``HTTPResponse.shutdown``, made for this).
+    """
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _stop_reading, args=(response,))
+    watchdog.daemon = True
+    watchdog.start()
+    chunks = []
+    try:
+        while chunk := response.read1(BODY_CHUNK_BYTES, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                break
+    finally:
+        watchdog.cancel()
+    if time.monotonic() >= deadline:  # also when the watchdog's shutdown looked like the end
+        raise TimeoutError("the attempt's deadline passed while the body was arriving")
+    return b"".join(chunks)
+
+
+def _stop_reading(response: BaseHTTPResponse) -> None:
+    with contextlib.suppress(Exception):  # already read, closed or released: nothing to stop
+        response.shutdown()
 
 
 def _status_text(status: int, raw: bytes, response: BaseHTTPResponse | None) -> str:

@@ -189,7 +189,9 @@ class StatbankClient:
 
     ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``limiter``
     is the rate limiter every request passes (default: the process's one for the server, shared
-    with every other client). ``sleep`` (backoff) and ``clock`` are injectable, and so are the
+    with every other client). ``timeout`` bounds one attempt and ``total_deadline`` a request with
+    all its retries and waits, in seconds (see :func:`pipelines.ssb.http.request_json`).
+    ``sleep`` (backoff) and ``clock`` (the total deadline's) are injectable, and so are the
     limiter's, so tests can run rate limits and backoff without waiting.
     """
 
@@ -204,6 +206,7 @@ class StatbankClient:
         timeout: float = 30,
         retries: int = 4,
         backoff: float = 1.0,
+        total_deadline: float = 120,
         allow_stale: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -220,6 +223,7 @@ class StatbankClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.total_deadline = total_deadline
         self.allow_stale = allow_stale
         self._sleep = sleep
         self._clock = clock
@@ -389,7 +393,9 @@ class StatbankClient:
                 timeout=self.timeout,
                 retries=self.retries,
                 backoff=self.backoff,
+                total_deadline=self.total_deadline,
                 sleep=self._sleep,
+                clock=self._clock,
                 rng=self._rng,
                 limiter=self.limiter,
             )
