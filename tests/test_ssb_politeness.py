@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipelines.resources import KLASS_URL, STATBANK_URL
@@ -225,3 +226,52 @@ def test_a_client_passes_its_deadlines_on(fake, tmp_path):
     )
     error, elapsed = timed_failure(lambda: client.metadata("07459"))
     assert "total deadline of 1 s" in str(error) and elapsed < 1.3
+
+
+# allow_stale: every kind of failure falls back on the cached copy -------------------------------
+
+DATA = FakeSSB.statbank_path("07459", "data")
+GOOD_BODY = b'{"class": "dataset", "version": "2.0"}' + b" " * 100  # padding: trickles for 7 s
+FAILURES = {  # kind: (what the fake server does to the data request, what the warning names)
+    "timeout": (FakeResponse(body=GOOD_BODY, delay=5), "timeout: no answer within 0.3 s"),
+    "trickling body": (FakeResponse(body=GOOD_BODY, trickle=0.05), "not complete within 0.3 s"),
+    "HTTP 400": (FakeResponse(status=400, body={"title": "Non-existent value"}), "HTTP 400"),
+    "HTTP 403": (FakeResponse(status=403, body={"title": "Too many cells selected"}), "HTTP 403"),
+    "HTTP 404": (FakeResponse(status=404, body={"title": "Non-existent table"}), "HTTP 404"),
+    "HTTP 429": (FakeResponse(status=429), "HTTP 429"),
+    "HTTP 500": (FakeResponse(status=500, body=b"Internal Server Error"), "HTTP 500"),
+    "HTTP 503": (FakeResponse(status=503, body=b"down for maintenance"), "HTTP 503"),
+    "redirect": (FakeResponse(status=301, headers={"Location": "https://elsewhere/"}), "redirected"),
+    "dropped connection": (FakeResponse(drop=True), "connection dropped"),
+    "connection refused": (None, "connection failed"),  # the server is gone
+    "invalid JSON": (FakeResponse(body=b'{"class": "dataset", "value": [1, 2'), "unparseable JSON"),
+    "invalid JSON-stat": (FakeResponse(body={"error": "busy, try later"}), "not valid JSON-stat2"),
+}
+
+
+@pytest.mark.parametrize("kind", FAILURES)
+def test_allow_stale_falls_back_on_every_kind_of_failure(fake, tmp_path, caplog, kind):
+    fake.add_table(jsonstat_07459(population()))
+
+    def client(cache: Path, **options) -> StatbankClient:
+        options = {"timeout": 0.3, "retries": 0, "limiter": RateLimiter(), **options}
+        return StatbankClient(fake.statbank_url, ResponseCache(cache), "live", **options)
+
+    good = client(tmp_path / "cache").fetch(QUERY)
+    response, named = FAILURES[kind]
+    if response is None:
+        fake.stop()
+    else:
+        fake.route("POST", DATA, lambda request: response)
+
+    with caplog.at_level("WARNING", logger="pipelines.ssb.statbank"):
+        stale = client(tmp_path / "cache", allow_stale=True).fetch(QUERY)
+    assert stale.stale and not good.stale
+    pd.testing.assert_frame_equal(stale.frame, good.frame)
+    warnings = [r.getMessage() for r in caplog.records if "using the cached response" in r.getMessage()]
+    assert warnings and named in warnings[-1] and "07459" in warnings[-1]
+
+    with pytest.raises((HttpError, ValueError), match=rf"(?s){named}.*allow_stale=True"):
+        client(tmp_path / "cache").fetch(QUERY)  # without allow_stale: the failure, and a hint
+    with pytest.raises((HttpError, ValueError), match=rf"(?s){named}.*No cached copy .*to fall back on"):
+        client(tmp_path / "empty", allow_stale=True).fetch(QUERY)  # nothing to fall back on

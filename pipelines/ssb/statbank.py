@@ -11,8 +11,9 @@ per 60 s per IP address, and large queries one after the other. So the client
 
 Modes: ``live`` asks the server and stores every response in the :class:`ResponseCache`;
 ``cache`` answers only from the cache (offline, byte-identical replays) and never opens a socket.
-With ``allow_stale=True`` a live run that cannot reach the server falls back to the last cached
-copy of the same request and marks the result ``stale``.
+With ``allow_stale=True`` a live request that fails in any way (no answer in time, a refused
+query, an answer that is not JSON-stat2) falls back to the last cached copy of the same request,
+with a warning naming the failure, and marks the result ``stale``.
 """
 
 from __future__ import annotations
@@ -373,8 +374,9 @@ class StatbankClient:
         """(parsed JSON, cache key, stale) for one request, following the client's mode.
 
         A live answer is checked with ``validate`` (it raises ValueError) **before** it is cached:
-        a 200 that is JSON but not the JSON-stat2 asked for never replaces a good cached copy, and
-        with ``allow_stale`` the run falls back on that copy as it does when the request fails."""
+        a 200 that is JSON but not the JSON-stat2 asked for never replaces a good cached copy.
+        Whatever goes wrong with a live request, ``allow_stale`` falls back on the cached copy
+        (:meth:`_fall_back`)."""
         key = self.cache.key(method, url, params, body)
         if self.mode == "cache":
             cached = self.cache.load(key)
@@ -400,68 +402,65 @@ class StatbankClient:
                 limiter=self.limiter,
             )
         except HttpError as exc:
-            if not exc.transient:
-                raise HttpError(
-                    f"StatBank {description}: {exc}",
-                    status=exc.status,
-                    url=exc.url,
-                    body_excerpt=exc.body_excerpt,
-                    attempts=exc.attempts,
-                    transient=False,
-                ) from exc
-            cached = self.cache.load(key)
-            if cached is not None and self.allow_stale:
-                log.warning(
-                    "StatBank %s: live request failed (%s); using the cached response fetched %s",
-                    description,
-                    exc,
-                    cached.fetched_at,
-                )
-                return json.loads(cached.raw), key, True
-            if cached is not None:
-                hint = (
-                    f"A cached response fetched {cached.fetched_at} exists: the run can be allowed to use "
-                    "it with allow_stale=True (marked stale), or run with mode='cache'."
-                )
-            else:
-                hint = (
-                    "No cached copy of this request exists yet; once a live run has stored one, the run "
-                    "can be allowed to use the cache with allow_stale=True."
-                )
-            raise HttpError(
-                f"StatBank {description}: {exc}. {hint}",
-                status=exc.status,
-                url=exc.url,
-                body_excerpt=exc.body_excerpt,
-                attempts=exc.attempts,
-                transient=True,
-            ) from exc
+            return self._fall_back(key, description, exc)
         try:
             if not isinstance(document, dict):
                 raise ValueError(f"a JSON {type(document).__name__}, not a JSON-stat2 object")
             validate(document)
         except ValueError as exc:
-            cached = self.cache.load(key)
-            if cached is not None and self.allow_stale:
-                log.warning(
-                    "StatBank %s: the answer is not valid JSON-stat2 (%s); using the cached response "
-                    "fetched %s (the invalid answer is not cached)",
-                    description,
-                    exc,
-                    cached.fetched_at,
-                )
-                return json.loads(cached.raw), key, True
-            raise ValueError(
-                f"StatBank {description}: the answer is not valid JSON-stat2: {exc}. It was not cached"
-                + (
-                    f"; the cached response fetched {cached.fetched_at} is kept (allow_stale=True uses it)."
-                    if cached is not None
-                    else "."
-                )
-            ) from exc
+            return self._fall_back(key, description, exc)
         request_record = {"method": method, "url": url, "params": params, "body": body}
         self.cache.store(key, request_record, raw, status)
         return document, key, False
+
+    def _fall_back(
+        self, key: str, description: str, failure: HttpError | ValueError
+    ) -> tuple[Any, str, bool]:
+        """The cached copy, marked stale, when a live request failed in any way and ``allow_stale``
+        is set: the server could not be reached or gave up (time-outs, deadlines, 429/5xx,
+        refused or dropped connections), refused the query (4xx), or answered with something that
+        is not JSON-stat2 (``ValueError``). Otherwise the failure again, saying what the cache
+        holds."""
+        cached = self.cache.load(key)
+        invalid = isinstance(failure, ValueError)
+        what = (
+            f"the answer is not valid JSON-stat2 ({failure})"
+            if invalid
+            else f"live request failed ({failure})"
+        )
+        if cached is not None and self.allow_stale:
+            log.warning(
+                "StatBank %s: %s; using the cached response fetched %s instead (marked stale)",
+                description,
+                what,
+                cached.fetched_at,
+            )
+            return json.loads(cached.raw), key, True
+        if cached is not None:
+            hint = (
+                f"A cached response fetched {cached.fetched_at} exists: the run can be allowed to use "
+                "it with allow_stale=True (marked stale), or run with mode='cache'."
+            )
+        elif self.allow_stale:
+            hint = "No cached copy of this request exists to fall back on (allow_stale is set)."
+        else:
+            hint = (
+                "No cached copy of this request exists yet; once a live run has stored one, the run "
+                "can be allowed to use the cache with allow_stale=True."
+            )
+        if invalid:
+            raise ValueError(
+                f"StatBank {description}: the answer is not valid JSON-stat2: {failure}. It was not "
+                f"cached. {hint}"
+            ) from failure
+        raise HttpError(
+            f"StatBank {description}: {failure}. {hint}",
+            status=failure.status,
+            url=failure.url,
+            body_excerpt=failure.body_excerpt,
+            attempts=failure.attempts,
+            transient=failure.transient,
+        ) from failure
 
 
 def _join_chunks(frames: list[pd.DataFrame]) -> pd.DataFrame:
