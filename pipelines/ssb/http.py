@@ -64,8 +64,9 @@ class HttpError(Exception):
     Attributes: ``status`` (HTTP status, or None when no response came back, e.g. a timeout),
     ``url`` (the full request URL), ``body_excerpt`` (the start of the response body, if any),
     ``attempts`` (how many times the request was sent) and ``transient`` (True when the failure
-    was of a kind that is normally temporary — timeouts, 429, 5xx, cut-off bodies — and retries
-    ran out; False for 400/403/404 and other client errors).
+    was of a kind that is normally temporary — timeouts, 429, 5xx, cut-off bodies — and the
+    retries or the total deadline ran out; False for 400/403/404, other client errors and
+    redirects).
     """
 
     def __init__(
@@ -87,7 +88,8 @@ class HttpError(Exception):
 
 
 class BodyFault(Exception):
-    """A response whose body cannot be used: cut short, badly compressed, or not JSON."""
+    """Why an attempt brought no usable answer (no answer in time, a dropped connection, a body cut
+    short, too slow, badly compressed or not JSON), as urllib3's ``Retry`` records it."""
 
 
 class BackoffRetry(Retry):
