@@ -17,6 +17,13 @@ from pipelines.catalogue.modes import catalogue_for
 from pipelines.paths import default_release_id, output_dir
 from pipelines.runs import record_run_process
 from pipelines.ssb.cache import ResponseCache
+from pipelines.ssb.ratelimit import (
+    DEFAULT_MAX_CALLS,
+    DEFAULT_WINDOW_SECONDS,
+    SSB_MAX_CALLS,
+    SSB_WINDOW_SECONDS,
+    limiter_for,
+)
 from pipelines.ssb.statbank import StatbankClient
 from pipelines.warehouse import open_for_writing, warehouse_path
 
@@ -98,9 +105,10 @@ class ReportingRun(dg.ConfigurableResource):
 
 class SourceSettings(dg.ConfigurableResource):
     """Where source data come from: `demo` (bundled files, default), `cache` (replayed StatBank
-    responses, offline) or `live` (Statistics Norway's APIs). Set in the launchpad's resource
-    config, or with BOLIG_SOURCE_MODE, BOLIG_STATBANK_URL, BOLIG_KLASS_URL, BOLIG_ALLOW_STALE,
-    BOLIG_STATBANK_TIMEOUT_SECONDS, BOLIG_STATBANK_RETRIES and BOLIG_STATBANK_BACKOFF_SECONDS."""
+    responses, offline) or `live` (Statistics Norway's APIs), and how politely and patiently live
+    calls are made. Set in the launchpad's resource config, or with BOLIG_SOURCE_MODE,
+    BOLIG_STATBANK_URL, BOLIG_KLASS_URL, BOLIG_CACHE_DIR, BOLIG_ALLOW_STALE and, for the numbers,
+    the BOLIG_STATBANK_* variables in `NUMBER_ENV_VARS`."""
 
     mode: str = "demo"
     statbank_base_url: str = STATBANK_URL
@@ -109,7 +117,12 @@ class SourceSettings(dg.ConfigurableResource):
     allow_stale: bool = False  # use the last cached response (marked stale) when a live call fails
     retries: int = 4
     backoff_seconds: float = 1.0
-    timeout_seconds: float = 30.0
+    timeout_seconds: float = 30.0  # one attempt, from connecting to the body's last byte
+    total_deadline_seconds: float = 120.0  # one request: all its attempts and the waits between
+    # The process's rate limit for the StatBank server (KLASS, on the same host, shares it). SSB
+    # allows 30 calls per 60 s per IP address; 27 leaves room for other users of the address.
+    max_calls_per_window: int = DEFAULT_MAX_CALLS
+    rate_window_seconds: float = DEFAULT_WINDOW_SECONDS
     # Tables (ids in assets/statbank.yaml) to ask live; the others come from the cache, or stay
     # missing with a note. None: every enabled table.
     live_tables: list[str] | None = None
@@ -120,6 +133,9 @@ class SourceSettings(dg.ConfigurableResource):
     def statbank_client(self, base: Path) -> StatbankClient | None:
         if self.mode == "demo":
             return None
+        _check_live_settings(self)
+        limiter = limiter_for(self.statbank_base_url)
+        limiter.configure(self.max_calls_per_window, self.rate_window_seconds)
         return StatbankClient(
             self.statbank_base_url,
             ResponseCache(self.cache_root(base)),
@@ -128,6 +144,8 @@ class SourceSettings(dg.ConfigurableResource):
             retries=self.retries,
             backoff=self.backoff_seconds,
             timeout=self.timeout_seconds,
+            total_deadline=self.total_deadline_seconds,
+            limiter=limiter,
         )
 
     def catalogue(self) -> Catalogue:
@@ -152,11 +170,42 @@ def build_resources(
             klass_base_url=env.get("BOLIG_KLASS_URL", KLASS_URL),
             cache_dir=env.get("BOLIG_CACHE_DIR", ""),
             allow_stale=env.get("BOLIG_ALLOW_STALE", "").lower() in {"1", "true", "yes"},
-            timeout_seconds=_number(env, "BOLIG_STATBANK_TIMEOUT_SECONDS", 30.0, float),
-            retries=_number(env, "BOLIG_STATBANK_RETRIES", 4, int),
-            backoff_seconds=_number(env, "BOLIG_STATBANK_BACKOFF_SECONDS", 1.0, float),
+            **{
+                field: _number(env, name, SourceSettings.model_fields[field].default, kind)
+                for field, (name, kind) in NUMBER_ENV_VARS.items()
+            },
         ),
     }
+
+
+# The numeric settings of `SourceSettings` and the environment variables that set them.
+NUMBER_ENV_VARS = {
+    "timeout_seconds": ("BOLIG_STATBANK_TIMEOUT_SECONDS", float),
+    "retries": ("BOLIG_STATBANK_RETRIES", int),
+    "backoff_seconds": ("BOLIG_STATBANK_BACKOFF_SECONDS", float),
+    "total_deadline_seconds": ("BOLIG_STATBANK_TOTAL_DEADLINE_SECONDS", float),
+    "max_calls_per_window": ("BOLIG_STATBANK_MAX_CALLS", int),
+    "rate_window_seconds": ("BOLIG_STATBANK_RATE_WINDOW_SECONDS", float),
+}
+
+
+def _check_live_settings(settings: SourceSettings) -> None:
+    """Refuse values (from the launchpad, say) that the environment's parser would refuse, and a
+    rate limit above SSB's published one."""
+    problems = []
+    for field, (name, _kind) in NUMBER_ENV_VARS.items():
+        value = getattr(settings, field)
+        if value < 0 or (value == 0 and field != "retries"):
+            problems.append(f"{field} = {value!r} (env {name}): expected a number above 0")
+    if settings.max_calls_per_window > SSB_MAX_CALLS or settings.rate_window_seconds < SSB_WINDOW_SECONDS:
+        problems.append(
+            f"{settings.max_calls_per_window} calls per {settings.rate_window_seconds:g} s "
+            f"(max_calls_per_window, rate_window_seconds): SSB allows at most {SSB_MAX_CALLS} calls "
+            f"per {SSB_WINDOW_SECONDS:g} s per IP address, so at most {SSB_MAX_CALLS} calls and at "
+            f"least {SSB_WINDOW_SECONDS:g} s"
+        )
+    if problems:
+        raise ValueError("sources: " + "; ".join(problems))
 
 
 def _number(env, name: str, default, kind):

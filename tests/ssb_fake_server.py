@@ -12,9 +12,13 @@
 Routes are keyed by (method, path). For each request the server answers, in this order, with the
 next scripted response queued for the route, else the route's handler (tables and KLASS routes
 are handlers), else the route's default response, else 404. Every request is recorded with its
-method, path, query string, body, headers and the times (``time.monotonic``) the server started
-and finished handling it — "finished" is taken just before the response is written, so the
-client cannot have started its next request before it.
+method, path, query string, body, headers, the status answered and the times (``time.monotonic``)
+the server started and finished handling it — "finished" is taken just before the response is
+written, so the client cannot have started its next request before it.
+
+``rate_limit = (max_calls, window_seconds)`` makes the server behave like SSB's limit per IP
+address: a request that arrives when ``max_calls`` requests (of any kind, refused ones included)
+already arrived within the last ``window_seconds`` is answered 429.
 
 ``GET /tables?query=..`` searches the registered tables (every query word must be a word of the
 table's id, label, description, variable codes or labels, or ContentsCode codes or labels, as
@@ -63,7 +67,8 @@ class FakeResponse:
     ``body``: bytes as sent, or a dict/list sent as UTF-8 JSON. ``delay``: seconds to wait before
     answering (to provoke client timeouts). ``content_length``: announce this many bytes instead
     of the real length (more than sent → the client sees the body cut short). ``drop``: close the
-    connection without any answer. ``gzip``: send the body gzip-compressed.
+    connection without any answer. ``gzip``: send the body gzip-compressed. ``trickle``: send the
+    body one byte at a time, this many seconds apart (a server that is slow but never silent).
     """
 
     status: int = 200
@@ -73,6 +78,7 @@ class FakeResponse:
     content_length: int | None = None
     drop: bool = False
     gzip: bool = False
+    trickle: float = 0.0
 
     def payload(self) -> bytes:
         """The body bytes to send (before any gzip)."""
@@ -102,6 +108,7 @@ class RecordedRequest:
     headers: Message  # case-insensitive, as HTTP header names are
     started: float
     finished: float | None = None
+    status: int | None = None  # None: the connection was dropped without an answer
 
     @property
     def params(self) -> dict[str, str]:
@@ -121,6 +128,7 @@ class FakeSSB:
 
     def __init__(self, *, max_cells: int = 800_000) -> None:
         self.max_cells = max_cells
+        self.rate_limit: tuple[int, float] | None = None
         self.requests: list[RecordedRequest] = []
         self._queues: dict[tuple[str, str], deque[FakeResponse]] = defaultdict(deque)
         self._handlers: dict[tuple[str, str], Handler] = {}
@@ -350,9 +358,19 @@ class FakeSSB:
 
     # Serving -----------------------------------------------------------------------------------
 
-    def _record(self, request: RecordedRequest) -> None:
+    def _record(self, request: RecordedRequest) -> FakeResponse | None:
+        """Note the request; a 429 if it passes ``rate_limit``."""
         with self._lock:
             self.requests.append(request)
+            if self.rate_limit is None:
+                return None
+            max_calls, window = self.rate_limit
+            recent = sum(1 for r in self.requests if r.started > request.started - window)
+        if recent > max_calls:
+            return problem(
+                429, f"Too many requests: more than {max_calls} in {window:g} s", "Too many requests"
+            )
+        return None
 
     def _respond(self, request: RecordedRequest) -> FakeResponse:
         route = (request.method, request.path)
@@ -404,8 +422,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = RecordedRequest(method, parts.path, parts.query, body, self.headers, started)
-        fake._record(request)
-        response = fake._respond(request)
+        response = fake._record(request) or fake._respond(request)
+        request.status = None if response.drop else response.status
         if response.delay and fake._stopping.wait(response.delay):
             return
         payload = response.payload()
@@ -425,7 +443,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request.finished = time.monotonic()
         with contextlib.suppress(ConnectionError):
             self.end_headers()
-            self.wfile.write(payload)
+            if not response.trickle:
+                self.wfile.write(payload)
+                return
+            for index in range(len(payload)):
+                self.wfile.write(payload[index : index + 1])
+                self.wfile.flush()
+                if fake._stopping.wait(response.trickle):
+                    return
 
 
 # JSON-stat2 datasets ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from pipelines.sources.files import SourceDataError
 from pipelines.sources.load import load_reference_geography, load_source
 from pipelines.sources.statbank_source import preliminary_year
 from pipelines.ssb.http import HttpError
+from pipelines.ssb.ratelimit import limiter_for
 from tests import statbank_tables as tables
 from tests.ssb_fake_server import FakeResponse, FakeSSB
 
@@ -324,12 +325,32 @@ def test_cache_mode_without_a_cached_response_fails_clearly(fake_ssb, tmp_path) 
         _load(fake_ssb, tmp_path, "kostra_accounts", mode="cache")
 
 
-def test_statbank_timeout_retries_and_backoff_come_from_the_environment(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "7.5")
-    monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "2")
-    monkeypatch.setenv("BOLIG_STATBANK_BACKOFF_SECONDS", "0.5")
+LIVE_SETTINGS = {  # every number a run can set, none at its default
+    "timeout_seconds": 7.5,
+    "retries": 2,
+    "backoff_seconds": 0.5,
+    "total_deadline_seconds": 45.0,
+    "max_calls_per_window": 20,
+    "rate_window_seconds": 90.0,
+}
+
+
+def assert_client_carries(client, limiter_url: str) -> None:
+    assert (client.timeout, client.retries, client.backoff, client.total_deadline) == (7.5, 2, 0.5, 45.0)
+    assert client.limiter is limiter_for(limiter_url)  # the process's, shared, now set to 20 per 90 s
+    assert (client.limiter.max_calls, client.limiter.window_seconds) == (20, 90.0)
+
+
+def test_statbank_settings_come_from_the_environment(monkeypatch, tmp_path) -> None:
+    from pipelines.resources import NUMBER_ENV_VARS, build_resources
+
+    for field, (name, _kind) in NUMBER_ENV_VARS.items():
+        monkeypatch.setenv(name, str(LIVE_SETTINGS[field]))
+    monkeypatch.setenv("BOLIG_SOURCE_MODE", "live")
+    monkeypatch.setenv("BOLIG_STATBANK_URL", "http://127.0.0.1:9/env/api/pxwebapi/v2")
     sources = build_resources(tmp_path)["sources"]
-    assert (sources.timeout_seconds, sources.retries, sources.backoff_seconds) == (7.5, 2, 0.5)
+    assert {field: getattr(sources, field) for field in LIVE_SETTINGS} == LIVE_SETTINGS
+    assert_client_carries(sources.statbank_client(tmp_path), "http://127.0.0.1:9/")
     monkeypatch.setenv("BOLIG_STATBANK_RETRIES", "two")
     with pytest.raises(ValueError, match="BOLIG_STATBANK_RETRIES='two': expected a whole number"):
         build_resources(tmp_path)
@@ -337,6 +358,29 @@ def test_statbank_timeout_retries_and_backoff_come_from_the_environment(monkeypa
     monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "0")
     with pytest.raises(ValueError, match="BOLIG_STATBANK_TIMEOUT_SECONDS='0': expected a number above 0"):
         build_resources(tmp_path)
+    monkeypatch.setenv("BOLIG_STATBANK_TIMEOUT_SECONDS", "7.5")
+    monkeypatch.setenv("BOLIG_STATBANK_MAX_CALLS", "31")
+    with pytest.raises(ValueError, match=r"31 calls per 90 s .*SSB allows at most 30 calls per 60 s"):
+        build_resources(tmp_path)["sources"].statbank_client(tmp_path)
+
+
+def test_statbank_settings_come_from_the_launchpad(tmp_path) -> None:
+    """The run config of the real code location's `sources` resource reaches the client."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    resource = defs.resolve_implicit_global_asset_job_def().resource_defs["sources"]
+    config = {"mode": "live", "statbank_base_url": "http://127.0.0.1:9/launchpad/api", **LIVE_SETTINGS}
+    with dg.build_resources({"sources": resource}, resource_config={"sources": {"config": config}}) as built:
+        assert_client_carries(built.sources.statbank_client(tmp_path), "http://127.0.0.1:9/")
+    config["total_deadline_seconds"] = 0
+    refused = pytest.raises(ValueError, match=r"total_deadline_seconds = 0.0 .*BOLIG_STATBANK_TOTAL_DEADLINE")
+    with (
+        dg.build_resources({"sources": resource}, resource_config={"sources": {"config": config}}) as built,
+        refused,
+    ):
+        built.sources.statbank_client(tmp_path)
 
 
 def test_a_table_that_fails_its_preflight_stops_the_asset_and_says_why(tmp_path) -> None:

@@ -7,6 +7,7 @@ which waits for a 0.3 s socket timeout twice).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -24,6 +25,7 @@ import pytest
 from pipelines.ssb.cache import CacheCorruptedError, ResponseCache
 from pipelines.ssb.http import HttpError, build_url, request_json, server_error_text
 from pipelines.ssb.jsonstat import decode
+from pipelines.ssb.ratelimit import RateLimiter
 from pipelines.ssb.statbank import StatbankClient, StatbankQuery, resolve_selection
 from tests.ssb_fake_server import FakeResponse, FakeSSB, json_response, jsonstat_07459, subset_dataset
 
@@ -82,6 +84,8 @@ def fake_time() -> FakeTime:
 
 def make_client(fake: FakeSSB, tmp_path: Path, fake_time: FakeTime, **options) -> StatbankClient:
     options.setdefault("retries", 3)
+    # A limiter of the test's own, on the fake clock: waits for a slot cost no real time.
+    options.setdefault("limiter", RateLimiter(clock=fake_time.clock, sleep=fake_time.sleep))
     return StatbankClient(
         fake.statbank_url,
         ResponseCache(tmp_path / "cache"),
@@ -396,10 +400,8 @@ def test_every_kind_of_retry_shares_one_budget_and_passes_the_rate_limit(fake, f
         FakeResponse(status=502),
     )
     fake.set_default("POST", path, json_response({"ok": True}))
-    slots: list[float] = []
-
-    def take_slot() -> None:
-        slots.append(fake_time.now)
+    limiter = CountingLimiter(fake_time)
+    slots = limiter.slots
 
     with pytest.raises(HttpError) as caught, caplog.at_level("WARNING", logger="pipelines.ssb.http"):
         request_json(
@@ -408,7 +410,7 @@ def test_every_kind_of_retry_shares_one_budget_and_passes_the_rate_limit(fake, f
             body={"q": 1},
             retries=4,
             sleep=fake_time.sleep,
-            before_attempt=take_slot,
+            limiter=limiter,
         )
     assert caught.value.attempts == 5 and caught.value.status == 502 and caught.value.transient
     assert "failed after 5 attempts; last cause: HTTP 502" in str(caught.value)
@@ -423,9 +425,23 @@ def test_every_kind_of_retry_shares_one_budget_and_passes_the_rate_limit(fake, f
         body={"q": 1},
         retries=2,
         sleep=fake_time.sleep,
-        before_attempt=take_slot,
+        limiter=limiter,
     )
     assert document == {"ok": True} and len(slots) == 3
+
+
+class CountingLimiter(RateLimiter):
+    """A limiter on the fake clock that notes the time of every slot it hands out."""
+
+    def __init__(self, fake_time: FakeTime, max_calls: int = 100, window_seconds: float = 60) -> None:
+        super().__init__(max_calls, window_seconds, clock=fake_time.clock, sleep=fake_time.sleep)
+        self.slots: list[float] = []
+
+    @contextlib.contextmanager
+    def call(self):
+        with super().call():
+            self.slots.append(self.clock())
+            yield
 
 
 def test_client_error_after_a_retry_counts_both_attempts(fake, fake_time):
@@ -589,9 +605,13 @@ def _selection_of(request) -> dict[str, list[str]]:
 # Politeness ------------------------------------------------------------------------------------
 
 
+def limiter_30_per_60(fake_time: FakeTime) -> RateLimiter:
+    return RateLimiter(30, 60, clock=fake_time.clock, sleep=fake_time.sleep)
+
+
 def test_31st_request_in_a_window_waits_for_the_oldest_to_expire(fake, tmp_path, fake_time):
     fake.add_table(jsonstat_07459(population()))
-    client = make_client(fake, tmp_path, fake_time, max_calls=30, window_seconds=60)
+    client = make_client(fake, tmp_path, fake_time, limiter=limiter_30_per_60(fake_time))
     client.metadata("07459")  # request 1 at t=1000
     for _ in range(29):
         client.fetch(QUERY)  # requests 2..30, all at t=1000
@@ -603,7 +623,7 @@ def test_31st_request_in_a_window_waits_for_the_oldest_to_expire(fake, tmp_path,
 
 def test_rate_limit_sleeps_only_as_long_as_needed(fake, tmp_path, fake_time):
     fake.add_table(jsonstat_07459(population()))
-    client = make_client(fake, tmp_path, fake_time, max_calls=30, window_seconds=60)
+    client = make_client(fake, tmp_path, fake_time, limiter=limiter_30_per_60(fake_time))
     client.metadata("07459")
     for _ in range(29):
         fake_time.now += 1.0  # requests at t = 1000, 1001, ..., 1029
@@ -616,7 +636,8 @@ def test_rate_limit_sleeps_only_as_long_as_needed(fake, tmp_path, fake_time):
 def test_retries_count_against_the_rate_limit(fake, tmp_path, fake_time):
     fake.add_table(jsonstat_07459(population()))
     fake.script("POST", DATA_PATH, FakeResponse(status=503), FakeResponse(status=503))
-    client = make_client(fake, tmp_path, fake_time, max_calls=2, window_seconds=60, backoff=0.001)
+    limiter = RateLimiter(2, 60, clock=fake_time.clock, sleep=fake_time.sleep)
+    client = make_client(fake, tmp_path, fake_time, limiter=limiter, backoff=0.001)
     client.fetch(QUERY)  # metadata + 3 attempts at the data = 4 requests with 2 slots per minute
     waits = [s for s in fake_time.sleeps if s > 1]
     assert len(waits) == 1 and waits[0] == pytest.approx(60.0, abs=0.01)
@@ -632,7 +653,7 @@ def test_module_lock_keeps_one_request_in_flight(fake, tmp_path):
         return response
 
     fake.route("POST", DATA_PATH, slow_data)
-    # Separate clients (separate rate limiters) in separate threads still share the module lock.
+    # Separate clients in separate threads share the server's limiter, and with it its turn.
     clients = [StatbankClient(fake.statbank_url, ResponseCache(tmp_path / str(i)), "live") for i in range(4)]
     barrier = threading.Barrier(len(clients))
     errors: list[BaseException] = []
@@ -657,13 +678,14 @@ def test_module_lock_keeps_one_request_in_flight(fake, tmp_path):
 
 
 def test_overlap_check_would_notice_parallel_requests(fake):
-    """Control for the test above: without the client's lock, the same check sees overlaps."""
+    """Control for the test above: with a limiter (and so a turn) per thread, the same check sees
+    overlaps."""
     fake.set_default("GET", "/slow", json_response({"ok": True}, delay=0.2))
     barrier = threading.Barrier(3)
 
     def work():
         barrier.wait()
-        request_json("GET", fake.base_url + "/slow", retries=0)
+        request_json("GET", fake.base_url + "/slow", retries=0, limiter=RateLimiter())
 
     threads = [threading.Thread(target=work) for _ in range(3)]
     for thread in threads:
@@ -747,15 +769,11 @@ def test_live_failure_falls_back_to_cache_only_when_allowed(fake, tmp_path, fake
     pd.testing.assert_frame_equal(stale.frame, first.frame)
     assert any("using the cached response" in record.getMessage() for record in caplog.records)
 
-    # A query that was never cached cannot fall back, and a 400 never does.
+    # A query that was never cached cannot fall back (every kind of failure is in
+    # tests/test_ssb_politeness.py).
     other = StatbankQuery("07459", {"Region": ["1103"], "ContentsCode": ["Personer1"], "Tid": ["2025"]})
     with pytest.raises(HttpError, match="No cached copy"):
         lenient.fetch(other)
-    fake.route(
-        "POST", DATA_PATH, lambda request: FakeResponse(status=400, body={"title": "Non-existent value"})
-    )
-    with pytest.raises(HttpError, match="HTTP 400"):
-        lenient.fetch(QUERY)
 
 
 @pytest.mark.parametrize(
@@ -768,15 +786,19 @@ def test_an_invalid_200_answer_is_never_cached_and_never_replaces_a_good_copy(
 ):
     fake.add_table(jsonstat_07459(population()))
     first = make_client(fake, tmp_path, fake_time).fetch(QUERY)
-    cache_files = sorted((tmp_path / "cache").rglob("*"))
-    before = {path: path.read_bytes() for path in cache_files if path.is_file()}
+    cache = ResponseCache(tmp_path / "cache")
+    good_copy = [cache.body_path(first.requests[0]), cache.meta_path(first.requests[0])]
+    before = {path: path.read_bytes() for path in good_copy}
+    files_before = sorted((tmp_path / "cache").rglob("*"))
     fake.route("POST", DATA_PATH, lambda request: FakeResponse(status=200, body=bad_body))
 
     strict = make_client(fake, tmp_path, fake_time, retries=1)
-    with pytest.raises(ValueError, match=r"07459.*not valid JSON-stat2.*not cached.*is kept"):
+    with pytest.raises(ValueError, match=r"07459.*not valid JSON-stat2.*not cached.*A cached response"):
         strict.fetch(QUERY)
-    after = {path: path.read_bytes() for path in sorted((tmp_path / "cache").rglob("*")) if path.is_file()}
-    assert after == before  # the good copy is untouched, nothing new was written
+    # The good copy is untouched and nothing new was written. (The new client stores the
+    # metadata answer again, a valid one, whose fetched_at may have moved on by a second.)
+    assert {path: path.read_bytes() for path in good_copy} == before
+    assert sorted((tmp_path / "cache").rglob("*")) == files_before
 
     lenient = make_client(fake, tmp_path, fake_time, retries=1, allow_stale=True)
     with caplog.at_level("WARNING", logger="pipelines.ssb.statbank"):
@@ -792,7 +814,7 @@ def test_an_invalid_200_answer_is_never_cached_and_never_replaces_a_good_copy(
 def test_an_invalid_first_answer_fails_clearly_and_leaves_no_cache(fake, tmp_path, fake_time):
     fake.add_table(jsonstat_07459(population()))  # the metadata answer is fine, the data answer is not
     fake.route("POST", DATA_PATH, lambda request: FakeResponse(status=200, body={"note": "maintenance"}))
-    with pytest.raises(ValueError, match=r"not valid JSON-stat2.*It was not cached\."):
+    with pytest.raises(ValueError, match=r"not valid JSON-stat2.*It was not cached\. No cached copy"):
         make_client(fake, tmp_path, fake_time, allow_stale=True).fetch(QUERY)
     cached = list((tmp_path / "cache").rglob("*.json.gz"))
     assert len(cached) == 1  # the valid metadata answer only, not the invalid data answer

@@ -6,20 +6,23 @@ body cut short. Those are transient: :func:`request_json` waits and tries again.
 the request itself is wrong (a misspelt code, too many cells, an unknown table): trying again
 cannot help, so they raise at once with the server's own explanation.
 
-The retrying is urllib3's :class:`~urllib3.util.Retry`, mounted on a :class:`requests.Session`
-through :class:`requests.adapters.HTTPAdapter`: urllib3 decides what is worth another try and
-counts the attempts. :class:`BackoffRetry` only chooses how long to wait between them.
+:func:`request_json` runs the attempts itself, one HTTP exchange each (requests and urllib3 are
+told neither to retry nor to follow redirects), because every attempt must first take a slot of
+the process's rate limiter (:mod:`pipelines.ssb.ratelimit`). urllib3's :class:`~urllib3.util.Retry`
+still counts the attempts and says when they are used up; :class:`BackoffRetry` chooses how long
+to wait between them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -33,7 +36,10 @@ from urllib3.exceptions import (
     ProtocolError,
     ReadTimeoutError,
 )
-from urllib3.util import Retry
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.util import Retry, Timeout
+
+from pipelines.ssb.ratelimit import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ DEFAULT_HEADERS = {
     "Accept-Encoding": "gzip",
     "User-Agent": "boligsosial-indikatorer (pipelines.ssb; Python requests)",
 }
+BODY_CHUNK_BYTES = 64 * 1024
 _EXCERPT_CHARS = 500
 _QUERY_CHARS = 1000
 
@@ -57,8 +64,9 @@ class HttpError(Exception):
     Attributes: ``status`` (HTTP status, or None when no response came back, e.g. a timeout),
     ``url`` (the full request URL), ``body_excerpt`` (the start of the response body, if any),
     ``attempts`` (how many times the request was sent) and ``transient`` (True when the failure
-    was of a kind that is normally temporary — timeouts, 429, 5xx, cut-off bodies — and retries
-    ran out; False for 400/403/404 and other client errors).
+    was of a kind that is normally temporary — timeouts, 429, 5xx, cut-off bodies — and the
+    retries or the total deadline ran out; False for 400/403/404, other client errors and
+    redirects).
     """
 
     def __init__(
@@ -80,67 +88,40 @@ class HttpError(Exception):
 
 
 class BodyFault(Exception):
-    """A response whose body cannot be used: cut short, badly compressed, or not JSON."""
-
-
-@dataclass(frozen=True)
-class Waits:
-    """How :class:`BackoffRetry` waits: the sleep function, the jitter's random source, and a
-    callback run just before every retry (the StatBank client's rate limiter)."""
-
-    sleep: Callable[[float], None] = time.sleep
-    rng: random.Random = field(default_factory=random.Random)
-    before_retry: Callable[[], None] | None = None
+    """Why an attempt brought no usable answer (no answer in time, a dropped connection, a body cut
+    short, too slow, badly compressed or not JSON), as urllib3's ``Retry`` records it."""
 
 
 class BackoffRetry(Retry):
-    """urllib3's ``Retry`` with our waits between attempts.
+    """urllib3's ``Retry`` counts the attempts and says when they are used up; this subclass
+    chooses how long to wait before the next one.
 
     Before retry *k* (0-based) it waits ``rng.uniform(0, backoff_factor * 2**k)`` seconds —
     exponential backoff with full jitter, so clients that failed together do not come back
     together (urllib3's own formula waits nothing before the first retry and adds jitter on
-    top) — or exactly what the server's ``Retry-After`` asks for on a 429 or 503. The sleep
-    goes through ``waits.sleep`` so tests run without waiting, and ``waits.before_retry`` runs
-    after it, so every attempt passes the caller's rate limit.
+    top) — or exactly what the server's ``Retry-After`` asks for on a 429 or 503.
     """
 
     # urllib3 also honours Retry-After on 413; for SSB a 413 is a query error, not a wait.
     RETRY_AFTER_STATUS_CODES = frozenset({429, 503})
 
-    def __init__(self, *args: Any, waits: Waits | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rng: random.Random | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.waits = waits or Waits()
+        self.rng = rng if rng is not None else random.Random()
 
     def new(self, **kw: Any) -> BackoffRetry:
-        # urllib3 makes a new Retry after every attempt; the waits must come along.
-        return super().new(waits=self.waits, **kw)
+        # urllib3 makes a new Retry after every attempt; the random source must come along.
+        return super().new(rng=self.rng, **kw)
 
     def get_backoff_time(self) -> float:
         """Full jitter: uniform between 0 and ``backoff_factor * 2**k`` before retry *k* (0-based)."""
         retry_index = max(len(self.history) - 1, 0)
-        return self.waits.rng.uniform(0, self.backoff_factor * 2**retry_index)
+        return self.rng.uniform(0, self.backoff_factor * 2**retry_index)
 
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        """Wait before the next attempt (see the class docstring), then run ``before_retry``."""
+    def next_wait(self, response: BaseHTTPResponse | None) -> float:
+        """Seconds to wait before the next attempt: the server's ``Retry-After``, else the backoff."""
         delay = self.server_delay(response)
-        if delay is None:
-            delay = self.get_backoff_time()
-        if self.history:
-            last = self.history[-1]
-            cause = f"HTTP {last.status}" if last.status else str(last.error)
-            done = len(self.history)
-            log.warning(
-                "%s %s: %s; retry %d of %d in %.1f s",
-                last.method,
-                last.url,
-                cause,
-                done,
-                done + (self.total or 0),
-                delay,
-            )
-        self.waits.sleep(delay)
-        if self.waits.before_retry is not None:
-            self.waits.before_retry()
+        return self.get_backoff_time() if delay is None else delay
 
     def server_delay(self, response: BaseHTTPResponse | None) -> float | None:
         """Seconds the server's ``Retry-After`` asks for on a 429/503, or None (then we back off)."""
@@ -200,9 +181,11 @@ def request_json(
     timeout: float = 30.0,
     retries: int = 4,
     backoff: float = 1.0,
+    total_deadline: float = 120.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
     rng: random.Random | None = None,
-    before_attempt: Callable[[], None] | None = None,
+    limiter: RateLimiter | None = None,
 ) -> tuple[Any, bytes, int]:
     """Send one HTTP request and return ``(parsed JSON, raw body bytes, HTTP status)``.
 
@@ -212,106 +195,179 @@ def request_json(
     a 429/503 that sends one. Retried: 429, 500, 502, 503, 504, time-outs, refused, reset
     or dropped connections, bodies cut short and bodies that are not valid JSON — whatever the
     method, since SSB's POSTs are queries that change nothing.
-    Not retried: any other status >= 400 (400 bad query, 403 too many cells, 404 unknown table
-    or URL too long) — :class:`HttpError` at once, with the URL, the query and the server's text.
-    ``before_attempt`` is called before every attempt (the StatBank client counts attempts
-    against its rate limit there). ``raw`` is the decoded (un-gzipped) body.
+    Not retried: any other status >= 300 (400 bad query, 403 too many cells, 404 unknown table
+    or URL too long; a redirect is not followed, since the request it would send has no slot) —
+    :class:`HttpError` at once, with the URL, the query and the server's text.
+
+    Deadlines, in wall-clock time: an attempt — connecting, the headers and the whole body — gets
+    ``timeout`` seconds, however slowly the answer trickles in (then it counts as a time-out and
+    is retried). The whole request gets ``total_deadline`` seconds from its first attempt, waits
+    for backoff and rate-limit slots included: a retry is started only if its waits and a full
+    attempt still fit, else :class:`HttpError` says the deadline ran out. ``clock`` measures
+    that budget and ``sleep`` does the backoff (both injectable for tests).
+
+    Politeness: every attempt takes a slot of ``limiter`` (by default the process's limiter for
+    the URL's server, :func:`pipelines.ssb.ratelimit.limiter_for`), and the whole request holds
+    its ``turn``, so one request per server is in flight whichever client or thread sends it.
+    ``raw`` is the decoded (un-gzipped) body.
     """
     full_url = build_url(url, params)
     method = method.upper()
     data, request_headers = _encode_body(body, headers)
     query_text = _describe_query(full_url, data)
+    limiter = limiter if limiter is not None else limiter_for(full_url)
+    attempt_seconds = min(timeout, total_deadline)
     retry = BackoffRetry(
         total=retries,
         status_forcelist=RETRY_STATUSES,
         allowed_methods=None,  # retry POST too: a StatBank data query is safe to repeat
         backoff_factor=backoff,
-        raise_on_status=False,  # give back the last 429/5xx, so the error can quote the server
-        # One random source for all the waits, so a seeded rng gives a reproducible series.
-        waits=Waits(sleep, rng if rng is not None else random.Random(), before_attempt),
+        rng=rng,  # one random source for all the waits: a seeded rng gives a reproducible series
     )
-    if before_attempt is not None:
-        before_attempt()
-    while True:
-        try:
-            status, raw, retry, fault = _send(method, full_url, data, request_headers, timeout, retry)
-        except (requests.ConnectionError, requests.Timeout) as exc:  # urllib3 ran out of retries
-            attempts = retries + 1
-            raise HttpError(
-                f"{method} {full_url}{query_text} failed after {_count(attempts)}; "
-                f"last cause: {_transport_cause(exc, timeout)}",
-                status=None,
-                url=full_url,
-                attempts=attempts,
-                transient=True,
-            ) from exc
-        attempts = len(retry.history) + 1
-        excerpt = _excerpt(raw.decode("utf-8", errors="replace"))
-        if fault is None and status >= 400:
-            if status not in RETRY_STATUSES:
+    with limiter.turn:  # "Flere store spørringer bør uansett kjøres i sekvens" (SSB)
+        started: float | None = None
+        while True:
+            with limiter.call():
+                # The budget runs from the first attempt: waiting behind other requests for the
+                # turn and the first slot is politeness, not the server failing.
+                started = clock() if started is None else started
+                status, raw, response, fault = _attempt(
+                    method, full_url, data, request_headers, attempt_seconds
+                )
+            attempts = len(retry.history) + 1
+            excerpt = _excerpt(raw.decode("utf-8", errors="replace"))
+            if fault is None and status >= 300 and status not in RETRY_STATUSES:
+                explanation = _status_text(status, raw, response)
                 raise HttpError(
-                    f"HTTP {status} for {method} {full_url}{query_text}: {server_error_text(raw)}",
+                    f"HTTP {status} for {method} {full_url}{query_text}: {explanation}",
                     status=status,
                     url=full_url,
                     body_excerpt=excerpt,
                     attempts=attempts,
                     transient=False,
                 )
-            raise HttpError(  # urllib3 retried this status until the retries ran out
-                f"{method} {full_url}{query_text} failed after {_count(attempts)}; "
-                f"last cause: HTTP {status}: {server_error_text(raw)}",
-                status=status,
-                url=full_url,
-                body_excerpt=excerpt,
-                attempts=attempts,
-                transient=True,
-            )
-        if fault is None:
+            if fault is None and status < 300:
+                try:
+                    return json.loads(raw), raw, status
+                except ValueError as exc:  # also UnicodeDecodeError
+                    fault = f"truncated or unparseable JSON body ({len(raw)} bytes: {exc})"
+            cause = fault or f"HTTP {status}: {server_error_text(raw)}"
+            # urllib3's Retry counts the attempt (a status, or a fault as an error) and raises
+            # MaxRetryError once they are used up.
             try:
-                return json.loads(raw), raw, status
-            except ValueError as exc:  # also UnicodeDecodeError
-                fault = f"truncated or unparseable JSON body ({len(raw)} bytes: {exc})"
-        # requests reads the body after urllib3's retry loop has returned, so urllib3 never sees
-        # a bad body. Count it as one more attempt on the same Retry, as urllib3 would, and wait.
-        try:
-            retry = retry.increment(method, full_url, error=BodyFault(fault))
-        except MaxRetryError as exc:
-            raise HttpError(
-                f"{method} {full_url}{query_text} failed after {_count(attempts)}; last cause: {fault}",
-                status=status,
-                url=full_url,
-                attempts=attempts,
-                transient=True,
-            ) from exc
-        retry.sleep()
+                if fault is None:
+                    retry = retry.increment(method, full_url, response=response)
+                else:
+                    retry = retry.increment(method, full_url, error=BodyFault(fault))
+            except MaxRetryError as exc:
+                raise HttpError(
+                    f"{method} {full_url}{query_text} failed after {_count(attempts)}; last cause: {cause}",
+                    status=status,
+                    url=full_url,
+                    body_excerpt=excerpt,
+                    attempts=attempts,
+                    transient=True,
+                ) from exc
+            delay = retry.next_wait(response if fault is None else None)
+            spent = clock() - started
+            waits = delay + limiter.wait_needed(after=delay)
+            if spent + waits + attempt_seconds > total_deadline:
+                raise HttpError(
+                    f"{method} {full_url}{query_text} gave up after {_count(attempts)} in {spent:.1f} s: "
+                    f"another attempt (up to {attempt_seconds:g} s, after waiting {waits:.1f} s) would end "
+                    f"after the request's total deadline of {total_deadline:g} s; last cause: {cause}",
+                    status=status,
+                    url=full_url,
+                    body_excerpt=excerpt,
+                    attempts=attempts,
+                    transient=True,
+                )
+            log.warning(
+                "%s %s: %s; retry %d of %d in %.1f s", method, full_url, cause, attempts, retries, delay
+            )
+            sleep(delay)
 
 
-def _send(
-    method: str, url: str, data: bytes | None, headers: dict[str, str], timeout: float, retry: Retry
-) -> tuple[int, bytes, Retry, str | None]:
-    """One round of urllib3 attempts: ``(status, body, retry state after the round, body fault)``.
+def _attempt(
+    method: str, url: str, data: bytes | None, headers: dict[str, str], seconds: float
+) -> tuple[int | None, bytes, BaseHTTPResponse | None, str | None]:
+    """One HTTP exchange, over within ``seconds``: ``(status, body, urllib3 response, why it
+    failed)``; status and response are None when no answer came, the failure is None when a
+    whole body came.
 
-    A fresh session per round carries the retries still left. SSB gets one request at a time, at
-    most 30 a minute, so the connection reuse a long-lived session would give is worth nothing.
+    requests and urllib3 neither retry nor follow redirects here: every request that reaches the
+    server is an attempt of :func:`request_json`, which took a rate-limit slot for it. A fresh
+    session per attempt: SSB gets one request at a time, at most 30 a minute, so the connection
+    reuse a long-lived session would give is worth nothing.
     """
+    deadline = time.monotonic() + seconds
     with requests.Session() as session:
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = HTTPAdapter(max_retries=0)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
-        # stream=True: read the body here, where a broken one can be told apart from no answer.
-        with session.request(
-            method, url, data=data, headers=headers, timeout=timeout, stream=True
-        ) as response:
-            spent = response.raw.retries or retry
-            try:
-                return response.status_code, response.content, spent, None
-            except requests.RequestException as exc:  # cut short, bad gzip, stalled mid-body
-                return response.status_code, b"", spent, f"body cut short or damaged: {exc}"
+        try:
+            # Timeout(total=...): connecting and waiting for the headers share the attempt's time.
+            # stream=True: the body is read here, against the deadline.
+            with session.request(
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=Timeout(total=seconds),
+                stream=True,
+                allow_redirects=False,
+            ) as response:
+                try:
+                    return response.status_code, _read_body(response.raw, deadline), response.raw, None
+                except (Urllib3Error, OSError) as exc:  # cut short, bad gzip, stalled, too slow
+                    if time.monotonic() >= deadline:
+                        fault = f"timeout: the answer was not complete within {seconds:g} s"
+                    else:
+                        fault = f"body cut short or damaged: {exc}"
+                    return response.status_code, b"", response.raw, fault
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            return None, b"", None, _transport_cause(exc, seconds)
+
+
+def _read_body(response: BaseHTTPResponse, deadline: float) -> bytes:
+    """The whole (decoded) body, by ``deadline`` (``time.monotonic``) or ``TimeoutError``.
+
+    A socket timeout only bounds each wait for the next bytes, so a body sent a byte a second
+    never times out. So what has arrived is read chunk by chunk (``read1``) with the deadline
+    checked in between, and a watchdog shuts the socket for reading at the deadline, which ends
+    a read still waiting for bytes (urllib3's ``HTTPResponse.shutdown``, made for this).
+    """
+    watchdog = threading.Timer(max(deadline - time.monotonic(), 0.0), _stop_reading, args=(response,))
+    watchdog.daemon = True
+    watchdog.start()
+    chunks = []
+    try:
+        while chunk := response.read1(BODY_CHUNK_BYTES, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() >= deadline:
+                break
+    finally:
+        watchdog.cancel()
+    if time.monotonic() >= deadline:  # also when the watchdog's shutdown looked like the end
+        raise TimeoutError("the attempt's deadline passed while the body was arriving")
+    return b"".join(chunks)
+
+
+def _stop_reading(response: BaseHTTPResponse) -> None:
+    with contextlib.suppress(Exception):  # already read, closed or released: nothing to stop
+        response.shutdown()
+
+
+def _status_text(status: int, raw: bytes, response: BaseHTTPResponse | None) -> str:
+    if 300 <= status < 400:
+        location = response.headers.get("Location") if response is not None else None
+        return f"redirected to {location or '(no Location)'}; not followed, so point the base URL there"
+    return server_error_text(raw)
 
 
 def _transport_cause(exc: Exception, timeout: float) -> str:
-    """Why no response came back, from the last error urllib3 saw."""
-    reason = _last_retry_reason(exc)
+    """Why no response came back, from the urllib3 error behind requests' exception."""
+    reason = _urllib3_reason(exc)
     if isinstance(reason, NewConnectionError):  # refused, unknown host, ... (a ConnectTimeoutError)
         return f"connection failed: {reason}"
     if isinstance(reason, ConnectTimeoutError):
@@ -323,14 +379,16 @@ def _transport_cause(exc: Exception, timeout: float) -> str:
     return f"connection failed: {reason}"
 
 
-def _last_retry_reason(exc: BaseException) -> BaseException:
-    """The error behind urllib3's ``MaxRetryError`` that requests wrapped ``exc`` around."""
+def _urllib3_reason(exc: BaseException) -> BaseException:
+    """The urllib3 error that requests wrapped ``exc`` around (unwrapping ``MaxRetryError``)."""
     seen: BaseException | None = exc
     visited: set[int] = set()
     while seen is not None and id(seen) not in visited:
         visited.add(id(seen))
         if isinstance(seen, MaxRetryError) and seen.reason is not None:
             return seen.reason
+        if isinstance(seen, Urllib3Error):
+            return seen
         wrapped = next((arg for arg in seen.args if isinstance(arg, BaseException)), None)
         seen = wrapped or seen.__cause__ or seen.__context__
     return exc

@@ -50,7 +50,9 @@ class KlassClient:
 
     ``mode="live"`` asks KLASS (with retries) and stores each answer in ``cache``;
     ``mode="cache"`` answers only from the cache and raises ``LookupError`` for a request that
-    was never fetched live.
+    was never fetched live. Every call passes the process's rate limiter for its server, the same
+    one StatBank's calls pass (:func:`pipelines.ssb.ratelimit.limiter_for`): KLASS is on
+    ``data.ssb.no`` too, and SSB's limit is per IP address, whichever API is asked.
     """
 
     def __init__(

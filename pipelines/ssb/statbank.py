@@ -5,15 +5,15 @@ per 60 s per IP address, and large queries one after the other. So the client
 
 * counts the cells of a query against the table's metadata before sending it, and splits a query
   that is too big along the time variable into the fewest chunks that fit;
-* keeps a sliding window of its request times and sleeps until a slot frees; every attempt,
-  retries included, takes a slot;
-* holds one module-level lock around every request, so no two requests from this process are in
-  flight at the same time, whichever client or thread sends them.
+* sends every request through the process's rate limiter for the server
+  (:func:`pipelines.ssb.ratelimit.limiter_for`, shared by every client, KLASS included): every
+  attempt, retries included, takes a slot, and one request per server is in flight at a time.
 
 Modes: ``live`` asks the server and stores every response in the :class:`ResponseCache`;
 ``cache`` answers only from the cache (offline, byte-identical replays) and never opens a socket.
-With ``allow_stale=True`` a live run that cannot reach the server falls back to the last cached
-copy of the same request and marks the result ``stale``.
+With ``allow_stale=True`` a live request that fails in any way (no answer in time, a refused
+query, an answer that is not JSON-stat2) falls back to the last cached copy of the same request,
+with a warning naming the failure, and marks the result ``stale``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ import logging
 import math
 import random
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -37,12 +35,11 @@ import pandas as pd
 from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.http import HttpError, request_json
 from pipelines.ssb.jsonstat import decode, dimension_codes
+from pipelines.ssb.ratelimit import RateLimiter, limiter_for
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://data.ssb.no/api/pxwebapi/v2"
-# One lock for the whole process: "Flere store spørringer bør uansett kjøres i sekvens" (SSB).
-_REQUEST_LOCK = threading.Lock()
 
 _TOP_BOTTOM = re.compile(r"(?i)^(top|bottom)\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 _FROM_TO = re.compile(r"(?i)^(from|to)\(\s*([^,()]+?)\s*\)$")
@@ -191,8 +188,12 @@ def _count_with_codelist(values: list[str], metadata_size: int) -> int:
 class StatbankClient:
     """Fetch StatBank tables politely, cached, and split to fit the cell limit.
 
-    ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``sleep`` and
-    ``clock`` are injectable so tests can run rate limits and backoff without waiting.
+    ``base_url`` is the PxWebApi 2.0 root (``https://data.ssb.no/api/pxwebapi/v2``). ``limiter``
+    is the rate limiter every request passes (default: the process's one for the server, shared
+    with every other client). ``timeout`` bounds one attempt and ``total_deadline`` a request with
+    all its retries and waits, in seconds (see :func:`pipelines.ssb.http.request_json`).
+    ``sleep`` (backoff) and ``clock`` (the total deadline's) are injectable, and so are the
+    limiter's, so tests can run rate limits and backoff without waiting.
     """
 
     def __init__(
@@ -201,34 +202,33 @@ class StatbankClient:
         cache: ResponseCache,
         mode: Literal["live", "cache"],
         *,
-        max_calls: int = 30,
-        window_seconds: float = 60,
+        limiter: RateLimiter | None = None,
         max_cells: int = 800_000,
         timeout: float = 30,
         retries: int = 4,
         backoff: float = 1.0,
+        total_deadline: float = 120,
         allow_stale: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if mode not in ("live", "cache"):
             raise ValueError(f"mode must be 'live' or 'cache', not {mode!r}")
-        if max_calls < 1 or window_seconds <= 0 or max_cells < 1:
-            raise ValueError("max_calls, window_seconds and max_cells must be positive")
+        if max_cells < 1:
+            raise ValueError(f"max_cells must be positive, not {max_cells!r}")
         self.base_url = base_url.rstrip("/")
         self.cache = cache
         self.mode = mode
-        self.max_calls = max_calls
-        self.window_seconds = window_seconds
+        self.limiter = limiter if limiter is not None else limiter_for(self.base_url)
         self.max_cells = max_cells
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.total_deadline = total_deadline
         self.allow_stale = allow_stale
         self._sleep = sleep
         self._clock = clock
         self._rng = random.Random()
-        self._call_times: deque[float] = deque()
         self._metadata: dict[tuple[str, str], dict[str, Any]] = {}
 
     # Metadata and planning -------------------------------------------------------------------
@@ -522,8 +522,9 @@ class StatbankClient:
         """(parsed JSON, cache key, stale) for one request, following the client's mode.
 
         A live answer is checked with ``validate`` (it raises ValueError) **before** it is cached:
-        a 200 that is JSON but not the JSON-stat2 asked for never replaces a good cached copy, and
-        with ``allow_stale`` the run falls back on that copy as it does when the request fails."""
+        a 200 that is JSON but not the JSON-stat2 asked for never replaces a good cached copy.
+        Whatever goes wrong with a live request, ``allow_stale`` falls back on the cached copy
+        (:meth:`_fall_back`)."""
         key = self.cache.key(method, url, params, body)
         if self.mode == "cache":
             cached = self.cache.load(key)
@@ -534,108 +535,80 @@ class StatbankClient:
                 )
             return json.loads(cached.raw), key, False
         try:
-            with _REQUEST_LOCK:
-                document, raw, status = request_json(
-                    method,
-                    url,
-                    params=params,
-                    body=body,
-                    timeout=self.timeout,
-                    retries=self.retries,
-                    backoff=self.backoff,
-                    sleep=self._sleep,
-                    rng=self._rng,
-                    before_attempt=self._wait_for_slot,
-                )
+            document, raw, status = request_json(
+                method,
+                url,
+                params=params,
+                body=body,
+                timeout=self.timeout,
+                retries=self.retries,
+                backoff=self.backoff,
+                total_deadline=self.total_deadline,
+                sleep=self._sleep,
+                clock=self._clock,
+                rng=self._rng,
+                limiter=self.limiter,
+            )
         except HttpError as exc:
-            if not exc.transient:
-                raise HttpError(
-                    f"StatBank {description}: {exc}",
-                    status=exc.status,
-                    url=exc.url,
-                    body_excerpt=exc.body_excerpt,
-                    attempts=exc.attempts,
-                    transient=False,
-                ) from exc
-            cached = self.cache.load(key)
-            if cached is not None and self.allow_stale:
-                log.warning(
-                    "StatBank %s: live request failed (%s); using the cached response fetched %s",
-                    description,
-                    exc,
-                    cached.fetched_at,
-                )
-                return json.loads(cached.raw), key, True
-            if cached is not None:
-                hint = (
-                    f"A cached response fetched {cached.fetched_at} exists: the run can be allowed to use "
-                    "it with allow_stale=True (marked stale), or run with mode='cache'."
-                )
-            else:
-                hint = (
-                    "No cached copy of this request exists yet; once a live run has stored one, the run "
-                    "can be allowed to use the cache with allow_stale=True."
-                )
-            raise HttpError(
-                f"StatBank {description}: {exc}. {hint}",
-                status=exc.status,
-                url=exc.url,
-                body_excerpt=exc.body_excerpt,
-                attempts=exc.attempts,
-                transient=True,
-            ) from exc
+            return self._fall_back(key, description, exc)
         try:
             if not isinstance(document, dict):
                 raise ValueError(f"a JSON {type(document).__name__}, not a JSON-stat2 object")
             validate(document)
         except ValueError as exc:
-            cached = self.cache.load(key)
-            if cached is not None and self.allow_stale:
-                log.warning(
-                    "StatBank %s: the answer is not valid JSON-stat2 (%s); using the cached response "
-                    "fetched %s (the invalid answer is not cached)",
-                    description,
-                    exc,
-                    cached.fetched_at,
-                )
-                return json.loads(cached.raw), key, True
-            raise ValueError(
-                f"StatBank {description}: the answer is not valid JSON-stat2: {exc}. It was not cached"
-                + (
-                    f"; the cached response fetched {cached.fetched_at} is kept (allow_stale=True uses it)."
-                    if cached is not None
-                    else "."
-                )
-            ) from exc
+            return self._fall_back(key, description, exc)
         request_record = {"method": method, "url": url, "params": params, "body": body}
         self.cache.store(key, request_record, raw, status)
         return document, key, False
 
-    def _wait_for_slot(self) -> None:
-        """Wait until fewer than ``max_calls`` requests fall in the last ``window_seconds``; take a slot.
-
-        Called under the module lock before every attempt, so the window sees retries too.
-        """
-        now = self._clock()
-        self._forget_before(now - self.window_seconds)
-        if len(self._call_times) >= self.max_calls:
-            oldest = self._call_times[0]
-            wait = oldest + self.window_seconds - now
-            log.info(
-                "StatBank rate limit: %d calls in %g s; waiting %.1f s",
-                self.max_calls,
-                self.window_seconds,
-                wait,
+    def _fall_back(
+        self, key: str, description: str, failure: HttpError | ValueError
+    ) -> tuple[Any, str, bool]:
+        """The cached copy, marked stale, when a live request failed in any way and ``allow_stale``
+        is set: the server could not be reached or gave up (time-outs, deadlines, 429/5xx,
+        refused or dropped connections), refused the query (4xx), or answered with something that
+        is not JSON-stat2 (``ValueError``). Otherwise the failure again, saying what the cache
+        holds."""
+        cached = self.cache.load(key)
+        invalid = isinstance(failure, ValueError)
+        what = (
+            f"the answer is not valid JSON-stat2 ({failure})"
+            if invalid
+            else f"live request failed ({failure})"
+        )
+        if cached is not None and self.allow_stale:
+            log.warning(
+                "StatBank %s: %s; using the cached response fetched %s instead (marked stale)",
+                description,
+                what,
+                cached.fetched_at,
             )
-            self._sleep(wait)
-            # Trust the wait even if the clock did not move (a fake clock, or a coarse one).
-            now = max(self._clock(), oldest + self.window_seconds)
-            self._forget_before(now - self.window_seconds)
-        self._call_times.append(now)
-
-    def _forget_before(self, threshold: float) -> None:
-        while self._call_times and self._call_times[0] <= threshold:
-            self._call_times.popleft()
+            return json.loads(cached.raw), key, True
+        if cached is not None:
+            hint = (
+                f"A cached response fetched {cached.fetched_at} exists: the run can be allowed to use "
+                "it with allow_stale=True (marked stale), or run with mode='cache'."
+            )
+        elif self.allow_stale:
+            hint = "No cached copy of this request exists to fall back on (allow_stale is set)."
+        else:
+            hint = (
+                "No cached copy of this request exists yet; once a live run has stored one, the run "
+                "can be allowed to use the cache with allow_stale=True."
+            )
+        if invalid:
+            raise ValueError(
+                f"StatBank {description}: the answer is not valid JSON-stat2: {failure}. It was not "
+                f"cached. {hint}"
+            ) from failure
+        raise HttpError(
+            f"StatBank {description}: {failure}. {hint}",
+            status=failure.status,
+            url=failure.url,
+            body_excerpt=failure.body_excerpt,
+            attempts=failure.attempts,
+            transient=failure.transient,
+        ) from failure
 
 
 def _join_chunks(frames: list[pd.DataFrame]) -> pd.DataFrame:
