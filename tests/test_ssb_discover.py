@@ -23,6 +23,7 @@ from pipelines.ssb.cache import ResponseCache
 from pipelines.ssb.discover import main, search_report
 from pipelines.ssb.http import HttpError
 from pipelines.ssb.jsonstat import decode
+from pipelines.ssb.ratelimit import RateLimiter
 from pipelines.ssb.statbank import StatbankClient
 from pipelines.ssb.verify import Problem, check_table
 from tests.ssb_fake_server import (
@@ -321,6 +322,24 @@ def test_search_sends_the_documented_parameters_and_returns_the_tables(fake, cli
     # found by a ContentsCode too, and every word must match (AND, as PxWebApi's search)
     assert [h["id"] for h in client.search("KOStotnatt0000")] == ["13000"]
     assert client.search("midlertidig regnskap") == []
+
+
+def test_search_and_table_info_take_slots_of_the_shared_rate_limit(fake, tmp_path):
+    """Discovery's calls count against the same budget as data and metadata calls."""
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(2, 60, clock=lambda: now[0], sleep=sleep)
+    client = make_client(fake, tmp_path, limiter=limiter)
+    client.search("midlertidig botilbud")
+    client.table_info("13000")
+    assert waits == []  # two calls fit the window of two
+    client.metadata("13000")
+    assert waits and sum(waits) >= 60  # the third waited for the window, whatever kind it was
 
 
 def test_search_follows_pages_and_stops_at_the_cap(fake, tmp_path, caplog):
