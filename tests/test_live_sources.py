@@ -76,7 +76,8 @@ def settings(fake: FakeSSB, cache: Path, mode: str, **extra) -> SourceSettings:
 
 
 @pytest.fixture(scope="module")
-def live_run(fake_ssb: FakeSSB, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def live_run(fake_ssb: FakeSSB, tmp_path_factory: pytest.TempPathFactory, reused_answers: None) -> Path:
+    """A live run (answers for unchanged inputs are the shared run's, see conftest.reused_answers)."""
     base = tmp_path_factory.mktemp("live")
     run_all(base, charts=False, release="2025-06-16", sources=settings(fake_ssb, base / "cache", "live"))
     return base
