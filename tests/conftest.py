@@ -1,9 +1,9 @@
 """Shared fixtures: one full pipeline run into a temporary folder, reused by many tests.
 
-Under pytest-xdist the full run is made once for the whole session, by whichever worker needs it
-first, into the session's shared temporary folder; the other worker waits for it and reuses it.
-Tests only read it: a test that writes (a warehouse it changes, a connection opened for writing)
-works on a copy.
+The suite runs in two pytest-xdist workers (``-n 2`` in pyproject.toml). The full run is made once
+for the whole session, by whichever worker needs it first, into the session's shared temporary
+folder; the other worker waits for it and reuses it. Tests only read it: a test that writes (a
+warehouse it changes, a connection opened for writing) works on a copy.
 """
 
 from __future__ import annotations
@@ -75,3 +75,60 @@ def reused_answers(pipeline_run: Path) -> None:
     """For tests that run the whole pipeline again on (mostly) the bundled data: the shared run's
     suppression answers are in this process's memory before they start, whatever the order of the
     tests and whichever worker runs them (see ``_remember_answers``)."""
+
+
+# Under xdist, the order in which the tests are handed to the workers, one at a time
+# (--maxschedchunk 1; each worker holds two: the one it runs and the next).
+#
+# - The tests that take longest start first (longest-processing-time-first), so that neither
+#   worker is left running a long test alone at the end: the first worker starts with the first two
+#   below, the second with the next two. Seconds measured on the 2-core machine, serially, while it
+#   was also busy otherwise.
+# - Then the tests that do not need the shared run, then those that do: a worker waits for the
+#   shared run only once it has nothing else to do. The first test handed out always needs it, so
+#   that one worker starts it at once.
+#
+# Without xdist the order is pytest's own.
+LONGEST_FIRST = (
+    # worker 1: the shared run (~80 s), then the two attacks on the release
+    "test_privacy.py::test_outside_attack_on_the_full_release_proves_no_small_count",  # 195 s
+    "test_privacy.py::test_the_attack_recovers_the_leaks_of_the_earlier_rules",  # 110 s
+    # worker 2: `dagster dev` and Chromium, then three runs of the CLI
+    "test_ui_browser.py::test_materialize_all_from_the_ui",  # 280 s
+    "test_concurrency.py::test_after_kill_9_the_next_run_succeeds_and_the_killed_runs_show_failed",  # 115 s
+    # then whichever worker is free
+    "test_concurrency.py::test_two_runs_started_together_both_succeed",  # 95 s
+    "test_release.py::test_qc_report_lists_changes_since_the_previous_release",  # 80 s
+    "test_inbox_pipeline.py::test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_keys",
+    "test_concurrency.py::test_analysts_reading_never_fail_a_run_and_a_run_never_fails_their_read",
+    "test_operations.py::test_a_year_replaces_exactly_its_own_rows_and_reruns_identically",
+    "test_catalogue_outputs.py::test_a_new_yaml_entry_reaches_every_output",
+    "test_operations.py::test_preliminary_run_marks_only_that_years_values",
+    "test_inbox_pipeline.py::test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined",
+    "test_pipeline.py::test_another_vintage_of_borders_is_a_setting",
+    "test_inbox_pipeline.py::test_record_level_files_are_aggregated_into_the_measures",
+    "test_inbox_files.py::test_100_mb_file_is_validated_fast_and_loses_nothing",
+    "test_profiles.py::test_full_render_writes_every_municipality_and_county",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected: order what runs
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if WORKER is None:
+        return
+
+    def listed(item: pytest.Item) -> int | None:
+        nodeid = item.nodeid.removeprefix("tests/")
+        return next((i for i, key in enumerate(LONGEST_FIRST) if nodeid.startswith(key)), None)
+
+    def needs_run(item: pytest.Item) -> bool:
+        return "pipeline_run" in item.fixturenames  # directly or through another fixture
+
+    first = sorted((i for i in items if listed(i) is not None), key=listed)
+    rest = [i for i in items if listed(i) is None]
+    order = first + [i for i in rest if not needs_run(i)] + [i for i in rest if needs_run(i)]
+    starter = next((i for i in order if needs_run(i)), None)
+    if starter is not None:
+        order.remove(starter)
+        order.insert(0, starter)
+    items[:] = order  # the same in every worker: xdist checks that their collections agree
