@@ -130,6 +130,7 @@ NEW_INDICATOR = """
 
 
 @pytest.mark.slow  # runs the whole pipeline again
+@pytest.mark.usefixtures("reused_answers")  # the shared run's answers: only what changed is solved
 def test_a_new_yaml_entry_reaches_every_output(tmp_path: Path) -> None:
     assets = tmp_path / "assets"
     shutil.copytree(ASSETS_DIR, assets)

@@ -56,6 +56,7 @@ def _staged(base: Path, measure: str, code: str, year: int) -> tuple[float, str]
 
 
 @pytest.mark.slow  # runs the whole pipeline again
+@pytest.mark.usefixtures("reused_answers")  # the shared run's answers: only what changed is solved
 def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -126,6 +127,7 @@ def test_pre_merger_codes_are_stored_as_reported_and_harmonised_in_staging(
 
 
 @pytest.mark.slow  # runs the whole pipeline again
+@pytest.mark.usefixtures("reused_answers")  # the shared run's answers: only what changed is solved
 def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_keys(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -187,6 +189,7 @@ def test_sensor_launches_exactly_the_affected_assets(inbox: Path, tmp_path: Path
 
 
 @pytest.mark.slow  # runs the whole pipeline again
+@pytest.mark.usefixtures("reused_answers")  # the shared run's answers: only what changed is solved
 def test_record_level_files_are_aggregated_into_the_measures(inbox: Path, tmp_path: Path) -> None:
     from pipelines.direct import run_all
     from pipelines.records.aggregate import aggregate_bostotte, aggregate_startlan

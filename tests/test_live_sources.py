@@ -4,6 +4,7 @@ ways a table can be missing, switched off or stale. No internet."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +23,7 @@ from pipelines.sources.statbank_source import preliminary_year
 from pipelines.ssb.http import HttpError
 from pipelines.ssb.ratelimit import limiter_for
 from tests import statbank_tables as tables
+from tests.conftest import built_once
 from tests.ssb_fake_server import FakeResponse, FakeSSB
 
 RELEASE = "2025-06-16"
@@ -48,10 +50,33 @@ def _run(base: Path, sources: SourceSettings) -> dg.ExecuteInProcessResult:
     )
 
 
+SUMMARY = "run_summary.json"
+
+
+def _live(fake: FakeSSB, base: Path) -> None:
+    """A live run through Dagster into ``base``, with what the tests read of its result saved
+    beside it (the run is shared by the test workers; its result object is not)."""
+    result = _run(base, settings(fake, base / "cache", "live"))
+    summary = {
+        "success": result.success,
+        "failed_steps": [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"],
+        "checks": [
+            {"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": e.passed,
+             "blocking": e.blocking}  # fmt: skip
+            for e in result.get_asset_check_evaluations()
+        ],
+        "statbank_tables": result.asset_materializations_for_node("raw_kostra_form13")[0]
+        .metadata["statbank_tables"]
+        .value,
+    }
+    (base / SUMMARY).write_text(json.dumps(summary))
+
+
 @pytest.fixture(scope="module")
-def live_run(fake_ssb: FakeSSB, tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
-    base = tmp_path_factory.mktemp("live")
-    return base, _run(base, settings(fake_ssb, base / "cache", "live"))
+def live_run(fake_ssb: FakeSSB, tmp_path_factory) -> tuple[Path, dict]:
+    """One live run per test session, whichever worker gets here first."""
+    base = built_once(tmp_path_factory, "live_run", lambda base: _live(fake_ssb, base))
+    return base, json.loads((base / SUMMARY).read_text())
 
 
 def _public(base: Path) -> pd.DataFrame:
@@ -65,14 +90,13 @@ def _staged(base: Path, sql: str) -> pd.DataFrame:
 
 @pytest.mark.slow  # a whole Dagster run
 def test_live_run_succeeds_in_dagster_with_every_blocking_check(live_run) -> None:
-    _base, result = live_run
-    failures = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert result.success, failures
-    evaluations = result.get_asset_check_evaluations()
-    codes = [e for e in evaluations if e.check_name == "codes_valid_in_their_year"]
-    assert len(codes) == len(load_catalogue().sources)
-    assert all(e.passed for e in evaluations if e.blocking), [
-        (e.asset_key, e.check_name) for e in evaluations if e.blocking and not e.passed
+    _base, summary = live_run
+    assert summary["success"], summary["failed_steps"]
+    evaluations = summary["checks"]
+    codes = [e for e in evaluations if e["check"] == "codes_valid_in_their_year"]
+    assert len(codes) == len(load_catalogue().sources) and all(e["passed"] for e in codes)
+    assert all(e["passed"] for e in evaluations if e["blocking"]), [
+        (e["asset"], e["check"]) for e in evaluations if e["blocking"] and not e["passed"]
     ]
     # the codes were judged against the borders each source really uses: 2024 for 07459's
     # agg_KommSummer, each year's own for KOSTRA (historical codes such as 1141 Finnøy 2019)
@@ -200,15 +224,14 @@ def test_2014_is_missing_with_a_note_never_demo_data(live_run) -> None:
 
 @pytest.mark.slow
 def test_values_carry_their_table_and_updated_time(live_run) -> None:
-    base, result = live_run
+    base, summary = live_run
     public = _public(base)
     expenditure = public[
         (public.indicator_id == "K1179762623P00004792") & (public.geo_level == "land") & (public.year == 2023)
     ].iloc[0]
     assert expenditure.source == "statbank:12367 + statbank:07459"
     assert tables.KOSTRA_UPDATED in expenditure.vintage and tables.POPULATION_UPDATED in expenditure.vintage
-    metadata = result.asset_materializations_for_node("raw_kostra_form13")[0].metadata
-    described = metadata["statbank_tables"].value
+    described = summary["statbank_tables"]
     assert described["kostra_dwellings_12008"]["how"] == "live"
     assert described["kostra_temporary_accommodation"]["how"] == "not_fetched"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -245,12 +246,26 @@ def test_the_language_check_catches_english() -> None:
 # --- running them ------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def notebook_output(pipeline_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared pipeline output with a warehouse file of its own (the rest linked): these tests
+    open the warehouse for writing to prove that nothing was left open, and a writer would collide
+    with the other test worker reading the shared warehouse at that moment."""
+    output = tmp_path_factory.mktemp("notebook_output")
+    for entry in pipeline_run.iterdir():
+        if entry.name.startswith(warehouse_path(pipeline_run).name):
+            shutil.copy2(entry, output / entry.name)
+        else:
+            (output / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    return output
+
+
 @pytest.fixture
-def notebook_env(pipeline_run: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BOLIG_OUTPUT_DIR", str(pipeline_run))
+def notebook_env(notebook_output: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BOLIG_OUTPUT_DIR", str(notebook_output))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.chdir(REPO_ROOT)
-    return pipeline_run
+    return notebook_output
 
 
 @pytest.mark.slow  # executes whole notebooks
@@ -292,10 +307,10 @@ def test_the_lock_check_catches_a_connection_left_open(notebook_env: Path) -> No
 
 @pytest.mark.slow  # executes whole notebooks
 def test_notebooks_also_run_from_the_notebooks_folder(
-    pipeline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    notebook_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Started from ``notebooks/`` with a relative output folder, they look one folder up."""
-    (tmp_path / "out").symlink_to(pipeline_run, target_is_directory=True)
+    (tmp_path / "out").symlink_to(notebook_output, target_is_directory=True)
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     monkeypatch.setenv("BOLIG_OUTPUT_DIR", "out")
