@@ -905,3 +905,52 @@ def test_tsv_and_gzipped_csv_are_read(tmp_path: Path):
     broken.write_bytes(b"not gzip at all")
     with pytest.raises(UnreadableFileError, match=r"^broken\.csv\.gz: is not a readable gzip file"):
         validate_file(broken, _startlan())
+
+
+def test_every_entry_of_an_inbox_folder_is_read_or_skipped_with_a_reason(tmp_path: Path):
+    from pipelines.inbox.ingest import FILE_SUFFIXES, inbox_listing
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    for name in ["a.csv", "b.tsv", "c.csv.gz", "d.xlsx", "e.xlsm", "~$d.xlsx", ".~lock.d.xlsx#", ".DS_Store",
+                 "old.xls", "notes.pdf", "README"]:  # fmt: skip
+        (folder / name).write_bytes(b"x")
+    (folder / "gone.csv").symlink_to(folder / "deleted.csv")
+    (folder / "sub").mkdir()
+    files, skipped = inbox_listing(folder, FILE_SUFFIXES)
+    assert [p.name for p in files] == ["a.csv", "b.tsv", "c.csv.gz", "d.xlsx", "e.xlsm"]
+    reasons = dict(skipped)
+    assert len(files) + len(skipped) == len(list(folder.iterdir()))
+    assert "lock file" in reasons["~$d.xlsx"] and "lock file" in reasons[".~lock.d.xlsx#"]
+    assert "hidden file" in reasons[".DS_Store"]
+    assert "deleted.csv" in reasons["gone.csv"] and "does not exist" in reasons["gone.csv"]
+    assert ".xls" in reasons["old.xls"] and "save it as .xlsx" in reasons["old.xls"]
+    assert "'.pdf' is not read" in reasons["notes.pdf"] and "'(none)'" in reasons["README"]
+    assert "folder" in reasons["sub"]
+
+
+def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "a_good.csv").write_bytes((FIXTURES / "startlan_good.csv").read_bytes())
+    (folder / "b_empty.csv").write_bytes(b"")
+    _workbook(folder / "c_hidden_row.xlsx", [("Data", "visible", [_GOOD_HEADER, _OSLO, _BERGEN])], [2])
+    (folder / "old.xls").write_bytes((FIXTURES / "old_excel.xls").read_bytes())
+    (folder / "~$c_hidden_row.xlsx").write_bytes(b"lock")
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), _startlan(), folder)
+    meta = report.as_metadata()
+    assert set(meta) == {"a_good.csv", "b_empty.csv", "c_hidden_row.xlsx", "old.xls", "~$c_hidden_row.xlsx"}
+    assert meta["a_good.csv"] == {"status": "loaded", "read": 4, "loaded": 4, "quarantined": 0}
+    assert meta["c_hidden_row.xlsx"] == {"status": "loaded", "read": 2, "loaded": 1, "quarantined": 1}
+    assert meta["b_empty.csv"]["status"] == "unreadable" and "is empty" in meta["b_empty.csv"]["reason"]
+    assert meta["old.xls"]["status"] == "skipped" and "lock file" in meta["~$c_hidden_row.xlsx"]["reason"]
+    assert [f.file for f in report.unreadable] == ["b_empty.csv"]
+    warnings = report.warnings()
+    assert any(w.startswith("b_empty.csv: unreadable: is empty") for w in warnings)
+    assert any(w.startswith("old.xls: skipped:") for w in warnings)
