@@ -48,7 +48,7 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
             f"Columns:\n{columns}"
         ),
     )
-    def _ingest(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    def _ingest(context, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             report = ingest_contract(con, catalogue(), contract, inbox_dir() / contract.source)
             ledger_view(con, f"inbox_{contract.source}", contract.source)
