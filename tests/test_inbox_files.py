@@ -954,3 +954,23 @@ def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(t
     warnings = report.warnings()
     assert any(w.startswith("b_empty.csv: unreadable: is empty") for w in warnings)
     assert any(w.startswith("old.xls: skipped:") for w in warnings)
+
+
+def test_a_contract_may_name_the_sheet_to_read(tmp_path: Path):
+    other_year = ["0301", 2022, 1100, 3000000000, 400, 370, 1000]
+    path = _workbook(
+        tmp_path / "startlan_two_years.xlsx",
+        [("2023", "visible", [_GOOD_HEADER, _OSLO]), ("2022", "visible", [_GOOD_HEADER, other_year])],
+    )
+    result = validate_file(path, _startlan().model_copy(update={"sheet": "2022"}))
+    _accounts(result)
+    assert result.loaded["year"].tolist() == [2022] and result.reading["sheet"] == "2022"
+    assert any("'2023'" in note for note in result.reading["skipped_sheets"])
+    with pytest.raises(UnreadableFileError, match=r"^startlan_two_years\.xlsx: has no sheet '2021'"):
+        validate_file(path, _startlan().model_copy(update={"sheet": "2021"}))
+    hidden = _workbook(
+        tmp_path / "startlan_hidden_named.xlsx",
+        [("Data", "hidden", [_GOOD_HEADER, _OSLO]), ("Forside", "visible", [["Husbanken"]])],
+    )
+    with pytest.raises(UnreadableFileError, match="'Data', named by its contract, is hidden"):
+        validate_file(hidden, _startlan().model_copy(update={"sheet": "Data"}))

@@ -84,11 +84,12 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
 
 
-def read_grid(path: Path, *, header_hints: Iterable[str] = ()) -> pd.DataFrame:
+def read_grid(path: Path, *, header_hints: Iterable[str] = (), sheet: str | None = None) -> pd.DataFrame:
     """Every data row of ``path`` as text, plus ``_row`` and ``_fields`` (see the module doc).
 
     ``header_hints`` are names of which the header row holds at least one (the geography column
     and its aliases); they pick the header where title rows could otherwise be mistaken for it.
+    ``sheet`` names the one workbook sheet to read (it must be visible); ignored for text files.
     """
     path = Path(path)
     try:
@@ -102,7 +103,7 @@ def read_grid(path: Path, *, header_hints: Iterable[str] = ()) -> pd.DataFrame:
         except (OSError, EOFError, zlib.error) as exc:
             raise UnreadableFileError(path, f"is not a readable gzip file ({exc})") from exc
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(path, hints)
+        return _read_xlsx(path, hints, sheet)
     if data.startswith(_OLE_MAGIC):
         raise UnreadableFileError(
             path, "is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV and drop it again"
@@ -414,7 +415,7 @@ def _check_names(path: Path, names: list[str], where: str) -> None:
 # -------------------------------------------------------------------------------------- xlsx
 
 
-def _read_xlsx(path: Path, hints: set[str]) -> pd.DataFrame:
+def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> pd.DataFrame:
     """The workbook's one visible data sheet (macros in .xlsm are never run: openpyxl reads values).
 
     Hidden sheets are skipped; so is a visible sheet whose header does not hold a hint (a cover or
@@ -434,8 +435,20 @@ def _read_xlsx(path: Path, hints: set[str]) -> pd.DataFrame:
     skipped: list[str] = []
     found: list[pd.DataFrame] = []
     try:
+        titles = [s.title for s in workbook.worksheets]
+        if wanted is not None and wanted not in titles:
+            raise UnreadableFileError(
+                path,
+                f"has no sheet {wanted!r}, which its contract names; sheets: {', '.join(map(repr, titles))}",
+            )
         for sheet in workbook.worksheets:
             state = getattr(sheet, "sheet_state", "visible") or "visible"
+            if wanted is not None and sheet.title != wanted:
+                skipped.append(f"sheet {sheet.title!r} skipped: the contract names sheet {wanted!r}")
+                continue
+            if state != "visible" and wanted is not None:
+                problem = f"sheet {wanted!r}, named by its contract, is {state}: hidden sheets are not read"
+                raise UnreadableFileError(path, problem)
             if state != "visible":
                 skipped.append(f"sheet {sheet.title!r} skipped: it is {state} (hidden sheets are not read)")
                 continue

@@ -104,7 +104,7 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     does not allow. The message names the file, the problem and the header found.
     """
     path = Path(path)
-    grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases])
+    grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
     attrs = dict(grid.attrs)
     grid.attrs = {}
     plan = _plan(path, grid, attrs, contract)
