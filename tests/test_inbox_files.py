@@ -783,3 +783,194 @@ def test_100_mb_file_is_validated_fast_and_loses_nothing(tmp_path: Path):
     # text alone is ~300 MiB. Well under 2 GiB in all, ~10× the file beyond the interpreter.
     assert outcome["peak_rss_mib"] - outcome["baseline_rss_mib"] < 1536
     assert outcome["peak_rss_mib"] < 2048
+
+
+# ---- hostile directorate files (issue 20, "nothing silent"): sheets, hidden rows, file types, names
+
+_GOOD_HEADER = [
+    "kommunenr", "år", "start_loans", "start_loans_nok", "start_loans_families_with_children",
+    "start_loans_young", "start_loan_dwellings_approved",
+]  # fmt: skip
+_OSLO = ["0301", 2023, 1207, 3456789012.5, 410, 380, 1190]
+_BERGEN = ["4601", 2023, 630, 1789000000, 220, 175, 601]
+
+
+def _workbook(path: Path, sheets: list[tuple[str, str, list[list[object]]]], hidden_rows=()) -> Path:
+    """Write an .xlsx/.xlsm with (title, state, rows) sheets; ``hidden_rows`` of the first visible one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, state, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        sheet.sheet_state = state
+    first_visible = next(book[t] for t, s, _ in sheets if s == "visible")
+    for number in hidden_rows:
+        first_visible.row_dimensions[number].hidden = True
+    book.active = book.worksheets.index(first_visible)
+    book.save(path)
+    return path
+
+
+def _startlan() -> Contract:
+    return contracts()["husbanken_startlan"]
+
+
+def _accounts(result: FileResult) -> None:
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+
+
+def test_a_hidden_sheet_is_never_read_and_is_reported(tmp_path: Path):
+    draft = ["0301", 2023, 1150, 3456789012.5, 410, 380, 1190]
+    path = _workbook(
+        tmp_path / "startlan_hidden_draft.xlsx",
+        [("Utkast", "hidden", [_GOOD_HEADER, draft]), ("Startlån", "visible", [_GOOD_HEADER, _OSLO])],
+    )
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert result.loaded["start_loans"].tolist() == [1207.0]
+    assert result.reading["sheet"] == "Startlån"
+    assert any("'Utkast'" in note and "hidden" in note for note in result.reading["skipped_sheets"])
+
+
+def test_a_cover_sheet_before_the_data_sheet_is_skipped_with_a_note(tmp_path: Path):
+    cover = [["Husbanken – startlån 2023"], ["Utarbeidet av", "Husbanken"], ["Kontakt", "post@husbanken.no"]]
+    path = _workbook(
+        tmp_path / "startlan_cover.xlsx",
+        [("Forside", "visible", cover), ("Data", "visible", [_GOOD_HEADER, _OSLO, _BERGEN])],
+    )
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded) == (2, 2)
+    assert result.reading["sheet"] == "Data"
+    assert any("'Forside'" in note and "cover" in note for note in result.reading["skipped_sheets"])
+
+
+def test_two_visible_data_sheets_are_refused_naming_both(tmp_path: Path):
+    other_year = ["0301", 2022, 1100, 3000000000, 400, 370, 1000]
+    path = _workbook(
+        tmp_path / "startlan_two_years.xlsx",
+        [("2023", "visible", [_GOOD_HEADER, _OSLO]), ("2022", "visible", [_GOOD_HEADER, other_year])],
+    )
+    with pytest.raises(UnreadableFileError) as caught:
+        validate_file(path, _startlan())
+    message = str(caught.value)
+    assert message.startswith("startlan_two_years.xlsx: has 2 visible data sheets")
+    assert "'2023'" in message and "'2022'" in message
+
+
+def test_hidden_rows_are_not_read_but_counted_and_quarantined_with_file_and_row(tmp_path: Path):
+    draft = ["1103", 2023, 999, 1, 1, 1, 1]
+    path = _workbook(
+        tmp_path / "startlan_hidden_row.xlsx",
+        [("Startlån", "visible", [_GOOD_HEADER, _OSLO, draft, _BERGEN])],
+        hidden_rows=[3],
+    )
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert "1103" not in set(result.loaded["geo_code"])
+    [entry] = result.quarantine.to_dict("records")
+    assert (entry["file"], entry["row"], entry["column"]) == ("startlan_hidden_row.xlsx", 3, "")
+    assert entry["raw_value"].startswith("1103;2023;999")
+    assert "hidden" in entry["reason"]
+
+
+def test_xlsm_is_read_like_xlsx(tmp_path: Path):
+    path = _workbook(tmp_path / "startlan_macro.xlsm", [("Data", "visible", [_GOOD_HEADER, _OSLO])])
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert result.reading["format"] == "xlsx" and result.rows_loaded == 1
+
+
+def test_tsv_and_gzipped_csv_are_read(tmp_path: Path):
+    import gzip
+
+    tsv = tmp_path / "startlan.tsv"
+    tsv.write_text("\t".join(_GOOD_HEADER) + "\n" + "\t".join(map(str, _BERGEN)) + "\n", encoding="utf-8")
+    result = validate_file(tsv, _startlan())
+    _accounts(result)
+    assert (result.reading["separator"], result.rows_loaded) == ("\t", 1)
+
+    good = (FIXTURES / "startlan_good.csv").read_bytes()
+    packed = tmp_path / "startlan_good.csv.gz"
+    packed.write_bytes(gzip.compress(good))
+    result = validate_file(packed, _startlan())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded) == (4, 4)
+
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(UnreadableFileError, match=r"^broken\.csv\.gz: is not a readable gzip file"):
+        validate_file(broken, _startlan())
+
+
+def test_every_entry_of_an_inbox_folder_is_read_or_skipped_with_a_reason(tmp_path: Path):
+    from pipelines.inbox.ingest import FILE_SUFFIXES, inbox_listing
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    for name in ["a.csv", "b.tsv", "c.csv.gz", "d.xlsx", "e.xlsm", "~$d.xlsx", ".~lock.d.xlsx#", ".DS_Store",
+                 "old.xls", "notes.pdf", "README"]:  # fmt: skip
+        (folder / name).write_bytes(b"x")
+    (folder / "gone.csv").symlink_to(folder / "deleted.csv")
+    (folder / "sub").mkdir()
+    files, skipped = inbox_listing(folder, FILE_SUFFIXES)
+    assert [p.name for p in files] == ["a.csv", "b.tsv", "c.csv.gz", "d.xlsx", "e.xlsm"]
+    reasons = dict(skipped)
+    assert len(files) + len(skipped) == len(list(folder.iterdir()))
+    assert "lock file" in reasons["~$d.xlsx"] and "lock file" in reasons[".~lock.d.xlsx#"]
+    assert "hidden file" in reasons[".DS_Store"]
+    assert "deleted.csv" in reasons["gone.csv"] and "does not exist" in reasons["gone.csv"]
+    assert ".xls" in reasons["old.xls"] and "save it as .xlsx" in reasons["old.xls"]
+    assert "'.pdf' is not read" in reasons["notes.pdf"] and "'(none)'" in reasons["README"]
+    assert "folder" in reasons["sub"]
+
+
+def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "a_good.csv").write_bytes((FIXTURES / "startlan_good.csv").read_bytes())
+    (folder / "b_empty.csv").write_bytes(b"")
+    _workbook(folder / "c_hidden_row.xlsx", [("Data", "visible", [_GOOD_HEADER, _OSLO, _BERGEN])], [2])
+    (folder / "old.xls").write_bytes((FIXTURES / "old_excel.xls").read_bytes())
+    (folder / "~$c_hidden_row.xlsx").write_bytes(b"lock")
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), _startlan(), folder)
+    meta = report.as_metadata()
+    assert set(meta) == {"a_good.csv", "b_empty.csv", "c_hidden_row.xlsx", "old.xls", "~$c_hidden_row.xlsx"}
+    assert meta["a_good.csv"] == {"status": "loaded", "read": 4, "loaded": 4, "quarantined": 0}
+    assert meta["c_hidden_row.xlsx"] == {"status": "loaded", "read": 2, "loaded": 1, "quarantined": 1}
+    assert meta["b_empty.csv"]["status"] == "unreadable" and "is empty" in meta["b_empty.csv"]["reason"]
+    assert meta["old.xls"]["status"] == "skipped" and "lock file" in meta["~$c_hidden_row.xlsx"]["reason"]
+    assert [f.file for f in report.unreadable] == ["b_empty.csv"]
+    warnings = report.warnings()
+    assert any(w.startswith("b_empty.csv: unreadable: is empty") for w in warnings)
+    assert any(w.startswith("old.xls: skipped:") for w in warnings)
+
+
+def test_a_contract_may_name_the_sheet_to_read(tmp_path: Path):
+    other_year = ["0301", 2022, 1100, 3000000000, 400, 370, 1000]
+    path = _workbook(
+        tmp_path / "startlan_two_years.xlsx",
+        [("2023", "visible", [_GOOD_HEADER, _OSLO]), ("2022", "visible", [_GOOD_HEADER, other_year])],
+    )
+    result = validate_file(path, _startlan().model_copy(update={"sheet": "2022"}))
+    _accounts(result)
+    assert result.loaded["year"].tolist() == [2022] and result.reading["sheet"] == "2022"
+    assert any("'2023'" in note for note in result.reading["skipped_sheets"])
+    with pytest.raises(UnreadableFileError, match=r"^startlan_two_years\.xlsx: has no sheet '2021'"):
+        validate_file(path, _startlan().model_copy(update={"sheet": "2021"}))
+    hidden = _workbook(
+        tmp_path / "startlan_hidden_named.xlsx",
+        [("Data", "hidden", [_GOOD_HEADER, _OSLO]), ("Forside", "visible", [["Husbanken"]])],
+    )
+    with pytest.raises(UnreadableFileError, match="'Data', named by its contract, is hidden"):
+        validate_file(hidden, _startlan().model_copy(update={"sheet": "Data"}))

@@ -219,3 +219,29 @@ def test_record_level_files_are_aggregated_into_the_measures(inbox: Path, tmp_pa
         ).fetchall()
     for _file, read, loaded, quarantined in files:
         assert read == loaded + quarantined and read > 0
+
+
+@pytest.mark.slow  # runs the inbox asset in a Dagster run
+def test_an_unreadable_file_fails_the_asset_after_the_others_are_loaded_and_skips_are_reported(
+    inbox: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    _drop(inbox, "tom.csv", "")
+    _drop(inbox, "god.csv", HEADER.replace("antall_startlan;startlan_kr;barnefamilier;unge", "start_loans")
+          + "0301;2023;1300\n")  # fmt: skip
+    _drop(inbox, "~$utkast.xlsx", "lock")
+    _drop(inbox, "gammel.xls", "old")
+    result = _materialize(tmp_path / "out", "inbox_husbanken_startlan")
+    assert not result.success
+    failure = result.get_step_failure_events()[0]
+    assert "tom.csv: is empty" in failure.event_specific_data.error.to_string()
+    files = failure.event_specific_data.user_failure_data.metadata["files"].data
+    assert files["god.csv"]["status"] == "loaded" and files["god.csv"]["loaded"] == 1
+    assert files["tom.csv"]["status"] == "unreadable"
+    assert files["~$utkast.xlsx"]["status"] == files["gammel.xls"]["status"] == "skipped"
+    warnings = [line for line in capfd.readouterr().err.splitlines() if " - WARNING - " in line]
+    assert any("~$utkast.xlsx: skipped: an Office lock file" in w for w in warnings), warnings
+    assert any("gammel.xls: skipped: is an Excel 97-2003 workbook" in w for w in warnings)
+    assert any("tom.csv: unreadable: is empty" in w for w in warnings)
+    with duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True) as con:
+        loaded = con.execute("SELECT file FROM inbox_files WHERE source_id = 'husbanken_startlan'").fetchall()
+    assert loaded == [("god.csv",)]

@@ -50,6 +50,9 @@ class Contract(_Strict):
     relations: list[Relation] = Field(default_factory=list)
     first_year: int = 2014
     last_year: int = 2030
+    # The workbook sheet to read (by its tab name); unset: the one visible sheet with data. Named, it
+    # is read when visible and every other sheet is skipped with a note.
+    sheet: str | None = None
 
 
 class RecordSource(_Strict):

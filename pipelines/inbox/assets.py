@@ -38,17 +38,27 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
             "`quarantine`, and `exports/internal/quarantine.parquet`). Values are stored with the file's own "
             "codes and years; staging maps them to the pipeline's borders and lets them replace the source's "
             "values for exactly the municipality × year they cover; dropping the same file again changes "
-            "nothing. A file that cannot be read at all fails this asset with the file and the problem.\n\n"
+            "nothing. A file that cannot be read at all fails this asset with the file and the problem, "
+            "after the folder's other files are read; every file not read (lock files, dot files, dangling "
+            "links, refused types such as .xls, hidden or cover sheets) is listed with its reason in the "
+            "`files` metadata and logged as a warning.\n\n"
             f"Table `inbox_{contract.source}`: a view of this source's rows in the inbox ledger "
             "(`inbox_values`, shared by every inbox asset with `inbox_files` and `quarantine`, because "
             "files arrive one at a time and are remembered by fingerprint).\n\n"
             f"Columns:\n{columns}"
         ),
     )
-    def _ingest(warehouse: Warehouse) -> dg.MaterializeResult:
+    def _ingest(context, warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.get_connection() as con:
             report = ingest_contract(con, catalogue(), contract, inbox_dir() / contract.source)
             ledger_view(con, f"inbox_{contract.source}", contract.source)
+        for line in report.warnings():
+            context.log.warning(f"inbox {contract.source}: {line}")
+        if report.unreadable:  # the folder's other files were read and loaded; this one fails the asset
+            raise dg.Failure(
+                description="; ".join(f"{f.file}: {f.reason}" for f in report.unreadable),
+                metadata=_result(report).metadata,
+            )
         return _result(report)
 
     return _ingest

@@ -26,8 +26,13 @@ from pipelines.paths import DATA_DIR
 from pipelines.warehouse import transaction
 
 INBOX_ENV = "BOLIG_INBOX_DIR"
-FILE_SUFFIXES = {".csv", ".txt", ".xlsx"}
+FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".csv.gz", ".tsv.gz", ".txt.gz", ".xlsx", ".xlsm"}
 RECORD_SUFFIXES = {".parquet", ".csv"}
+REFUSED_SUFFIXES = {
+    ".xls": "is an Excel 97-2003 workbook (.xls), not read; save it as .xlsx or CSV and drop it again",
+    ".xlsb": "is a binary Excel workbook (.xlsb), which is not read; save it as .xlsx or CSV",
+    ".ods": "is an OpenDocument spreadsheet, which is not read; save it as .xlsx or CSV",
+}
 STATUS_SUFFIX = "__status"
 
 DDL = """
@@ -51,10 +56,12 @@ def inbox_dir() -> Path:
 @dataclass
 class FileReport:
     file: str
-    status: str  # loaded | unchanged
+    status: str  # loaded | unchanged | skipped (not read, see reason) | unreadable (see reason)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    reason: str = ""  # why a file was skipped or could not be read
+    notes: list[str] = field(default_factory=list)  # e.g. the workbook sheets that were skipped
 
 
 @dataclass
@@ -66,30 +73,75 @@ class IngestReport:
     def quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
 
+    @property
+    def unreadable(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "unreadable"]
+
+    def warnings(self) -> list[str]:
+        """One line per file not read (skipped or unreadable) and per note, naming the file."""
+        lines = [f"{f.file}: {f.status}: {f.reason}" for f in self.files if f.reason]
+        return lines + [f"{f.file}: {note}" for f in self.files for note in f.notes]
+
     def as_metadata(self) -> dict[str, dict[str, object]]:
-        return {
-            f.file: {
-                "status": f.status,
-                "read": f.rows_read,
-                "loaded": f.rows_loaded,
-                "quarantined": f.rows_quarantined,
-            }
-            for f in self.files
-        }
+        metadata: dict[str, dict[str, object]] = {}
+        for f in self.files:
+            entry: dict[str, object] = {"status": f.status}
+            if f.status in ("loaded", "unchanged"):
+                entry |= {"read": f.rows_read, "loaded": f.rows_loaded, "quarantined": f.rows_quarantined}
+            if f.reason:
+                entry["reason"] = f.reason
+            if f.notes:
+                entry["notes"] = list(f.notes)
+            metadata[f.file] = entry
+        return metadata
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
-def dropped_files(folder: Path, suffixes: set[str]) -> list[Path]:
+def skip_reason(path: Path, suffixes: set[str]) -> str | None:
+    """Why ``path`` (an entry of an inbox folder) is not read, or None when it is to be read.
+
+    Decided by name and kind only: Excel and LibreOffice lock files and dot files, links that lead
+    nowhere, folders, refused and unknown file types.
+    """
+    name = path.name
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return "an Office lock file (the file is open in Excel or LibreOffice), not data"
+    if name.startswith("."):
+        return "a hidden file (its name starts with '.'), not read"
+    if path.is_symlink() and not path.exists():
+        return f"a link to {os.readlink(path)!s}, which does not exist"
+    if path.is_dir():
+        return "a folder; files in sub-folders are not read"
+    if not path.is_file():
+        return "not a regular file"
+    lower = name.lower()
+    if any(lower.endswith(s) for s in suffixes):
+        return None
+    suffix = "".join(path.suffixes[-2:]).lower() if lower.endswith(".gz") else path.suffix.lower()
+    if suffix in REFUSED_SUFFIXES:
+        return REFUSED_SUFFIXES[suffix]
+    return f"file type {suffix or '(none)'!r} is not read (expected one of {', '.join(sorted(suffixes))})"
+
+
+def inbox_listing(folder: Path, suffixes: set[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(files to read, [(name, reason)] for every other entry of ``folder``), both by name."""
     if not folder.exists():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith(".")
-    )
+        return [], []
+    files, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        reason = skip_reason(path, suffixes)
+        if reason is None:
+            files.append(path)
+        else:
+            skipped.append((path.name, reason))
+    return files, skipped
+
+
+def dropped_files(folder: Path, suffixes: set[str]) -> list[Path]:
+    return inbox_listing(folder, suffixes)[0]
 
 
 def content_fingerprint(path: Path) -> str:
@@ -165,17 +217,28 @@ def ingest_contract(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, contract: Contract, folder: Path
 ) -> IngestReport:
     """Validate and load every file in ``folder`` against ``contract``."""
+    from pipelines.inbox.read import UnreadableFileError
     from pipelines.inbox.validate import validate_file  # the reader pulls in openpyxl: import lazily
 
     ensure_tables(con)
     report = IngestReport(contract.source)
     columns = [c.name for c in contract.columns]
-    for path in dropped_files(folder, FILE_SUFFIXES):
-        fingerprint = content_fingerprint(path)
+    files, skipped = inbox_listing(folder, FILE_SUFFIXES)
+    report.files.extend(FileReport(name, "skipped", reason=reason) for name, reason in skipped)
+    for path in files:
+        try:
+            fingerprint = content_fingerprint(path)
+        except OSError as exc:
+            report.files.append(FileReport(path.name, "unreadable", reason=f"cannot be opened ({exc})"))
+            continue
         if _already_processed(con, contract.source, path.name, fingerprint):
             report.files.append(FileReport(path.name, "unchanged"))
             continue
-        result = validate_file(path, contract)  # an unreadable file raises, naming file and problem
+        try:
+            result = validate_file(path, contract)
+        except UnreadableFileError as exc:  # the other files are still read; the caller fails after
+            report.files.append(FileReport(path.name, "unreadable", reason=exc.problem))
+            continue
         file_report = FileReport(
             path.name,
             "loaded",
@@ -188,6 +251,7 @@ def ingest_contract(
                 if len(result.quarantine)
                 else 0
             ),
+            notes=list(result.reading.get("skipped_sheets") or []),
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(

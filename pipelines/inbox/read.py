@@ -11,8 +11,12 @@ CSV
     ``_row`` is the physical line number (the header's line counts; a quoted field spanning two
     lines takes two). Tokenising is pandas' C parser; field counts and line numbers come from a
     vectorised scan of the bytes, so a 100 MB file costs a few seconds.
-xlsx
-    openpyxl, read-only, cached values. The first sheet with data; the header is the first row
+    ``.gz`` files are decompressed first (``.csv.gz``, ``.tsv.gz``).
+xlsx, xlsm
+    openpyxl, read-only, cached values, macros never run. The one *visible* sheet with data whose
+    header holds the geography column (hidden sheets and cover sheets are skipped and named in
+    ``attrs["skipped_sheets"]``; two data sheets are refused); hidden rows are left out and listed
+    in ``attrs["hidden_rows"]``. The header is the first row
     whose non-empty cells cover the sheet's width (and hold the geography column, when hints are
     given). A header cell merged across columns over a second header row gives names joined
     with ``_`` ("Startlån" over "antall" → "Startlån_antall"). Numbers become text without float
@@ -22,7 +26,8 @@ Besides the header columns, the grid has ``_row`` and ``_fields`` (the number of
 really has, ignoring empty trailing ones; for a sound row it equals the header's width). Facts
 about the reading are in ``grid.attrs``: ``format``, ``encoding``, ``separator``, ``decimal``
 (``","``, ``"."`` or ``"either"``), ``header_row``, ``header_levels`` (joined two-level names →
-(upper, lower)), ``sheet`` and ``raw_lines`` ({row: text} for rows whose field count is wrong).
+(upper, lower)), ``sheet``, ``raw_lines`` ({row: text} for rows whose field count is wrong),
+``hidden_rows`` and ``skipped_sheets``.
 Rows that are entirely empty are not data rows and are left out.
 """
 
@@ -30,10 +35,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -51,6 +58,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 _NORDIC = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "ae", "ö": "o", "ü": "u"})
 _UTF8_LETTER = re.compile(rb"\xc3[\x80-\xbf]")  # UTF-8 for À–ÿ (æ, ø, å, é, …)
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb"\br=\"(\d+)\"")
+_ROW_HIDDEN = re.compile(rb"\bhidden=\"(?:1|true)\"")
 _MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -74,11 +84,12 @@ def normalise_header(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
 
 
-def read_grid(path: Path, *, header_hints: Iterable[str] = ()) -> pd.DataFrame:
+def read_grid(path: Path, *, header_hints: Iterable[str] = (), sheet: str | None = None) -> pd.DataFrame:
     """Every data row of ``path`` as text, plus ``_row`` and ``_fields`` (see the module doc).
 
     ``header_hints`` are names of which the header row holds at least one (the geography column
     and its aliases); they pick the header where title rows could otherwise be mistaken for it.
+    ``sheet`` names the one workbook sheet to read (it must be visible); ignored for text files.
     """
     path = Path(path)
     try:
@@ -86,8 +97,13 @@ def read_grid(path: Path, *, header_hints: Iterable[str] = ()) -> pd.DataFrame:
     except OSError as exc:
         raise UnreadableFileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
     hints = {normalise_header(h) for h in header_hints} - {""}
+    if path.name.lower().endswith(".gz"):
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise UnreadableFileError(path, f"is not a readable gzip file ({exc})") from exc
     if data.startswith(_ZIP_MAGIC):
-        return _read_xlsx(path, hints)
+        return _read_xlsx(path, hints, sheet)
     if data.startswith(_OLE_MAGIC):
         raise UnreadableFileError(
             path, "is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV and drop it again"
@@ -146,6 +162,8 @@ def _read_csv(path: Path, data: bytes, hints: set[str]) -> pd.DataFrame:
         header_levels={},
         sheet=None,
         raw_lines=raw_lines,
+        hidden_rows={},
+        skipped_sheets=[],
     )
     return grid
 
@@ -397,25 +415,101 @@ def _check_names(path: Path, names: list[str], where: str) -> None:
 # -------------------------------------------------------------------------------------- xlsx
 
 
-def _read_xlsx(path: Path, hints: set[str]) -> pd.DataFrame:
+def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> pd.DataFrame:
+    """The workbook's one visible data sheet (macros in .xlsm are never run: openpyxl reads values).
+
+    Hidden sheets are skipped; so is a visible sheet whose header does not hold a hint (a cover or
+    notes sheet) when hints are given. Each skipped sheet is named in ``attrs["skipped_sheets"]``
+    with its reason. Two or more visible data sheets are refused, naming them, rather than one
+    being read and the others silently ignored. Hidden rows are left out of the grid and listed in
+    ``attrs["hidden_rows"]`` ({row: the row's cells joined by ';'}) for the caller to account for.
+    """
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged archive
         raise UnreadableFileError(
             path, f"is not a readable Excel workbook ({type(exc).__name__}: {exc})"
         ) from exc
+    skipped: list[str] = []
+    found: list[pd.DataFrame] = []
     try:
+        titles = [s.title for s in workbook.worksheets]
+        if wanted is not None and wanted not in titles:
+            raise UnreadableFileError(
+                path,
+                f"has no sheet {wanted!r}, which its contract names; sheets: {', '.join(map(repr, titles))}",
+            )
         for sheet in workbook.worksheets:
+            state = getattr(sheet, "sheet_state", "visible") or "visible"
+            if wanted is not None and sheet.title != wanted:
+                skipped.append(f"sheet {sheet.title!r} skipped: the contract names sheet {wanted!r}")
+                continue
+            if state != "visible" and wanted is not None:
+                problem = f"sheet {wanted!r}, named by its contract, is {state}: hidden sheets are not read"
+                raise UnreadableFileError(path, problem)
+            if state != "visible":
+                skipped.append(f"sheet {sheet.title!r} skipped: it is {state} (hidden sheets are not read)")
+                continue
             sheet.reset_dimensions()  # some writers record wrong dimensions; read every row
             rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
-            if any(cell.strip() for row in rows for cell in row):
-                merges = _merged_ranges(path, getattr(sheet, "_worksheet_path", None))
-                return _grid_from_rows(path, rows, merges, hints, sheet.title)
+            if not any(cell.strip() for row in rows for cell in row):
+                continue
+            sheet_path = getattr(sheet, "_worksheet_path", None)
+            try:
+                grid = _grid_from_rows(
+                    path, rows, _merged_ranges(path, sheet_path), hints, sheet.title,
+                    hidden=_hidden_rows(path, sheet_path),
+                )  # fmt: skip
+            except UnreadableFileError as exc:
+                if not hints:
+                    raise
+                skipped.append(f"sheet {sheet.title!r} skipped: {exc.problem}")
+                continue
+            header = grid.columns[:-2]
+            if hints and not any(normalise_header(h) in hints for h in header):
+                skipped.append(
+                    f"sheet {sheet.title!r} skipped: no header row holds the geography column "
+                    "(a cover or notes sheet?)"
+                )
+                continue
+            found.append(grid)
+            if not hints:
+                break
     finally:
         workbook.close()
-    raise UnreadableFileError(path, "has no sheet with data")
+    if len(found) > 1:
+        names = ", ".join(repr(g.attrs["sheet"]) for g in found)
+        raise UnreadableFileError(
+            path,
+            f"has {len(found)} visible data sheets ({names}); only one is read per file, so none was: "
+            "put each sheet in its own file, or hide the ones that are not to be read",
+        )
+    if not found:
+        why = f" ({'; '.join(skipped)})" if skipped else ""
+        raise UnreadableFileError(path, f"has no visible sheet with data{why}")
+    grid = found[0]
+    grid.attrs["skipped_sheets"] = skipped
+    return grid
+
+
+def _hidden_rows(path: Path, sheet_path: str | None) -> set[int]:
+    """Row numbers (1-based) marked hidden in the sheet's XML (read-only sheets do not expose them)."""
+    if not sheet_path:
+        return set()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read(sheet_path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile):
+        return set()
+    hidden = set()
+    for attributes in _ROW_TAG.findall(xml):
+        if _ROW_HIDDEN.search(attributes):
+            number = _ROW_NUMBER.search(attributes)
+            if number:
+                hidden.add(int(number.group(1)))
+    return hidden
 
 
 def _cell_text(value: object) -> str:
@@ -464,7 +558,12 @@ def _merged_ranges(path: Path, sheet_path: str | None) -> list[tuple[int, int, i
 
 
 def _grid_from_rows(
-    path: Path, rows: list[list[str]], merges: list[tuple[int, int, int, int]], hints: set[str], sheet: str
+    path: Path,
+    rows: list[list[str]],
+    merges: list[tuple[int, int, int, int]],
+    hints: set[str],
+    sheet: str,
+    hidden: set[int] = frozenset(),
 ) -> pd.DataFrame:
     total = max((len(r) for r in rows), default=0)
     cells = [r + [""] * (total - len(r)) for r in rows]
@@ -497,6 +596,9 @@ def _grid_from_rows(
         [max((i + 1 for i, v in enumerate(r) if v.strip()), default=0) for r in body], dtype=np.int64
     )
     keep = last > 0
+    is_hidden = np.isin(row_numbers, np.fromiter(hidden, dtype=np.int64)) & keep
+    hidden_rows = {int(row_numbers[i]): ";".join(body[i][: last[i]]) for i in np.flatnonzero(is_hidden)}
+    keep &= ~is_hidden
     fields = np.where(last > width, last, width)
     grid = pd.DataFrame([r[:width] for r in body], columns=names, dtype=str)
     if grid.empty:
@@ -516,6 +618,8 @@ def _grid_from_rows(
         header_levels=levels,
         sheet=sheet,
         raw_lines=raw_lines,
+        hidden_rows=hidden_rows,
+        skipped_sheets=[],
     )
     return grid
 

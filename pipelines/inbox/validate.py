@@ -104,7 +104,7 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     does not allow. The message names the file, the problem and the header found.
     """
     path = Path(path)
-    grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases])
+    grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
     attrs = dict(grid.attrs)
     grid.attrs = {}
     plan = _plan(path, grid, attrs, contract)
@@ -132,13 +132,22 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
     loaded, rows_loaded = _finish(table, contract, quarantine)
     del table, grid  # free the text before the quarantine is assembled
+    hidden = attrs.get("hidden_rows") or {}
+    if hidden:  # hidden rows are not data, but they are counted and named, never dropped silently
+        quarantine.add(
+            np.fromiter(hidden, dtype=np.int64),
+            "",
+            np.array(list(hidden.values()), dtype=object),
+            "the row is hidden in Excel, so it is not read; unhide it to have it loaded, or delete it",
+        )
     rows_quarantined = len(quarantine.rows())
     frame = quarantine.frame(path.name)
     reading = {k: attrs.get(k) for k in ("format", "encoding", "separator", "decimal", "header_row", "sheet")}
+    reading["skipped_sheets"] = list(attrs.get("skipped_sheets") or [])
     return FileResult(
         loaded=loaded,
         quarantine=frame,
-        rows_read=rows_read,
+        rows_read=rows_read + len(hidden),
         layout=plan.layout,
         ignored_columns=plan.ignored,
         rows_loaded=rows_loaded,
