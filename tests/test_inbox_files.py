@@ -929,6 +929,28 @@ def test_every_entry_of_an_inbox_folder_is_read_or_skipped_with_a_reason(tmp_pat
     assert "folder" in reasons["sub"]
 
 
+def test_each_inbox_folder_gets_a_guide_naming_its_contract_and_never_reads_it(tmp_path: Path):
+    from pipelines.inbox.guide import GUIDE_NAME, contract_guide, records_guide, write_guide
+    from pipelines.inbox.ingest import FILE_SUFFIXES, inbox_listing
+    from pipelines.resources import catalogue
+
+    for contract in catalogue().contracts.values():
+        folder = tmp_path / contract.source
+        guide = write_guide(folder, contract_guide(contract))
+        text = guide.read_text(encoding="utf-8")
+        assert f"`{contract.source}` i `assets/contracts.yaml`" in text
+        assert all(f"`{c.name}`" in text for c in contract.columns)
+        (folder / "a.csv").write_bytes(b"x")
+        files, skipped = inbox_listing(folder, FILE_SUFFIXES)
+        assert [p.name for p in files] == ["a.csv"] and skipped == []  # the guide is neither
+        before = guide.stat().st_mtime_ns
+        write_guide(folder, contract_guide(contract))
+        assert guide.stat().st_mtime_ns == before  # unchanged text: not rewritten
+    for record in catalogue().records.values():
+        text = write_guide(tmp_path / record.id, records_guide(record)).read_text(encoding="utf-8")
+        assert record.feeds_source in text and (tmp_path / record.id / GUIDE_NAME).exists()
+
+
 def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(tmp_path: Path):
     import duckdb
 

@@ -7,6 +7,7 @@ import json
 import dagster as dg
 
 from pipelines.catalogue.contracts import Contract, RecordSource
+from pipelines.inbox.guide import contract_guide, records_guide, write_guide
 from pipelines.inbox.ingest import (
     FILE_SUFFIXES,
     RECORD_SUFFIXES,
@@ -49,6 +50,7 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
         ),
     )
     def _ingest(context, warehouse: Warehouse) -> dg.MaterializeResult:
+        write_guide(inbox_dir() / contract.source, contract_guide(contract))
         with warehouse.get_connection() as con:
             report = ingest_contract(con, catalogue(), contract, inbox_dir() / contract.source)
             ledger_view(con, f"inbox_{contract.source}", contract.source)
@@ -79,6 +81,7 @@ def _records_asset(record: RecordSource) -> dg.AssetsDefinition:
         ),
     )
     def _aggregate(warehouse: Warehouse) -> dg.MaterializeResult:
+        write_guide(inbox_dir() / record.id, records_guide(record))
         with warehouse.get_connection() as con:
             report = ingest_records(con, catalogue(), record, inbox_dir() / record.id)
             ledger_view(con, f"records_{record.id}", record.feeds_source)

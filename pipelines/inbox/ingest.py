@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.contracts import Contract, RecordSource
+from pipelines.inbox.guide import GUIDE_NAME
 from pipelines.paths import DATA_DIR
 from pipelines.warehouse import transaction
 
@@ -132,6 +133,8 @@ def inbox_listing(folder: Path, suffixes: set[str]) -> tuple[list[Path], list[tu
         return [], []
     files, skipped = [], []
     for path in sorted(folder.iterdir()):
+        if path.name == GUIDE_NAME:
+            continue  # the folder's own guide (pipelines/inbox/guide.py), written by the pipeline
         reason = skip_reason(path, suffixes)
         if reason is None:
             files.append(path)
