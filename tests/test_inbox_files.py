@@ -974,3 +974,94 @@ def test_a_contract_may_name_the_sheet_to_read(tmp_path: Path):
     )
     with pytest.raises(UnreadableFileError, match="'Data', named by its contract, is hidden"):
         validate_file(hidden, _startlan().model_copy(update={"sheet": "Data"}))
+
+
+# ------------------------------------------- Husbanken's statistics bank (Qlik) exports, as analysts get them
+
+_QLIK_HEADER = "KommuneNr;Kommune;År;Månedsnr;Husstander"
+_DISTRICTS = [f"03{n}" for n in range(11, 26)]
+
+
+def _bostotte_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([_QLIK_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _bostotte() -> Contract:
+    return contracts()["husbanken_bostotte"]
+
+
+def _reasons(result: FileResult) -> dict[int, str]:
+    return dict(zip(result.quarantine["row"], result.quarantine["reason"], strict=True))
+
+
+def test_oslo_districts_are_summed_into_0301_with_the_remainder_and_a_note(tmp_path: Path):
+    lines = [f"{code};Bydel {code};2023;12;{100 + i}" for i, code in enumerate(_DISTRICTS)]
+    lines += ["0301;Oslo;2023;12;3", "4601;Bergen;2023;12;2500"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte_2025-06-03.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (17, 17, 0)
+    oslo = result.loaded[result.loaded["geo_code"] == "0301"]
+    assert len(oslo) == 1
+    assert oslo["bostotte_households_december"].item() == sum(100 + i for i in range(15)) + 3
+    assert oslo["_row"].item() == 2  # the first district row
+    note = oslo["_note"].item()
+    assert "sum of 15 districts" in note and "0311" in note and "0325" in note and "row 17" in note
+    assert note in result.notes
+    assert _value(result, "4601", 2023, "bostotte_households_december") == 2500
+
+
+def test_a_file_with_0301_and_no_districts_stays_as_is(tmp_path: Path):
+    result = validate_file(
+        _bostotte_csv(tmp_path / "bostotte.csv", ["0301;Oslo;2023;12;41000", "0301;Oslo;2022;12;40000"]),
+        _bostotte(),
+    )
+    _accounts(result)
+    assert result.loaded["bostotte_households_december"].tolist() == [41000.0, 40000.0]
+    assert "_note" not in result.loaded.columns and result.notes == []
+
+
+def test_a_suppressed_district_makes_oslo_missing_not_a_partial_sum(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0312;Grünerløkka;2023;12;:", "0313;Sagene;2023;12;400"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert math.isnan(_value(result, "0301", 2023, "bostotte_households_december"))
+    assert _value(result, "0301", 2023, "bostotte_households_december", "__status") == ":"
+
+
+def test_a_quarantined_district_keeps_oslo_out_for_that_year_only(tmp_path: Path):
+    lines = [
+        "0311;Gamle Oslo;2023;12;500",
+        "0312;Grünerløkka;2023;12;fem",
+        "0311;Gamle Oslo;2022;12;480",
+        "0312;Grünerløkka;2022;12;520",
+    ]
+    path = _bostotte_csv(tmp_path / "bostotte.csv", lines)
+    result = validate_file(path, _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert result.loaded[["geo_code", "year"]].values.tolist() == [["0301", 2022]]
+    assert result.loaded["bostotte_households_december"].tolist() == [1000.0]
+    reasons = _reasons(result)
+    bad = result.quarantine[result.quarantine["row"] == 3]
+    assert bad["file"].item() == "bostotte.csv" and bad["column"].item() == "Husstander"
+    assert "sum would be partial" in reasons[2] and "row 3" in reasons[2]
+
+
+def test_svalbard_and_year_dash_are_quarantined_with_clear_reasons(tmp_path: Path):
+    lines = [
+        "2100;Svalbard;2023;12;12",
+        "2111;Longyearbyen;2023;12;30",
+        "4601;Bergen;-;12;7",
+        "4601;Bergen;2023;12;2500",
+    ]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
+    entries = result.quarantine.set_index("row")
+    assert set(entries["file"]) == {"bostotte.csv"}
+    for row, code in [(2, "2100"), (3, "2111")]:
+        assert entries.loc[row, "column"] == "KommuneNr"
+        assert f"Svalbard (pseudo-code {code})" in entries.loc[row, "reason"]
+    assert entries.loc[4, "column"] == "År" and "År is '-'" in entries.loc[4, "reason"]

@@ -251,7 +251,7 @@ def ingest_contract(
                 if len(result.quarantine)
                 else 0
             ),
-            notes=list(result.reading.get("skipped_sheets") or []),
+            notes=[*(result.reading.get("skipped_sheets") or []), *result.notes],
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(
