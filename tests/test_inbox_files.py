@@ -946,6 +946,9 @@ def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(t
         report = ingest_contract(con, catalogue(), _startlan(), folder)
     meta = report.as_metadata()
     assert set(meta) == {"a_good.csv", "b_empty.csv", "c_hidden_row.xlsx", "old.xls", "~$c_hidden_row.xlsx"}
+    # Husbanken's exports are export-dated: these two are not, which is noted (and tested below)
+    for name in ["a_good.csv", "c_hidden_row.xlsx"]:
+        assert [n for n in meta[name].pop("notes") if "no export date" in n]
     assert meta["a_good.csv"] == {"status": "loaded", "read": 4, "loaded": 4, "quarantined": 0}
     assert meta["c_hidden_row.xlsx"] == {"status": "loaded", "read": 2, "loaded": 1, "quarantined": 1}
     assert meta["b_empty.csv"]["status"] == "unreadable" and "is empty" in meta["b_empty.csv"]["reason"]
@@ -1018,7 +1021,8 @@ def test_a_file_with_0301_and_no_districts_stays_as_is(tmp_path: Path):
     )
     _accounts(result)
     assert result.loaded["bostotte_households_december"].tolist() == [41000.0, 40000.0]
-    assert "_note" not in result.loaded.columns and result.notes == []
+    assert "_note" not in result.loaded.columns
+    assert not [note for note in result.notes if "district" in note]
 
 
 def test_a_suppressed_district_makes_oslo_missing_not_a_partial_sum(tmp_path: Path):
@@ -1065,3 +1069,56 @@ def test_svalbard_and_year_dash_are_quarantined_with_clear_reasons(tmp_path: Pat
         assert entries.loc[row, "column"] == "KommuneNr"
         assert f"Svalbard (pseudo-code {code})" in entries.loc[row, "reason"]
     assert entries.loc[4, "column"] == "År" and "År is '-'" in entries.loc[4, "reason"]
+
+
+def test_the_export_date_in_the_file_name_is_the_vintage(tmp_path: Path):
+    for name in ["bostotte_2025-06-03.csv", "bostotte_03.06.2025.csv"]:
+        result = validate_file(_bostotte_csv(tmp_path / name, ["4601;Bergen;2023;12;2500"]), _bostotte())
+        _accounts(result)
+        assert (result.reading["vintage"], result.reading["vintage_from"]) == ("2025-06-03", "file name")
+        assert not any("fingerprint" in note for note in result.notes)
+
+
+def test_an_eksportert_line_above_the_header_is_the_vintage_in_csv_and_xlsx(tmp_path: Path):
+    csv = tmp_path / "bostotte.csv"
+    csv.write_text(
+        f"Bostøtte per kommune\nEksportert 03.06.2025 kl. 09:14\n{_QLIK_HEADER}\n4601;Bergen;2023;12;2500\n"
+    )
+    rows = [["Eksportert: 04.06.2025"], _QLIK_HEADER.split(";"), ["4601", "Bergen", 2023, 12, 2500]]
+    xlsx = _workbook(tmp_path / "bostotte.xlsx", [("Bostøtte", "visible", rows)])
+    for path, date in [(csv, "2025-06-03"), (xlsx, "2025-06-04")]:
+        result = validate_file(path, _bostotte())
+        _accounts(result)
+        assert result.rows_loaded == 1 and result.reading["vintage"] == date
+        assert "Eksportert" in result.reading["vintage_from"]
+
+
+def test_without_an_export_date_the_fingerprint_stands_with_a_note(tmp_path: Path):
+    result = validate_file(
+        _bostotte_csv(tmp_path / "bostotte.csv", ["4601;Bergen;2023;12;2500"]), _bostotte()
+    )
+    assert result.reading["vintage"] is None
+    assert any("fingerprint stands for its vintage" in note for note in result.notes)
+
+
+def test_the_vintage_is_stored_with_the_file_and_reaches_the_staged_value(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import inbox_overrides, ingest_contract
+    from pipelines.resources import load_catalogue
+    from pipelines.staging.measures import harmonised_inbox
+
+    folder = tmp_path / "husbanken_bostotte"
+    folder.mkdir()
+    _bostotte_csv(folder / "bostotte_2025-06-03.csv", ["4601;Bergen;2023;12;2500"])
+    _bostotte_csv(folder / "bostotte_uten_dato.csv", ["1103;Stavanger;2023;12;1800"])
+    catalogue = load_catalogue()
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue, _bostotte(), folder)
+        assert [f.status for f in report.files] == ["loaded", "loaded"]
+        files = dict(con.execute("SELECT file, vintage FROM inbox_files").fetchall())
+        assert files == {"bostotte_2025-06-03.csv": "2025-06-03", "bostotte_uten_dato.csv": None}
+        staged = harmonised_inbox(inbox_overrides(con), catalogue).set_index("geo_code")
+    assert staged.loc["4601", "vintage"] == "2025-06-03"
+    assert staged.loc["1103", "vintage"].startswith("sha256:")
+    assert any("bostotte_uten_dato.csv: no export date" in w for w in report.warnings())

@@ -75,6 +75,9 @@ class Contract(_Strict):
     oslo_districts: OsloDistricts | None = None
     excluded_codes: list[Excluded] = Field(default_factory=list)  # e.g. Svalbard's 21xx pseudo-codes
     excluded_years: list[Excluded] = Field(default_factory=list)  # e.g. Husbanken's `År = -`
+    # The producer's exports state their export date (in the file name or an «Eksportert …» line);
+    # a file without one is loaded with its fingerprint as vintage, and a note says so.
+    export_dated: bool = False
 
 
 class RecordSource(_Strict):

@@ -19,6 +19,7 @@ distinct values (codes, years, odd number spellings) or over rows already found 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -133,7 +134,7 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
     districts = _district_rows(grid, plan, contract) if plan.layout == "tidy" else None
     loaded, rows_loaded = _finish(table, contract, quarantine)
-    notes: list[str] = []
+    notes: list[str] = []  # filled below, read by FileResult
     if districts is not None and len(districts):
         loaded, rows_loaded = _sum_districts(loaded, rows_loaded, districts, contract, quarantine, notes)
     del table, grid  # free the text before the quarantine is assembled
@@ -149,6 +150,12 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     frame = quarantine.frame(path.name)
     reading = {k: attrs.get(k) for k in ("format", "encoding", "separator", "decimal", "header_row", "sheet")}
     reading["skipped_sheets"] = list(attrs.get("skipped_sheets") or [])
+    reading["vintage"], reading["vintage_from"] = export_date(path.name, attrs.get("title_lines") or [])
+    if reading["vintage"] is None and contract.export_dated:
+        notes.append(
+            "no export date in the file name (YYYY-MM-DD or DD.MM.YYYY) or in an «Eksportert …» line "
+            "above the header; the file's fingerprint stands for its vintage"
+        )
     return FileResult(
         loaded=loaded,
         quarantine=frame,
@@ -160,6 +167,39 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
         reading=reading,
         notes=notes,
     )
+
+
+# ------------------------------------------------------------------------------- vintage
+
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_NB_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+_EXPORTED = re.compile(r"eksportert", re.IGNORECASE)
+
+
+def _date_in(text: str) -> str | None:
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_NB_DATE, (2, 1, 0))):
+        for match in pattern.finditer(text):
+            year, month, day = (int(match.group(i + 1)) for i in order)
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def export_date(name: str, title_lines: list[str]) -> tuple[str | None, str | None]:
+    """(the export date as YYYY-MM-DD, where it was found) from the file name
+    (``bostotte_2025-06-03.xlsx``, ``bostotte_03.06.2025.csv``) or, failing that, from an
+    «Eksportert 03.06.2025» line above the header; (None, None) when neither has one."""
+    found = _date_in(name)
+    if found:
+        return found, "file name"
+    for line in title_lines:
+        if _EXPORTED.search(line):
+            found = _date_in(line)
+            if found:
+                return found, f"line above the header: {line.strip()!r}"
+    return None, None
 
 
 # ------------------------------------------------------------------------ Oslo's districts
