@@ -1122,3 +1122,25 @@ def test_the_vintage_is_stored_with_the_file_and_reaches_the_staged_value(tmp_pa
     assert staged.loc["4601", "vintage"] == "2025-06-03"
     assert staged.loc["1103", "vintage"].startswith("sha256:")
     assert any("bostotte_uten_dato.csv: no export date" in w for w in report.warnings())
+
+
+def test_the_month_convention_is_declared_validated_and_stated_on_the_indicator():
+    from pydantic import ValidationError
+
+    from pipelines.inbox.assets import _month_convention
+    from pipelines.indicators.describe import indicator_description
+    from pipelines.resources import load_catalogue
+
+    convention = _bostotte().month_convention
+    assert convention.kind == "payment_month" and "utbetalt i desember" in convention.text_nb
+    assert "novembers termin" in convention.text_nb
+    assert "utbetalt i desember" in _month_convention(_bostotte())
+    assert _month_convention(_startlan()) == ""
+    fields = _bostotte().model_dump() | {"month_convention": {"kind": "paid", "text_nb": "x"}}
+    with pytest.raises(ValidationError, match="payment_month"):
+        Contract(**fields)
+    catalogue = load_catalogue()
+    described = indicator_description(catalogue, catalogue.indicators["bostotte_per_1000_husholdninger"])
+    assert "- Månedskonvensjon (Husbanken): " + convention.text_nb in described
+    startlan = [i for i in catalogue.indicators.values() if "start" in i.numerator]
+    assert startlan and all("Månedskonvensjon" not in indicator_description(catalogue, i) for i in startlan)

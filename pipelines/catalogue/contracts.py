@@ -50,6 +50,15 @@ class Excluded(_Strict):
     reason: str
 
 
+class MonthConvention(_Strict):
+    """Which month a monthly figure belongs to. Husbanken pays the housing allowance on the 20th for
+    the previous month's term: ``payment_month`` counts by the month paid ("paid in December" is
+    November's term), ``term_month`` by the term the allowance is for."""
+
+    kind: Literal["payment_month", "term_month"]
+    text_nb: str = Field(min_length=1)  # stated on the indicators fed by the contract's source
+
+
 class Contract(_Strict):
     source: str  # the source in sources.yaml whose measures this file feeds
     name_nb: str
@@ -78,6 +87,7 @@ class Contract(_Strict):
     # The producer's exports state their export date (in the file name or an «Eksportert …» line);
     # a file without one is loaded with its fingerprint as vintage, and a note says so.
     export_dated: bool = False
+    month_convention: MonthConvention | None = None
 
 
 class RecordSource(_Strict):
