@@ -1053,6 +1053,15 @@ def test_a_quarantined_district_keeps_oslo_out_for_that_year_only(tmp_path: Path
     assert "sum would be partial" in reasons[2] and "row 3" in reasons[2]
 
 
+def test_a_district_row_of_the_wrong_width_keeps_oslo_out_too(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0312;Grünerløkka;2023;12;520;99", "4601;Bergen;2023;12;2500"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert result.loaded["geo_code"].tolist() == ["4601"]
+    reasons = _reasons(result)
+    assert "expected 5 fields" in reasons[3] and "sum would be partial" in reasons[2]
+
+
 def test_svalbard_and_year_dash_are_quarantined_with_clear_reasons(tmp_path: Path):
     lines = [
         "2100;Svalbard;2023;12;12",
@@ -1118,6 +1127,8 @@ def test_the_vintage_is_stored_with_the_file_and_reaches_the_staged_value(tmp_pa
         assert [f.status for f in report.files] == ["loaded", "loaded"]
         files = dict(con.execute("SELECT file, vintage FROM inbox_files").fetchall())
         assert files == {"bostotte_2025-06-03.csv": "2025-06-03", "bostotte_uten_dato.csv": None}
+        assert report.as_metadata()["bostotte_2025-06-03.csv"]["vintage"] == "2025-06-03"
+        assert "vintage" not in report.as_metadata()["bostotte_uten_dato.csv"]
         staged = harmonised_inbox(inbox_overrides(con), catalogue).set_index("geo_code")
     assert staged.loc["4601", "vintage"] == "2025-06-03"
     assert staged.loc["1103", "vintage"].startswith("sha256:")

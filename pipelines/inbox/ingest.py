@@ -66,6 +66,7 @@ class FileReport:
     rows_quarantined: int = 0
     reason: str = ""  # why a file was skipped or could not be read
     notes: list[str] = field(default_factory=list)  # e.g. the workbook sheets that were skipped
+    vintage: str | None = None  # the export date the file states (YYYY-MM-DD), if any
 
 
 @dataclass
@@ -94,6 +95,8 @@ class IngestReport:
                 entry |= {"read": f.rows_read, "loaded": f.rows_loaded, "quarantined": f.rows_quarantined}
             if f.reason:
                 entry["reason"] = f.reason
+            if f.vintage:
+                entry["vintage"] = f.vintage
             if f.notes:
                 entry["notes"] = list(f.notes)
             metadata[f.file] = entry
@@ -262,6 +265,7 @@ def ingest_contract(
                 else 0
             ),
             notes=[*(result.reading.get("skipped_sheets") or []), *result.notes],
+            vintage=result.reading.get("vintage"),
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(

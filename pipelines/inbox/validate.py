@@ -115,6 +115,8 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     rows_read = len(grid)
     quarantine = _Quarantine()
 
+    # before rows of the wrong width are set aside: a district row among them still keeps Oslo out
+    districts = _district_rows(grid, plan, contract) if plan.layout == "tidy" else None
     width = len(plan.headers)
     fields = grid["_fields"].to_numpy()
     wrong = fields != width
@@ -132,7 +134,6 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
 
     build = {"tidy": _tidy, "long": _long, "wide_by_year": _wide}[plan.layout]
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
-    districts = _district_rows(grid, plan, contract) if plan.layout == "tidy" else None
     loaded, rows_loaded = _finish(table, contract, quarantine)
     notes: list[str] = []  # filled below, read by FileResult
     if districts is not None and len(districts):
