@@ -1155,3 +1155,14 @@ def test_the_month_convention_is_declared_validated_and_stated_on_the_indicator(
     assert "- Månedskonvensjon (Husbanken): " + convention.text_nb in described
     startlan = [i for i in catalogue.indicators.values() if "start" in i.numerator]
     assert startlan and all("Månedskonvensjon" not in indicator_description(catalogue, i) for i in startlan)
+
+
+def test_districts_in_a_long_file_are_quarantined_saying_why(tmp_path: Path):
+    path = tmp_path / "bostotte_long.csv"
+    path.write_text("KommuneNr;År;measure;value\n0311;2023;husstander;500\n4601;2023;husstander;2500\n")
+    result = validate_file(path, _bostotte())
+    _accounts(result)
+    assert result.layout == "long" and result.loaded["geo_code"].tolist() == ["4601"]
+    entry = result.quarantine.iloc[0]
+    assert (entry["file"], entry["row"], entry["column"]) == ("bostotte_long.csv", 2, "KommuneNr")
+    assert "0311 is an Oslo district" in entry["reason"] and "tidy" in entry["reason"]

@@ -550,11 +550,16 @@ def _check_keys(
             years = pd.Series(distinct_year[checkable])
             found = code_problems(raws, codes, years).to_numpy(dtype=object)
             reasons[checkable] = [r if isinstance(r, str) else None for r in found]
-        accepted = frozenset(contract.oslo_districts.codes) if districts and contract.oslo_districts else ()
+        declared = frozenset(contract.oslo_districts.codes) if contract.oslo_districts else frozenset()
         for i in np.flatnonzero(parseable):
             code_i = normalised[distinct_geo[i]]
-            if code_i in accepted:
+            if code_i in declared and districts:
                 reasons[i] = None
+            elif code_i in declared:
+                reasons[i] = (
+                    f"{code_i} is an Oslo district; districts are summed into "
+                    f"{contract.oslo_districts.into} only in tidy files (one row per area and year)"
+                )
             excluded = _excluded(code_i, contract.excluded_codes)
             if excluded:
                 reasons[i] = excluded[1]
