@@ -1166,3 +1166,13 @@ def test_districts_in_a_long_file_are_quarantined_saying_why(tmp_path: Path):
     entry = result.quarantine.iloc[0]
     assert (entry["file"], entry["row"], entry["column"]) == ("bostotte_long.csv", 2, "KommuneNr")
     assert "0311 is an Oslo district" in entry["reason"] and "tidy" in entry["reason"]
+
+
+def test_a_quarantined_0301_remainder_keeps_oslo_out_when_districts_are_summed(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0301;Oslo;2023;12;7", "0301;Oslo;2023;12;8"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 3)
+    reasons = _reasons(result)
+    assert "duplicate key 0301/2023" in reasons[3]
+    assert "sum would be partial" in reasons[2] and "rows 3 and 4" in reasons[2]

@@ -207,11 +207,13 @@ def export_date(name: str, title_lines: list[str]) -> tuple[str | None, str | No
 
 
 def _district_rows(grid: pd.DataFrame, plan: _Plan, contract: Contract) -> pd.DataFrame | None:
-    """File row, district code and year (-1: unusable) of every row coded as an Oslo district."""
+    """File row, code and year (-1: unusable) of every row coded as an Oslo district or as Oslo
+    (each distinct spelling normalised once)."""
     if contract.oslo_districts is None:
         return None
-    codes = pd.Series([normalise_code(v) for v in grid[plan.geo]], dtype=object)
-    hit = codes.isin(contract.oslo_districts.codes).to_numpy()
+    ids, uniques = _factorize_text(grid[plan.geo])
+    codes = pd.Series(np.array([normalise_code(u) for u in uniques] + [None], dtype=object)[ids])
+    hit = codes.isin([*contract.oslo_districts.codes, contract.oslo_districts.into]).to_numpy()
     years = [_parse_year(str(v), contract)[0] for v in grid[plan.year][hit]]
     return pd.DataFrame(
         {
@@ -236,9 +238,10 @@ def _sum_districts(
     the district's symbol."""
     spec = contract.oslo_districts
     measures = [c.name for c in contract.columns if c.name in loaded.columns]
-    bad = districts["row"].isin(quarantine.rows()).to_numpy()
+    bad = districts["row"].isin(quarantine.rows()).to_numpy()  # a district's, or the remainder's
     members = loaded["geo_code"].isin([*spec.codes, spec.into]).to_numpy()
-    years = set(districts["year"][districts["year"] >= 0])
+    is_district = districts["code"].isin(spec.codes) & (districts["year"] >= 0)
+    years = set(districts["year"][is_district])  # a year with no district row keeps its 0301 as is
     members = members & loaded["year"].isin(years).to_numpy()
     keep = loaded[~members]
     merged, dropped = [], 0
@@ -250,8 +253,8 @@ def _sum_districts(
                 rows,
                 "",
                 group["geo_code"].to_numpy(dtype=object),
-                f"not loaded because Oslo ({spec.into}) for {year} is the sum of its districts, and "
-                f"{_row_list(culprits[:_LISTED_ROWS], len(culprits))} of the districts "
+                f"not loaded because Oslo ({spec.into}) for {year} is the sum of its districts and any "
+                f"row coded {spec.into}, and {_row_list(culprits[:_LISTED_ROWS], len(culprits))} of these "
                 f"{'was' if len(culprits) == 1 else 'were'} quarantined, so the sum would be partial",
             )
             dropped += len(rows)
