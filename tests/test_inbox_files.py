@@ -968,6 +968,9 @@ def test_one_unreadable_file_is_named_while_the_others_are_loaded_and_reported(t
         report = ingest_contract(con, catalogue(), _startlan(), folder)
     meta = report.as_metadata()
     assert set(meta) == {"a_good.csv", "b_empty.csv", "c_hidden_row.xlsx", "old.xls", "~$c_hidden_row.xlsx"}
+    # Husbanken's exports are export-dated: these two are not, which is noted (and tested below)
+    for name in ["a_good.csv", "c_hidden_row.xlsx"]:
+        assert [n for n in meta[name].pop("notes") if "no export date" in n]
     assert meta["a_good.csv"] == {"status": "loaded", "read": 4, "loaded": 4, "quarantined": 0}
     assert meta["c_hidden_row.xlsx"] == {"status": "loaded", "read": 2, "loaded": 1, "quarantined": 1}
     assert meta["b_empty.csv"]["status"] == "unreadable" and "is empty" in meta["b_empty.csv"]["reason"]
@@ -996,3 +999,202 @@ def test_a_contract_may_name_the_sheet_to_read(tmp_path: Path):
     )
     with pytest.raises(UnreadableFileError, match="'Data', named by its contract, is hidden"):
         validate_file(hidden, _startlan().model_copy(update={"sheet": "Data"}))
+
+
+# ------------------------------------------- Husbanken's statistics bank (Qlik) exports, as analysts get them
+
+_QLIK_HEADER = "KommuneNr;Kommune;År;Månedsnr;Husstander"
+_DISTRICTS = [f"03{n}" for n in range(11, 26)]
+
+
+def _bostotte_csv(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([_QLIK_HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def _bostotte() -> Contract:
+    return contracts()["husbanken_bostotte"]
+
+
+def _reasons(result: FileResult) -> dict[int, str]:
+    return dict(zip(result.quarantine["row"], result.quarantine["reason"], strict=True))
+
+
+def test_oslo_districts_are_summed_into_0301_with_the_remainder_and_a_note(tmp_path: Path):
+    lines = [f"{code};Bydel {code};2023;12;{100 + i}" for i, code in enumerate(_DISTRICTS)]
+    lines += ["0301;Oslo;2023;12;3", "4601;Bergen;2023;12;2500"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte_2025-06-03.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (17, 17, 0)
+    oslo = result.loaded[result.loaded["geo_code"] == "0301"]
+    assert len(oslo) == 1
+    assert oslo["bostotte_households_december"].item() == sum(100 + i for i in range(15)) + 3
+    assert oslo["_row"].item() == 2  # the first district row
+    note = oslo["_note"].item()
+    assert "sum of 15 districts" in note and "0311" in note and "0325" in note and "row 17" in note
+    assert note in result.notes
+    assert _value(result, "4601", 2023, "bostotte_households_december") == 2500
+
+
+def test_a_file_with_0301_and_no_districts_stays_as_is(tmp_path: Path):
+    result = validate_file(
+        _bostotte_csv(tmp_path / "bostotte.csv", ["0301;Oslo;2023;12;41000", "0301;Oslo;2022;12;40000"]),
+        _bostotte(),
+    )
+    _accounts(result)
+    assert result.loaded["bostotte_households_december"].tolist() == [41000.0, 40000.0]
+    assert "_note" not in result.loaded.columns
+    assert not [note for note in result.notes if "district" in note]
+
+
+def test_a_suppressed_district_makes_oslo_missing_not_a_partial_sum(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0312;Grünerløkka;2023;12;:", "0313;Sagene;2023;12;400"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 0)
+    assert math.isnan(_value(result, "0301", 2023, "bostotte_households_december"))
+    assert _value(result, "0301", 2023, "bostotte_households_december", "__status") == ":"
+
+
+def test_a_quarantined_district_keeps_oslo_out_for_that_year_only(tmp_path: Path):
+    lines = [
+        "0311;Gamle Oslo;2023;12;500",
+        "0312;Grünerløkka;2023;12;fem",
+        "0311;Gamle Oslo;2022;12;480",
+        "0312;Grünerløkka;2022;12;520",
+    ]
+    path = _bostotte_csv(tmp_path / "bostotte.csv", lines)
+    result = validate_file(path, _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert result.loaded[["geo_code", "year"]].values.tolist() == [["0301", 2022]]
+    assert result.loaded["bostotte_households_december"].tolist() == [1000.0]
+    reasons = _reasons(result)
+    bad = result.quarantine[result.quarantine["row"] == 3]
+    assert bad["file"].item() == "bostotte.csv" and bad["column"].item() == "Husstander"
+    assert "sum would be partial" in reasons[2] and "row 3" in reasons[2]
+
+
+def test_a_district_row_of_the_wrong_width_keeps_oslo_out_too(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0312;Grünerløkka;2023;12;520;99", "4601;Bergen;2023;12;2500"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert result.loaded["geo_code"].tolist() == ["4601"]
+    reasons = _reasons(result)
+    assert "expected 5 fields" in reasons[3] and "sum would be partial" in reasons[2]
+
+
+def test_svalbard_and_year_dash_are_quarantined_with_clear_reasons(tmp_path: Path):
+    lines = [
+        "2100;Svalbard;2023;12;12",
+        "2111;Longyearbyen;2023;12;30",
+        "4601;Bergen;-;12;7",
+        "4601;Bergen;2023;12;2500",
+    ]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 1, 3)
+    entries = result.quarantine.set_index("row")
+    assert set(entries["file"]) == {"bostotte.csv"}
+    for row, code in [(2, "2100"), (3, "2111")]:
+        assert entries.loc[row, "column"] == "KommuneNr"
+        assert f"Svalbard (pseudo-code {code})" in entries.loc[row, "reason"]
+    assert entries.loc[4, "column"] == "År" and "År is '-'" in entries.loc[4, "reason"]
+
+
+def test_the_export_date_in_the_file_name_is_the_vintage(tmp_path: Path):
+    for name in ["bostotte_2025-06-03.csv", "bostotte_03.06.2025.csv"]:
+        result = validate_file(_bostotte_csv(tmp_path / name, ["4601;Bergen;2023;12;2500"]), _bostotte())
+        _accounts(result)
+        assert (result.reading["vintage"], result.reading["vintage_from"]) == ("2025-06-03", "file name")
+        assert not any("fingerprint" in note for note in result.notes)
+
+
+def test_an_eksportert_line_above_the_header_is_the_vintage_in_csv_and_xlsx(tmp_path: Path):
+    csv = tmp_path / "bostotte.csv"
+    csv.write_text(
+        f"Bostøtte per kommune\nEksportert 03.06.2025 kl. 09:14\n{_QLIK_HEADER}\n4601;Bergen;2023;12;2500\n"
+    )
+    rows = [["Eksportert: 04.06.2025"], _QLIK_HEADER.split(";"), ["4601", "Bergen", 2023, 12, 2500]]
+    xlsx = _workbook(tmp_path / "bostotte.xlsx", [("Bostøtte", "visible", rows)])
+    for path, date in [(csv, "2025-06-03"), (xlsx, "2025-06-04")]:
+        result = validate_file(path, _bostotte())
+        _accounts(result)
+        assert result.rows_loaded == 1 and result.reading["vintage"] == date
+        assert "Eksportert" in result.reading["vintage_from"]
+
+
+def test_without_an_export_date_the_fingerprint_stands_with_a_note(tmp_path: Path):
+    result = validate_file(
+        _bostotte_csv(tmp_path / "bostotte.csv", ["4601;Bergen;2023;12;2500"]), _bostotte()
+    )
+    assert result.reading["vintage"] is None
+    assert any("fingerprint stands for its vintage" in note for note in result.notes)
+
+
+def test_the_vintage_is_stored_with_the_file_and_reaches_the_staged_value(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import inbox_overrides, ingest_contract
+    from pipelines.resources import load_catalogue
+    from pipelines.staging.measures import harmonised_inbox
+
+    folder = tmp_path / "husbanken_bostotte"
+    folder.mkdir()
+    _bostotte_csv(folder / "bostotte_2025-06-03.csv", ["4601;Bergen;2023;12;2500"])
+    _bostotte_csv(folder / "bostotte_uten_dato.csv", ["1103;Stavanger;2023;12;1800"])
+    catalogue = load_catalogue()
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue, _bostotte(), folder)
+        assert [f.status for f in report.files] == ["loaded", "loaded"]
+        files = dict(con.execute("SELECT file, vintage FROM inbox_files").fetchall())
+        assert files == {"bostotte_2025-06-03.csv": "2025-06-03", "bostotte_uten_dato.csv": None}
+        assert report.as_metadata()["bostotte_2025-06-03.csv"]["vintage"] == "2025-06-03"
+        assert "vintage" not in report.as_metadata()["bostotte_uten_dato.csv"]
+        staged = harmonised_inbox(inbox_overrides(con), catalogue).set_index("geo_code")
+    assert staged.loc["4601", "vintage"] == "2025-06-03"
+    assert staged.loc["1103", "vintage"].startswith("sha256:")
+    assert any("bostotte_uten_dato.csv: no export date" in w for w in report.warnings())
+
+
+def test_the_month_convention_is_declared_validated_and_stated_on_the_indicator():
+    from pydantic import ValidationError
+
+    from pipelines.inbox.assets import _month_convention
+    from pipelines.indicators.describe import indicator_description
+    from pipelines.resources import load_catalogue
+
+    convention = _bostotte().month_convention
+    assert convention.kind == "payment_month" and "utbetalt i desember" in convention.text_nb
+    assert "novembers termin" in convention.text_nb
+    assert "utbetalt i desember" in _month_convention(_bostotte())
+    assert _month_convention(_startlan()) == ""
+    fields = _bostotte().model_dump() | {"month_convention": {"kind": "paid", "text_nb": "x"}}
+    with pytest.raises(ValidationError, match="payment_month"):
+        Contract(**fields)
+    catalogue = load_catalogue()
+    described = indicator_description(catalogue, catalogue.indicators["bostotte_per_1000_husholdninger"])
+    assert "- Månedskonvensjon (Husbanken): " + convention.text_nb in described
+    startlan = [i for i in catalogue.indicators.values() if "start" in i.numerator]
+    assert startlan and all("Månedskonvensjon" not in indicator_description(catalogue, i) for i in startlan)
+
+
+def test_districts_in_a_long_file_are_quarantined_saying_why(tmp_path: Path):
+    path = tmp_path / "bostotte_long.csv"
+    path.write_text("KommuneNr;År;measure;value\n0311;2023;husstander;500\n4601;2023;husstander;2500\n")
+    result = validate_file(path, _bostotte())
+    _accounts(result)
+    assert result.layout == "long" and result.loaded["geo_code"].tolist() == ["4601"]
+    entry = result.quarantine.iloc[0]
+    assert (entry["file"], entry["row"], entry["column"]) == ("bostotte_long.csv", 2, "KommuneNr")
+    assert "0311 is an Oslo district" in entry["reason"] and "tidy" in entry["reason"]
+
+
+def test_a_quarantined_0301_remainder_keeps_oslo_out_when_districts_are_summed(tmp_path: Path):
+    lines = ["0311;Gamle Oslo;2023;12;500", "0301;Oslo;2023;12;7", "0301;Oslo;2023;12;8"]
+    result = validate_file(_bostotte_csv(tmp_path / "bostotte.csv", lines), _bostotte())
+    _accounts(result)
+    assert (result.rows_loaded, result.rows_quarantined) == (0, 3)
+    reasons = _reasons(result)
+    assert "duplicate key 0301/2023" in reasons[3]
+    assert "sum would be partial" in reasons[2] and "rows 3 and 4" in reasons[2]

@@ -32,6 +32,33 @@ class Relation(_Strict):
     larger: str
 
 
+class OsloDistricts(_Strict):
+    """Oslo reported per district (Husbanken's statistics bank: ``KommuneNr`` 0311–0325). The rows of
+    ``codes`` are summed, with any row coded ``into`` (a near-empty remainder, never Oslo's total),
+    into one row coded ``into`` per year. A suppressed or missing district figure makes the sum missing."""
+
+    mode: Literal["sum"] = "sum"
+    into: str = Field(default="0301", pattern=r"^\d{4}$")
+    codes: list[str] = Field(min_length=1)
+
+
+class Excluded(_Strict):
+    """Key values that are quarantined with ``reason``: ``match`` is a regular expression that the
+    whole value (a normalised code, or the year as written) must match."""
+
+    match: str
+    reason: str
+
+
+class MonthConvention(_Strict):
+    """Which month a monthly figure belongs to. Husbanken pays the housing allowance on the 20th for
+    the previous month's term: ``payment_month`` counts by the month paid ("paid in December" is
+    November's term), ``term_month`` by the term the allowance is for."""
+
+    kind: Literal["payment_month", "term_month"]
+    text_nb: str = Field(min_length=1)  # stated on the indicators fed by the contract's source
+
+
 class Contract(_Strict):
     source: str  # the source in sources.yaml whose measures this file feeds
     name_nb: str
@@ -53,6 +80,14 @@ class Contract(_Strict):
     # The workbook sheet to read (by its tab name); unset: the one visible sheet with data. Named, it
     # is read when visible and every other sheet is skipped with a note.
     sheet: str | None = None
+    # Oslo's districts summed into Oslo (tidy files only); unset: district codes are not municipalities.
+    oslo_districts: OsloDistricts | None = None
+    excluded_codes: list[Excluded] = Field(default_factory=list)  # e.g. Svalbard's 21xx pseudo-codes
+    excluded_years: list[Excluded] = Field(default_factory=list)  # e.g. Husbanken's `År = -`
+    # The producer's exports state their export date (in the file name or an «Eksportert …» line);
+    # a file without one is loaded with its fingerprint as vintage, and a note says so.
+    export_dated: bool = False
+    month_convention: MonthConvention | None = None
 
 
 class RecordSource(_Strict):

@@ -21,6 +21,11 @@ from pipelines.metadata import INTERNAL, asset_args
 from pipelines.resources import Warehouse, catalogue
 
 
+def _month_convention(contract: Contract) -> str:
+    convention = contract.month_convention
+    return f"\n\nMonth convention ({convention.kind}): {convention.text_nb}" if convention else ""
+
+
 def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
     columns = "\n".join(
         f"- `{c.name}` ({c.unit}{', required' if c.required else ''})" for c in contract.columns
@@ -46,7 +51,7 @@ def _inbox_asset(contract: Contract) -> dg.AssetsDefinition:
             f"Table `inbox_{contract.source}`: a view of this source's rows in the inbox ledger "
             "(`inbox_values`, shared by every inbox asset with `inbox_files` and `quarantine`, because "
             "files arrive one at a time and are remembered by fingerprint).\n\n"
-            f"Columns:\n{columns}"
+            f"Columns:\n{columns}" + _month_convention(contract)
         ),
     )
     def _ingest(context, warehouse: Warehouse) -> dg.MaterializeResult:

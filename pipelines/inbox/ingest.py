@@ -46,7 +46,11 @@ CREATE TABLE IF NOT EXISTS inbox_values (
 CREATE TABLE IF NOT EXISTS quarantine (
     source_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, raw_value VARCHAR, reason VARCHAR,
     processed_at VARCHAR);
+ALTER TABLE inbox_files ADD COLUMN IF NOT EXISTS vintage VARCHAR;
+ALTER TABLE inbox_values ADD COLUMN IF NOT EXISTS vintage VARCHAR;
 """
+# vintage: the export date a file states (its name or an «Eksportert …» line), else NULL and the
+# fingerprint stands for it
 
 
 def inbox_dir() -> Path:
@@ -63,6 +67,7 @@ class FileReport:
     rows_quarantined: int = 0
     reason: str = ""  # why a file was skipped or could not be read
     notes: list[str] = field(default_factory=list)  # e.g. the workbook sheets that were skipped
+    vintage: str | None = None  # the export date the file states (YYYY-MM-DD), if any
 
 
 @dataclass
@@ -91,6 +96,8 @@ class IngestReport:
                 entry |= {"read": f.rows_read, "loaded": f.rows_loaded, "quarantined": f.rows_quarantined}
             if f.reason:
                 entry["reason"] = f.reason
+            if f.vintage:
+                entry["vintage"] = f.vintage
             if f.notes:
                 entry["notes"] = list(f.notes)
             metadata[f.file] = entry
@@ -184,13 +191,18 @@ def _replace_keys(
     report: FileReport,
     fingerprint: str,
     layout: str,
+    vintage: str | None = None,
 ) -> None:
     """In one transaction: the file's keys replaced, its quarantine replaced, the file recorded."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    values = long.assign(source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint)
+    values = long.assign(
+        source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint, vintage=vintage
+    )
     values = values[["source_id", "geo_level", "geo_code", "year", "column_name", "value", "status", "file",
-                     "fingerprint", "is_estimate"]]  # fmt: skip
-    values = values.astype({"geo_code": str, "year": "int64", "value": "float64", "status": "object"})
+                     "fingerprint", "is_estimate", "vintage"]]  # fmt: skip
+    values = values.astype(
+        {"geo_code": str, "year": "int64", "value": "float64", "status": "object", "vintage": "object"}
+    )
     quarantine = quarantine.assign(source_id=source_id, file=report.file, processed_at=now)[
         ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at"]
     ].astype({"row": "int64", "raw_value": "object", "column": "object", "reason": "object"})
@@ -202,14 +214,15 @@ def _replace_keys(
                 "DELETE FROM inbox_values v USING _new_values n WHERE v.source_id = n.source_id "
                 "AND v.geo_code = n.geo_code AND v.year = n.year AND v.column_name = n.column_name"
             )
-            con.execute("INSERT INTO inbox_values SELECT * FROM _new_values")
+            con.execute("INSERT INTO inbox_values BY NAME SELECT * FROM _new_values")
             con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
             con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
             con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
             con.execute(
-                "INSERT INTO inbox_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO inbox_files (source_id, file, fingerprint, processed_at, layout, rows_read, "
+                "rows_loaded, rows_quarantined, vintage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [source_id, report.file, fingerprint, now, layout, report.rows_read, report.rows_loaded,
-                 report.rows_quarantined],
+                 report.rows_quarantined, vintage],
             )  # fmt: skip
     finally:
         con.unregister("_new_values")
@@ -254,7 +267,8 @@ def ingest_contract(
                 if len(result.quarantine)
                 else 0
             ),
-            notes=list(result.reading.get("skipped_sheets") or []),
+            notes=[*(result.reading.get("skipped_sheets") or []), *result.notes],
+            vintage=result.reading.get("vintage"),
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(
@@ -266,6 +280,7 @@ def ingest_contract(
             file_report,
             fingerprint,
             result.layout,
+            result.reading.get("vintage"),
         )
         report.files.append(file_report)
     return report

@@ -124,6 +124,7 @@ def _read_csv(path: Path, data: bytes, hints: set[str]) -> pd.DataFrame:
     offset = 0
     for _ in range(header_line):
         offset = body.index(b"\n", offset) + 1
+    title_lines = body[:offset].decode("utf-8", "replace").splitlines()
     if offset:
         body = body[offset:]
     if not body.endswith(b"\n"):
@@ -164,6 +165,7 @@ def _read_csv(path: Path, data: bytes, hints: set[str]) -> pd.DataFrame:
         raw_lines=raw_lines,
         hidden_rows={},
         skipped_sheets=[],
+        title_lines=title_lines,
     )
     return grid
 
@@ -620,6 +622,7 @@ def _grid_from_rows(
         raw_lines=raw_lines,
         hidden_rows=hidden_rows,
         skipped_sheets=[],
+        title_lines=[";".join(c.strip() for c in r if c.strip()) for r in cells[:header_index]],
     )
     return grid
 

@@ -19,6 +19,7 @@ distinct values (codes, years, odd number spellings) or over rows already found 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +71,7 @@ class FileResult:
     rows_loaded: int | None = None  # distinct file rows loaded (a long file's record spans rows)
     rows_quarantined: int | None = None  # distinct file rows with at least one quarantine entry
     reading: dict = field(default_factory=dict)  # format, encoding, separator, decimal, header_row, sheet
+    notes: list[str] = field(default_factory=list)  # e.g. "0301/2023 is the sum of 15 districts …"
 
     def __post_init__(self) -> None:
         quarantined = len(_distinct(self.quarantine["row"].to_numpy()))
@@ -113,6 +115,8 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     rows_read = len(grid)
     quarantine = _Quarantine()
 
+    # before rows of the wrong width are set aside: a district row among them still keeps Oslo out
+    districts = _district_rows(grid, plan, contract) if plan.layout == "tidy" else None
     width = len(plan.headers)
     fields = grid["_fields"].to_numpy()
     wrong = fields != width
@@ -131,6 +135,9 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     build = {"tidy": _tidy, "long": _long, "wide_by_year": _wide}[plan.layout]
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
     loaded, rows_loaded = _finish(table, contract, quarantine)
+    notes: list[str] = []  # filled below, read by FileResult
+    if districts is not None and len(districts):
+        loaded, rows_loaded = _sum_districts(loaded, rows_loaded, districts, contract, quarantine, notes)
     del table, grid  # free the text before the quarantine is assembled
     hidden = attrs.get("hidden_rows") or {}
     if hidden:  # hidden rows are not data, but they are counted and named, never dropped silently
@@ -144,6 +151,12 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     frame = quarantine.frame(path.name)
     reading = {k: attrs.get(k) for k in ("format", "encoding", "separator", "decimal", "header_row", "sheet")}
     reading["skipped_sheets"] = list(attrs.get("skipped_sheets") or [])
+    reading["vintage"], reading["vintage_from"] = export_date(path.name, attrs.get("title_lines") or [])
+    if reading["vintage"] is None and contract.export_dated:
+        notes.append(
+            "no export date in the file name (YYYY-MM-DD or DD.MM.YYYY) or in an «Eksportert …» line "
+            "above the header; the file's fingerprint stands for its vintage"
+        )
     return FileResult(
         loaded=loaded,
         quarantine=frame,
@@ -153,7 +166,124 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
         rows_loaded=rows_loaded,
         rows_quarantined=rows_quarantined,
         reading=reading,
+        notes=notes,
     )
+
+
+# ------------------------------------------------------------------------------- vintage
+
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_NB_DATE = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+_EXPORTED = re.compile(r"eksportert", re.IGNORECASE)
+
+
+def _date_in(text: str) -> str | None:
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_NB_DATE, (2, 1, 0))):
+        for match in pattern.finditer(text):
+            year, month, day = (int(match.group(i + 1)) for i in order)
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def export_date(name: str, title_lines: list[str]) -> tuple[str | None, str | None]:
+    """(the export date as YYYY-MM-DD, where it was found) from the file name
+    (``bostotte_2025-06-03.xlsx``, ``bostotte_03.06.2025.csv``) or, failing that, from an
+    «Eksportert 03.06.2025» line above the header; (None, None) when neither has one."""
+    found = _date_in(name)
+    if found:
+        return found, "file name"
+    for line in title_lines:
+        if _EXPORTED.search(line):
+            found = _date_in(line)
+            if found:
+                return found, f"line above the header: {line.strip()!r}"
+    return None, None
+
+
+# ------------------------------------------------------------------------ Oslo's districts
+
+
+def _district_rows(grid: pd.DataFrame, plan: _Plan, contract: Contract) -> pd.DataFrame | None:
+    """File row, code and year (-1: unusable) of every row coded as an Oslo district or as Oslo
+    (each distinct spelling normalised once)."""
+    if contract.oslo_districts is None:
+        return None
+    ids, uniques = _factorize_text(grid[plan.geo])
+    codes = pd.Series(np.array([normalise_code(u) for u in uniques] + [None], dtype=object)[ids])
+    hit = codes.isin([*contract.oslo_districts.codes, contract.oslo_districts.into]).to_numpy()
+    years = [_parse_year(str(v), contract)[0] for v in grid[plan.year][hit]]
+    return pd.DataFrame(
+        {
+            "row": grid["_row"].to_numpy()[hit],
+            "code": codes[hit].to_numpy(),
+            "year": np.array(years, dtype=int),
+        }
+    )
+
+
+def _sum_districts(
+    loaded: pd.DataFrame,
+    rows_loaded: int,
+    districts: pd.DataFrame,
+    contract: Contract,
+    quarantine: _Quarantine,
+    notes: list[str],
+) -> tuple[pd.DataFrame, int]:
+    """Replace, per year, the district rows and any row coded Oslo (a remainder, never the total)
+    by one Oslo row holding their sum. A year with a quarantined district row is not loaded at all
+    (its sum would be partial); a missing or suppressed figure makes Oslo's figure missing, with
+    the district's symbol."""
+    spec = contract.oslo_districts
+    measures = [c.name for c in contract.columns if c.name in loaded.columns]
+    bad = districts["row"].isin(quarantine.rows()).to_numpy()  # a district's, or the remainder's
+    members = loaded["geo_code"].isin([*spec.codes, spec.into]).to_numpy()
+    is_district = districts["code"].isin(spec.codes) & (districts["year"] >= 0)
+    years = set(districts["year"][is_district])  # a year with no district row keeps its 0301 as is
+    members = members & loaded["year"].isin(years).to_numpy()
+    keep = loaded[~members]
+    merged, dropped = [], 0
+    for year, group in loaded[members].groupby("year", sort=True):
+        culprits = sorted(districts["row"][bad & (districts["year"] == year).to_numpy()].tolist())
+        if culprits:
+            rows = group["_row"].to_numpy()
+            quarantine.add(
+                rows,
+                "",
+                group["geo_code"].to_numpy(dtype=object),
+                f"not loaded because Oslo ({spec.into}) for {year} is the sum of its districts and any "
+                f"row coded {spec.into}, and {_row_list(culprits[:_LISTED_ROWS], len(culprits))} of these "
+                f"{'was' if len(culprits) == 1 else 'were'} quarantined, so the sum would be partial",
+            )
+            dropped += len(rows)
+            continue
+        n = int(group["geo_code"].isin(spec.codes).sum())
+        rest = group["_row"][group["geo_code"] == spec.into].tolist()
+        row = {"geo_code": spec.into, "year": int(year)}
+        for name in measures:
+            values, status = group[name].to_numpy(), group[f"{name}__status"].to_numpy(dtype=object)
+            missing = np.isnan(values)
+            if missing.any():
+                symbols = [s for s in status[missing] if s is not None]
+                row[name] = np.nan
+                row[f"{name}__status"] = ":" if ":" in symbols else (symbols[0] if symbols else "..")
+            else:
+                row[name] = float(values.sum())
+                row[f"{name}__status"] = "*" if "*" in status else ("-" if (status == "-").all() else None)
+        row["_row"] = int(group["_row"].min())
+        note = (
+            f"{spec.into}/{year} is the sum of {n} district{'s' if n != 1 else ''} "
+            f"({', '.join(sorted(group['geo_code'][group['geo_code'] != spec.into]))})"
+            + (f" and the row coded {spec.into} ({_row_list(rest, len(rest))})" if rest else "")
+        )
+        row["_note"] = note
+        notes.append(note)
+        merged.append(row)
+    result = pd.concat([keep, pd.DataFrame(merged)], ignore_index=True) if merged else keep.copy()
+    result = result.sort_values(["_row", "year"], kind="stable").reset_index(drop=True)
+    return result, rows_loaded - dropped
 
 
 # ----------------------------------------------------------------------------- quarantine
@@ -382,11 +512,16 @@ class _Keys:
     year_reason: np.ndarray
 
 
-def _check_keys(geo_raw: pd.Series, year_raw: pd.Series, contract: Contract) -> _Keys:
+def _check_keys(
+    geo_raw: pd.Series, year_raw: pd.Series, contract: Contract, *, districts: bool = False
+) -> _Keys:
     """Per row: the normalised code and year, and why either is unusable (each distinct value
-    is parsed once; each distinct code × year checked once)."""
+    is parsed once; each distinct code × year checked once). With ``districts``, the contract's
+    Oslo district codes are accepted as they are (they are summed into Oslo afterwards)."""
     year_ids, year_uniques = _factorize_text(year_raw)
-    parsed_years = [_parse_year(u, contract) for u in year_uniques]
+    parsed_years = [
+        _excluded(u.strip(), contract.excluded_years) or _parse_year(u, contract) for u in year_uniques
+    ]
     year_of = np.array([y for y, _ in parsed_years] + [-1], dtype=np.int64)  # [-1]: empty input
     year_why = np.array([r for _, r in parsed_years] + [None], dtype=object)
     year = year_of[year_ids]
@@ -418,6 +553,19 @@ def _check_keys(geo_raw: pd.Series, year_raw: pd.Series, contract: Contract) -> 
             years = pd.Series(distinct_year[checkable])
             found = code_problems(raws, codes, years).to_numpy(dtype=object)
             reasons[checkable] = [r if isinstance(r, str) else None for r in found]
+        declared = frozenset(contract.oslo_districts.codes) if contract.oslo_districts else frozenset()
+        for i in np.flatnonzero(parseable):
+            code_i = normalised[distinct_geo[i]]
+            if code_i in declared and districts:
+                reasons[i] = None
+            elif code_i in declared:
+                reasons[i] = (
+                    f"{code_i} is an Oslo district; districts are summed into "
+                    f"{contract.oslo_districts.into} only in tidy files (one row per area and year)"
+                )
+            excluded = _excluded(code_i, contract.excluded_codes)
+            if excluded:
+                reasons[i] = excluded[1]
     else:
         valid = _counties()
         for i, g in enumerate(distinct_geo):
@@ -435,6 +583,14 @@ def _check_keys(geo_raw: pd.Series, year_raw: pd.Series, contract: Contract) -> 
     geo_reason = reasons[inverse]
     key_id = np.where((code_id >= 0) & (year >= 0), code_id.astype(np.int64) * 10_000 + year, -1)
     return _Keys(code, year, key_id, geo_reason, year_reason)
+
+
+def _excluded(value: str, rules) -> tuple[int, str] | None:
+    """(-1, the contract's reason) when ``value`` matches one of its exclusion rules."""
+    for rule in rules:
+        if re.fullmatch(rule.match, value):
+            return -1, rule.reason.format(value=value)
+    return None
 
 
 def _factorize_text(series: pd.Series) -> tuple[np.ndarray, list[str]]:
@@ -714,7 +870,7 @@ def _tidy(
 ) -> _Table:
     rows = grid["_row"].to_numpy(dtype=np.int64)
     geo_raw, year_raw = grid[plan.geo], grid[plan.year]
-    keys = _check_keys(geo_raw, year_raw, contract)
+    keys = _check_keys(geo_raw, year_raw, contract, districts=True)
     _add_key_problems(quarantine, keys, rows, plan.geo, geo_raw, plan.year, year_raw)
     columns = _columns(contract)
     positions = np.arange(len(rows))

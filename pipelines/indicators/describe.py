@@ -33,6 +33,7 @@ def indicator_description(catalogue: Catalogue, indicator: Indicator) -> str:
         goal = next(g for g in strategy.goals if g.id == ref.goal)
         goals.append(f"- {strategy.name_nb.split('.')[0]}, {goal.id}: {goal.name_nb}")
     groups = ", ".join(catalogue.target_groups[g].name_nb for g in indicator.target_groups)
+    conventions = month_conventions(catalogue, indicator)
     return "\n".join(
         [
             f"# {indicator.name_nb}",
@@ -48,6 +49,7 @@ def indicator_description(catalogue: Catalogue, indicator: Indicator) -> str:
             f"- Retning: {DIRECTION_LABELS_NB[indicator.direction]}",
             f"- Målgrupper: {groups}",
             f"- Type: {KIND_LABELS_NB[indicator.kind]}",
+            *conventions,
             f"- Kilde for definisjonen og de offisielle tallene: {indicator.source_nb} "
             f"({indicator.source_url}). Med de medfølgende demodataene er tallene syntetiske, ikke "
             "offisiell statistikk: `data_origin` i metadataene sier hva en kjøring brukte.",
@@ -62,6 +64,20 @@ def indicator_description(catalogue: Catalogue, indicator: Indicator) -> str:
             "rates). Unsuppressed: internal tier. The public values come from `indicator_values_public`.",
         ]
     )
+
+
+def month_conventions(catalogue: Catalogue, indicator: Indicator) -> list[str]:
+    """One line per contract month convention (assets/contracts.yaml) of the sources behind the
+    indicator's numerator and denominator, e.g. Husbanken's payment month for bostøtte."""
+    sources = dict.fromkeys(
+        catalogue.measures[m].source for m in (indicator.numerator, indicator.denominator) if m
+    )
+    lines = []
+    for source in sources:
+        contract = catalogue.contracts.get(source)
+        if contract is not None and contract.month_convention is not None:
+            lines.append(f"- Månedskonvensjon ({contract.producer_nb}): {contract.month_convention.text_nb}")
+    return lines
 
 
 def national_summary(catalogue: Catalogue, values: pd.DataFrame) -> dict[str, object]:

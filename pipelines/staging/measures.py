@@ -157,7 +157,10 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     their codes were checked against the pipeline's counties when the file was loaded."""
     rows = inbox.assign(
         source_ref="file:inbox/" + inbox["source_id"] + "/" + inbox["file"],
-        vintage=inbox["fingerprint"].astype(str),
+        # the export date the file states, else its fingerprint
+        vintage=inbox["vintage"].fillna(inbox["fingerprint"]).astype(str)
+        if "vintage" in inbox.columns
+        else inbox["fingerprint"].astype(str),
     )
     municipal = rows["geo_level"] == "kommune"
     parts = [rows.loc[~municipal].assign(is_estimate=False)[INBOX_HARMONISED]] if (~municipal).any() else []
