@@ -148,3 +148,31 @@ def test_a_dropped_page_is_ingested_into_the_inbox_tables(tmp_path: Path) -> Non
     report = ingest_contract(con, catalogue(), contract(), folder)
     (file,) = report.files
     assert (file.status, file.rows_read, file.rows_loaded, file.rows_quarantined) == ("loaded", 9, 7, 2)
+
+
+def test_xlsx_export_with_a_county_column_and_the_year_in_the_file_name(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Bosetting"
+    sheet.append(["Oversikt over bosettingen i kommunene i 2024"])
+    sheet.append(["Fylke", "Kommune", "Anmodet", "Vedtatt", "Bosatte"])
+    sheet.append(["Møre og Romsdal", "Herøy", 35, 35, 33])
+    sheet.append(["Nordland", "Herøy", 8, 8, ":"])
+    sheet.append(["Finnmark", "Kárášjohka - Karasjok", 12, 12, "avventer vedtak"])
+    sheet.append(["Østfold", "Våler", 20, 20, 19])
+    path = tmp_path / "nokkeltall-bosetting-2024.xlsx"
+    workbook.save(path)
+    result = validate_file(path, contract())
+    _accounted(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 3, 1)
+    values = _values(result)
+    assert values["1515"][0] == 33.0 and values["1818"][1] == ":" and values["3114"][0] == 19.0
+    entry = result.quarantine.iloc[0]
+    assert (entry["file"], entry["row"], entry["column"], entry["raw_value"]) == (
+        path.name,
+        5,
+        "Bosatte",
+        "avventer vedtak",
+    )
