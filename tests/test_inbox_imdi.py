@@ -176,3 +176,29 @@ def test_xlsx_export_with_a_county_column_and_the_year_in_the_file_name(tmp_path
         "Bosatte",
         "avventer vedtak",
     )
+
+
+def test_a_workbook_sheet_named_after_a_county_gives_the_county(tmp_path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Nordland"
+    sheet.append(["Kommune", "År", "Bosatte"])
+    sheet.append(["Herøy", 2023, ":"])
+    sheet.append(["Bodø", 2023, 204])
+    sheet.append(["Ålesund", 2023, 262])  # not in Nordland
+    path = tmp_path / "bosetting_nordland.xlsx"
+    workbook.save(path)
+    result = validate_file(path, contract())
+    _accounted(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
+    assert _values(result)["1818"][1] == ":" and _values(result)["1804"][0] == 204.0
+    entry = result.quarantine.iloc[0]
+    assert (entry["file"], entry["row"], entry["column"], entry["raw_value"]) == (
+        path.name,
+        4,
+        "Kommune",
+        "Ålesund",
+    )
+    assert "county 'Nordland'" in entry["reason"] and "1507 Ålesund" in entry["reason"]

@@ -2,13 +2,14 @@
 ordinary checks.
 
 A contract with ``name_first_year`` accepts a file whose geography column holds names rather than
-codes. The county comes from a column (``county_aliases``) or, for a saved web page, from the
-heading above each table; the year from a year column, else from the page title or the file name
-(``nokkeltall-bosetting-2023``, «bosettingen i kommunene i 2023»). Each distinct name × county is
-matched once with :func:`pipelines.geography.names.match_municipalities` for the row's year. A row
-whose name does not resolve to exactly one municipality, or whose year comes before
-``name_first_year``, is quarantined with the reason (and the candidates); the other rows go on with
-the code in place of the name and are checked like any other file.
+codes. The county comes from a column (``county_aliases``), for a saved web page from the heading
+above each table, else from the workbook sheet's name when it is a county's. The year comes from a
+year column, else from the page title or the file name (``nokkeltall-bosetting-2023``,
+«bosettingen i kommunene i 2023»). Each distinct name × county is matched once with
+:func:`pipelines.geography.names.match_municipalities` for the row's year. A row whose name does
+not resolve to exactly one municipality, or whose year comes before ``name_first_year``, is
+quarantined with the reason (and the candidates); the other rows go on with the code in place of
+the name and are checked like any other file.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pandas as pd
 
 from pipelines.catalogue.contracts import Contract
 from pipelines.geography.codes import normalise_code
-from pipelines.geography.names import match_municipalities
+from pipelines.geography.names import county_codes, match_municipalities
 from pipelines.inbox.read import COUNTY_HEADER, UnreadableFileError, normalise_header, year_in_text
 
 YEAR_FROM_FILE = "year"  # the column added when the year comes from the title or file name
@@ -87,7 +88,12 @@ def resolve_names(path, grid: pd.DataFrame, attrs: dict, contract: Contract, geo
         county_note = None
 
     names = grid[geo].fillna("").astype(str).str.strip()
-    counties = grid[county].fillna("").astype(str).str.strip() if county else pd.Series("", index=grid.index)
+    if county:
+        counties = grid[county].fillna("").astype(str).str.strip()
+    elif attrs.get("sheet") and county_codes(attrs["sheet"]):  # one sheet per county, named after it
+        counties, county_note = pd.Series(str(attrs["sheet"]).strip(), index=grid.index), None
+    else:
+        counties = pd.Series("", index=grid.index)
     years_text = grid[year_header].fillna("").astype(str).str.strip()
     years = pd.to_numeric(years_text.str.replace(r"[.,]0+$", "", regex=True), errors="coerce")
 
