@@ -88,6 +88,12 @@ class Contract(_Strict):
     # a file without one is loaded with its fingerprint as vintage, and a note says so.
     export_dated: bool = False
     month_convention: MonthConvention | None = None
+    # Set, files may name municipalities instead of giving codes (IMDi's settlement pages): names are
+    # matched to the codes of the row's year, with the county from a column (``county_aliases``) or
+    # a web page's heading above each table; rows before this year are refused (the figures are not
+    # published per municipality before it). Unset, only codes are accepted.
+    name_first_year: int | None = None
+    county_aliases: list[str] = Field(default_factory=list)
 
 
 class RecordSource(_Strict):

@@ -59,7 +59,7 @@ import pandas as pd
 
 from pipelines.geography.reference import read_reference_csv
 
-__all__ = ["match_municipalities", "municipality_code", "normalise_name", "fold_name"]
+__all__ = ["county_codes", "match_municipalities", "municipality_code", "normalise_name", "fold_name"]
 
 _DASHES = "-‐‑‒–—―−"  # hyphen-minus, hyphen, non-breaking hyphen, figure dash, en, em, bar, minus
 _DASH_RE = re.compile(rf"\s*[{_DASHES}]\s*")
@@ -274,6 +274,12 @@ def _resolve_county(county: str) -> set[str]:
         code = text.zfill(2)
         return {code} if code in _history().county_spans else set()
     return _history().counties.lookup(text, _COUNTY_SUFFIX_RE)
+
+
+def county_codes(county: str) -> set[str]:
+    """County codes (any year, 2014 on) that a county code or name can mean; empty when it is
+    neither (e.g. a sheet title that is not a county)."""
+    return _resolve_county(county)
 
 
 def _describe(code: str, ref: _Year) -> str:

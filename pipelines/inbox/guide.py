@@ -26,6 +26,14 @@ def contract_guide(contract: Contract) -> str:
     )
     layouts = "\n".join(f"- `{layout}`: {LAYOUTS_NB[layout]}" for layout in contract.layouts)
     sheet = f"\nFra en arbeidsbok leses arket «{contract.sheet}».\n" if contract.sheet else ""
+    if contract.name_first_year is not None:
+        sheet += (
+            "\nKommunenavn i stedet for nummer godtas fra "
+            f"{contract.name_first_year}: med fylke i en kolonne "
+            f"({', '.join(contract.county_aliases) or 'fylke'}) eller som overskrift over hver tabell i en "
+            "lagret nettside (.html), og året i en kolonne, i sidetittelen eller i filnavnet "
+            "(nokkeltall-bosetting-2023). Navn som ikke gir én kommune, settes i karantene med kandidatene.\n"
+        )
     return (
         f"# {contract.name_nb}\n\n"
         f"Legg filer fra {contract.producer_nb} her (CSV, TSV, Excel .xlsx/.xlsm, også gzip-komprimert).\n"

@@ -27,7 +27,7 @@ from pipelines.paths import DATA_DIR
 from pipelines.warehouse import transaction
 
 INBOX_ENV = "BOLIG_INBOX_DIR"
-FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".csv.gz", ".tsv.gz", ".txt.gz", ".xlsx", ".xlsm"}
+FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".csv.gz", ".tsv.gz", ".txt.gz", ".xlsx", ".xlsm", ".html", ".htm"}
 RECORD_SUFFIXES = {".parquet", ".csv"}
 REFUSED_SUFFIXES = {
     ".xls": "is an Excel 97-2003 workbook (.xls), not read; save it as .xlsx or CSV and drop it again",

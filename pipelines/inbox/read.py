@@ -108,6 +108,8 @@ def read_grid(path: Path, *, header_hints: Iterable[str] = (), sheet: str | None
         raise UnreadableFileError(
             path, "is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV and drop it again"
         )
+    if path.suffix.lower() in (".html", ".htm") or is_html(data):
+        return _read_html(path, data)
     return _read_csv(path, data, hints)
 
 
@@ -651,3 +653,151 @@ def _find_xlsx_header(path: Path, cells: list[list[str]], hints: set[str]) -> in
     raise UnreadableFileError(
         path, "no header row found in the first sheet with data (no row has two or more cells)"
     )
+
+
+# -------------------------------------------------------------------------------------- html
+
+
+_HTML_MAGIC = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|h\d)\b", re.I | re.S
+)
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "caption"}
+_HTML_YEAR = (
+    re.compile(r"bosettingen\s+i\s+kommunene\s+i\s+(\d{4})", re.I),
+    re.compile(r"n(?:ø|o)kkeltall[\s-]+(?:for\s+)?bosetting(?:en)?[\s-]+(?:i\s+)?(\d{4})", re.I),
+)
+COUNTY_HEADER = "fylke"  # the column an HTML page's section headings become
+
+
+def year_in_text(text: str) -> int | None:
+    """The year a settlement page or file name states («bosettingen i kommunene i 2023»,
+    ``nokkeltall-bosetting-2023``), or None."""
+    for pattern in _HTML_YEAR:
+        match = pattern.search(text)
+        if match:
+            return int(match[1])
+    return None
+
+
+def is_html(data: bytes) -> bool:
+    return bool(_HTML_MAGIC.match(data[:4096].lstrip(b"\xef\xbb\xbf")))
+
+
+def _read_html(path: Path, data: bytes) -> pd.DataFrame:
+    """Every ``<table>`` of a saved web page, one below the other, each row tagged with the heading
+    (``<h1>``–``<h6>`` or ``<caption>``) that precedes its table in the column ``fylke``.
+
+    The stdlib's ``html.parser`` is enough: the pages are plain tables (no scripts build them), and
+    it tolerates unclosed ``<td>``/``<tr>``. ``_row`` is the line of the ``<tr>`` in the file (what
+    "view source" shows). Each table's first row (its ``<th>`` cells, or else its first row) is its
+    header; tables are aligned by header name. ``attrs["year"]`` is the year the title or a heading
+    states, else the one in the file name.
+    """
+    from html.parser import HTMLParser
+
+    text = data.decode("utf-8-sig") if _first_non_utf8(data) is None else data.decode("cp1252", "replace")
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.tables: list[dict] = []  # {"heading", "rows": [(line, [cells], is_header)]}
+            self.heading = ""
+            self.texts: list[str] = []  # title and headings, for the year
+            self._capture: str | None = None  # "heading", "title", "cell"
+            self._buffer: list[str] = []
+            self._row: list[str] | None = None
+            self._row_line = 0
+            self._row_th = True
+            self._depth = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in _HEADING_TAGS or tag == "title":
+                self._capture, self._buffer = ("title" if tag == "title" else "heading"), []
+            elif tag == "table":
+                self._depth += 1
+                if self._depth == 1:
+                    self.tables.append({"heading": self.heading, "rows": []})
+            elif tag == "tr" and self._depth == 1:
+                self._end_cell()
+                self._end_row()
+                self._row, self._row_line, self._row_th = [], self.getpos()[0], True
+            elif tag in ("td", "th") and self._depth == 1 and self._row is not None:
+                self._end_cell()
+                self._row_th &= tag == "th"
+                self._capture, self._buffer = "cell", []
+            elif tag == "br" and self._capture:
+                self._buffer.append(" ")
+
+        def handle_endtag(self, tag):
+            if (tag in _HEADING_TAGS or tag == "title") and self._capture in ("heading", "title"):
+                words = " ".join("".join(self._buffer).split())
+                self.texts.append(words)
+                if tag == "caption" and self.tables and self._depth == 1:
+                    self.tables[-1]["heading"] = words
+                elif self._capture == "heading":
+                    self.heading = words
+                self._capture = None
+            elif tag in ("td", "th"):
+                self._end_cell()
+            elif tag == "tr":
+                self._end_cell()
+                self._end_row()
+            elif tag == "table" and self._depth:
+                if self._depth == 1:
+                    self._end_cell()
+                    self._end_row()
+                self._depth -= 1
+
+        def handle_data(self, chunk):
+            if self._capture:
+                self._buffer.append(chunk)
+
+        def _end_cell(self):
+            if self._capture == "cell" and self._row is not None:
+                self._row.append(" ".join("".join(self._buffer).replace("\u00ad", "").split()))
+                self._capture = None
+
+        def _end_row(self):
+            if self._row is not None:
+                if any(self._row):
+                    self.tables[-1]["rows"].append((self._row_line, self._row, self._row_th))
+                self._row = None
+
+    parser = Tables()
+    parser.feed(text)
+    parser.close()
+    tables = [t for t in parser.tables if t["rows"]]
+    if not tables:
+        raise UnreadableFileError(path, "is a web page without any table")
+    names: list[str] = [COUNTY_HEADER]
+    records, lines, fields, raw = [], [], [], {}
+    for table in tables:
+        (header_line, header, _), body = table["rows"][0], table["rows"][1:]
+        header = [h or f"column_{i + 1}" for i, h in enumerate(header)]
+        _check_names(path, header, f"the table at line {header_line}")
+        names += [h for h in header if h not in names]
+        for line, cells, _ in body:
+            record = {COUNTY_HEADER: table["heading"], **dict(zip(header, cells, strict=False))}
+            records.append(record)
+            lines.append(line)
+            fields.append(None if len(cells) == len(header) else len(cells) + 1)
+            if len(cells) != len(header):
+                raw[line] = ";".join(cells)
+    grid = pd.DataFrame.from_records(records, columns=names).fillna("").astype(str)
+    grid["_row"] = np.asarray(lines, dtype=np.int64)
+    grid["_fields"] = np.asarray([len(names) if f is None else f for f in fields], dtype=np.int64)
+    year = next((y for y in map(year_in_text, parser.texts) if y), None) or year_in_text(path.name)
+    grid.attrs.update(
+        format="html",
+        encoding="utf-8",
+        separator=None,
+        decimal="either",
+        header_row=tables[0]["rows"][0][0],
+        header_levels={},
+        sheet=None,
+        raw_lines=raw,
+        hidden_rows={},
+        skipped_sheets=[],
+        year=year,
+    )
+    return grid

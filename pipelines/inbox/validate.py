@@ -34,6 +34,7 @@ from pipelines.catalogue.contracts import Contract, ContractColumn
 from pipelines.geography.codes import normalise_code
 from pipelines.geography.harmonise import code_problems
 from pipelines.geography.reference import municipalities
+from pipelines.inbox.by_name import names_not_codes, resolve_names
 from pipelines.inbox.read import UnreadableFileError, normalise_header, read_grid
 
 __all__ = ["FileResult", "UnreadableFileError", "validate_file"]
@@ -109,11 +110,16 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
     attrs = dict(grid.attrs)
     grid.attrs = {}
-    plan = _plan(path, grid, attrs, contract)
-    if grid.empty:
-        raise UnreadableFileError(path, f"has a header ({', '.join(plan.headers)}) but no data rows")
-    rows_read = len(grid)
     quarantine = _Quarantine()
+    rows_read = len(grid)
+    by_name = names_not_codes(grid, contract)
+    if by_name is not None and not grid.empty:  # IMDi's pages: names (and counties) become codes
+        resolved = resolve_names(path, grid, attrs, contract, by_name)
+        quarantine.add(resolved.rows, resolved.columns, resolved.raw, resolved.reasons)
+        grid = resolved.grid
+    plan = _plan(path, grid, attrs, contract)
+    if rows_read == 0:
+        raise UnreadableFileError(path, f"has a header ({', '.join(plan.headers)}) but no data rows")
 
     # before rows of the wrong width are set aside: a district row among them still keeps Oslo out
     districts = _district_rows(grid, plan, contract) if plan.layout == "tidy" else None
