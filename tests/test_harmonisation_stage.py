@@ -213,3 +213,35 @@ def test_the_import_check_sees_every_way_to_reach_harmonise() -> None:
     assert harmonise_imports("import pipelines.geography.harmonise") != []
     assert harmonise_imports("import pipelines.geography as g\ng.harmonise(frame)") != []
     assert harmonise_imports("from pipelines.geography.harmonise import code_problems") == []
+
+
+def test_a_partial_set_of_merged_municipalities_is_never_published_as_complete(
+    tmp_path, con, catalogue
+) -> None:
+    """Stavanger 1103 (2020 borders) is 2019's 1103 Stavanger + 1141 Finnøy + 1142 Rennesøy. A file
+    with Stavanger's row loaded and Finnøy's quarantined (Rennesøy absent) must not publish 1103's
+    value as Stavanger 2019: the cell is missing, with a note naming the absent parts."""
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "stavanger_2019.csv", HEADER + "1103;2019;405;800000000;100;90\n"
+          "1141;2019;-66;1000000;1;1\n")  # fmt: skip
+    report = ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    (file,) = report.files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (2, 1, 1)
+    quarantined = con.execute('SELECT file, "row", "column", reason FROM quarantine').fetchall()
+    assert [(f, c) for f, _, c, _ in quarantined] == [("stavanger_2019.csv", "antall_startlan")]
+    assert _stored(con, "start_loans") == {("1103", 2019): 405.0}
+
+    base = _base([("1103", 2019, "start_loans", 471.0), ("1103", 2020, "start_loans", 480.0)])
+    staged = apply_inbox(base, inbox_overrides(con), catalogue)
+    stavanger = _staged(staged, "start_loans", "1103", 2019)
+    assert pd.isna(stavanger.value)  # never 405 shown as Stavanger's whole
+    assert "1141 Finnøy" in stavanger.note and "1142 Rennesøy" in stavanger.note
+    assert "start_loans" in stavanger.note and "no partial sum" in stavanger.note
+    assert stavanger.source_ref == "file:inbox/husbanken_startlan/stavanger_2019.csv"
+    assert _staged(staged, "start_loans", "1103", 2020).value == 480.0  # a year the file does not cover
+
+    # the missing parts arrive in another file: the sum is complete, the note gone
+    _drop(folder, "finnoy_rennesoy_2019.csv", HEADER + "1141;2019;40;1000000;1;1\n1142;2019;26;1000000;1;1\n")
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    stavanger = _staged(apply_inbox(base, inbox_overrides(con), catalogue), "start_loans", "1103", 2019)
+    assert stavanger.value == 471.0 and pd.isna(stavanger.note)
