@@ -169,6 +169,13 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         source_ref="file:inbox/" + inbox["source_id"] + "/" + inbox["file"],
         vintage=inbox["fingerprint"].astype(str),
     )
+    # Files of a source that disagree on a key are quarantined at ingest (both named there): left out
+    # here, so the base value stays. Equal values from several files count once, each file named.
+    answers = rows.drop_duplicates([*INBOX_KEY, "value", "status"])
+    disputed = answers[answers.duplicated(INBOX_KEY, keep=False)][INBOX_KEY].drop_duplicates()
+    if len(disputed):
+        keyed = pd.MultiIndex.from_frame(rows[INBOX_KEY])
+        rows = rows[~keyed.isin(pd.MultiIndex.from_frame(disputed))]
     municipal = rows["geo_level"] == "kommune"
     county = rows.loc[~municipal].assign(is_estimate=False, note=pd.NA)
     parts = [county[INBOX_HARMONISED]] if len(county) else []
@@ -179,7 +186,8 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         # the same rule as for the raw tables: a column is summed unless a measure says it must not be
         non_additive = {m.column for m in catalogue.measures_of(source_id) if not m.additive}
         for summed, group in of_source.groupby(~of_source["column_name"].isin(non_additive)):
-            values = harmonise(group, "geo_code", "year", ["value"], by=["source_id", "column_name"],
+            once = group.drop_duplicates(INBOX_KEY)
+            values = harmonise(once, "geo_code", "year", ["value"], by=["source_id", "column_name"],
                                non_additive=[] if summed else ["value"], vintage=vintage)  # fmt: skip
             # which files' rows each harmonised value is made of
             files = harmonise(group, "geo_code", "year", [], by=["source_id", "column_name", "source_ref",
@@ -190,13 +198,13 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 .agg(lambda texts: " + ".join(dict.fromkeys(texts)))  # a file named once
             )
             # SSB's symbols stay with the municipality they were sent for, as for the raw tables.
-            statuses = group[[*INBOX_KEY, "status"]]
+            statuses = once[[*INBOX_KEY, "status"]]
             out = values.merge(provenance, on=INBOX_KEY, how="left", validate="one_to_one").merge(
                 statuses, on=INBOX_KEY, how="left", validate="one_to_one"
             )
             # record files are whole registers: a municipality without records had none, not a gap
             from_records = group["file"].str.startswith(tuple(f"{r}/" for r in catalogue.records))
-            out = _partial_parts_missing(out, group[~from_records], mapping)
+            out = _partial_parts_missing(out, once[~from_records.loc[once.index]], mapping)
             parts.append(out.assign(geo_level="kommune")[INBOX_HARMONISED])
     return pd.concat(parts, ignore_index=True)
 
