@@ -235,7 +235,7 @@ def test_a_partial_set_of_merged_municipalities_is_never_published_as_complete(
     (file,) = report.files
     assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (2, 1, 1)
     quarantined = con.execute('SELECT file, "row", "column", reason FROM quarantine').fetchall()
-    assert [(f, c) for f, _, c, _ in quarantined] == [("stavanger_2019.csv", "antall_startlan")]
+    assert [(f, r, c) for f, r, c, _ in quarantined] == [("stavanger_2019.csv", 3, "antall_startlan")]
     assert _stored(con, "start_loans") == {("1103", 2019): 405.0}
 
     base = _base([("1103", 2019, "start_loans", 471.0), ("1103", 2020, "start_loans", 480.0)])
