@@ -110,7 +110,7 @@ def test_record_aggregates_are_stored_as_reported_and_harmonised_in_staging(tmp_
     assert asker.source_ref == "file:inbox/husbanken_startlan/husbanken_startlan_records/loans.csv"
 
 
-def test_parts_of_a_merger_from_different_files_are_summed_and_corrected_key_by_key(
+def test_parts_of_a_merger_from_different_files_are_summed_and_a_corrected_file_replaces_its_own_values(
     tmp_path, con, catalogue
 ) -> None:
     folder = tmp_path / "husbanken_startlan"
@@ -128,11 +128,18 @@ def test_parts_of_a_merger_from_different_files_are_summed_and_corrected_key_by_
     ingest_contract(con, catalogue, contract, folder)  # the same files again: nothing changes
     assert con.execute("SELECT * FROM inbox_values ORDER BY ALL").fetchall() == stored
 
-    _drop(folder, "b.csv", HEADER + "0627;2019;12;21000000;3;2\n")  # corrects Røyken, a's key
+    # b.csv corrected: Hurum (0628) replaced by Røyken (0627), which a.csv also gives
+    _drop(folder, "b.csv", HEADER + "0627;2019;11;20000000;3;2\n")
     ingest_contract(con, catalogue, contract, folder)
-    assert _stored(con, "start_loans") == {("0220", 2019): 40.0, ("0627", 2019): 12.0, ("0628", 2019): 7.0}
-    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
-    assert _staged(staged, "start_loans", "3203", 2019).value == 59.0
+    values = con.execute(
+        "SELECT geo_code, file FROM inbox_values WHERE column_name = 'start_loans' ORDER BY ALL"
+    ).fetchall()
+    # b's earlier 0628 is gone; 0627 is held by both files, equal, so no conflict
+    assert values == [("0220", "a.csv"), ("0627", "a.csv"), ("0627", "b.csv")]
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    staged = apply_inbox(_base([("3203", 2019, "start_loans", 999.0)]), inbox_overrides(con), catalogue)
+    asker = _staged(staged, "start_loans", "3203", 2019)
+    assert pd.isna(asker.value) and "0628 Hurum" in asker.note  # Hurum absent: no partial sum of 51
 
 
 def test_split_units_are_apportioned_and_flagged_as_estimates(tmp_path, con, catalogue) -> None:
@@ -213,3 +220,107 @@ def test_the_import_check_sees_every_way_to_reach_harmonise() -> None:
     assert harmonise_imports("import pipelines.geography.harmonise") != []
     assert harmonise_imports("import pipelines.geography as g\ng.harmonise(frame)") != []
     assert harmonise_imports("from pipelines.geography.harmonise import code_problems") == []
+
+
+def test_a_partial_set_of_merged_municipalities_is_never_published_as_complete(
+    tmp_path, con, catalogue
+) -> None:
+    """Stavanger 1103 (2020 borders) is 2019's 1103 Stavanger + 1141 Finnøy + 1142 Rennesøy. A file
+    with Stavanger's row loaded and Finnøy's quarantined (Rennesøy absent) must not publish 1103's
+    value as Stavanger 2019: the cell is missing, with a note naming the absent parts."""
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "stavanger_2019.csv", HEADER + "1103;2019;405;800000000;100;90\n"
+          "1141;2019;-66;1000000;1;1\n")  # fmt: skip
+    report = ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    (file,) = report.files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (2, 1, 1)
+    quarantined = con.execute('SELECT file, "row", "column", reason FROM quarantine').fetchall()
+    assert [(f, r, c) for f, r, c, _ in quarantined] == [("stavanger_2019.csv", 3, "antall_startlan")]
+    assert _stored(con, "start_loans") == {("1103", 2019): 405.0}
+
+    base = _base([("1103", 2019, "start_loans", 471.0), ("1103", 2020, "start_loans", 480.0)])
+    staged = apply_inbox(base, inbox_overrides(con), catalogue)
+    stavanger = _staged(staged, "start_loans", "1103", 2019)
+    assert pd.isna(stavanger.value)  # never 405 shown as Stavanger's whole
+    assert "1141 Finnøy" in stavanger.note and "1142 Rennesøy" in stavanger.note
+    assert "start_loans" in stavanger.note and "no partial sum" in stavanger.note
+    assert stavanger.source_ref == "file:inbox/husbanken_startlan/stavanger_2019.csv"
+    assert _staged(staged, "start_loans", "1103", 2020).value == 480.0  # a year the file does not cover
+
+    # the missing parts arrive in another file: the sum is complete, the note gone
+    _drop(folder, "finnoy_rennesoy_2019.csv", HEADER + "1141;2019;40;1000000;1;1\n1142;2019;26;1000000;1;1\n")
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    stavanger = _staged(apply_inbox(base, inbox_overrides(con), catalogue), "start_loans", "1103", 2019)
+    assert stavanger.value == 471.0 and pd.isna(stavanger.note)
+
+
+def _files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    rows = con.execute("SELECT file, rows_read, rows_loaded, rows_quarantined FROM inbox_files").fetchall()
+    return {file: (read, loaded, quarantined) for file, read, loaded, quarantined in rows}
+
+
+def test_two_files_with_different_values_for_a_key_quarantine_the_cell_in_both(
+    tmp_path, con, catalogue
+) -> None:
+    """Neither file wins (formerly the alphabetically later one did): the cell is quarantined in both
+    files, naming both, the base value stays; equal values elsewhere are loaded once, both named."""
+    folder = tmp_path / "husbanken_startlan"
+    contract = catalogue.contracts["husbanken_startlan"]
+    _drop(folder, "a.csv", HEADER + "0301;2023;1234;2500000000;600;500\n4601;2023;800;1;1;1\n")
+    _drop(folder, "b.csv", HEADER + "5001;2023;700;1;1;1\n0301;2023;1300;2500000000;600;500\n")
+    report = ingest_contract(con, catalogue, contract, folder)
+    counts = {f.file: (f.rows_read, f.rows_loaded, f.rows_quarantined) for f in report.files}
+    assert counts == {"a.csv": (2, 1, 1), "b.csv": (2, 1, 1)}  # read = loaded + quarantined
+    assert _files(con) == counts
+    entries = con.execute(
+        'SELECT file, "row", "column", raw_value, reason FROM quarantine ORDER BY file'
+    ).fetchall()
+    assert [(f, r, c, v) for f, r, c, v, _ in entries] == [
+        ("a.csv", 2, "start_loans", "1234.0"),
+        ("b.csv", 3, "start_loans", "1300.0"),
+    ]
+    for _, _, _, _, reason in entries:
+        assert (
+            reason.startswith("conflicting files") and "a.csv (row 2)" in reason and "b.csv (row 3)" in reason
+        )
+        assert "0301" in reason and "2023" in reason
+
+    base = _base([("0301", 2023, "start_loans", 999.0)])
+    staged = apply_inbox(base, inbox_overrides(con), catalogue)
+    oslo = _staged(staged, "start_loans", "0301", 2023)
+    assert oslo.value == 999.0 and oslo.source_ref == "file:data/demo/husbanken_startlan.csv"
+    # the other columns of the row agree: loaded once, both files named
+    nok = _staged(staged, "start_loans_nok", "0301", 2023)
+    assert nok.value == 2_500_000_000
+    assert nok.source_ref == "file:inbox/husbanken_startlan/a.csv + file:inbox/husbanken_startlan/b.csv"
+
+    # the same files again change nothing; correcting b.csv ends the conflict in both files
+    ingest_contract(con, catalogue, contract, folder)
+    assert len(con.execute("SELECT * FROM quarantine").fetchall()) == 2
+    _drop(folder, "b.csv", HEADER + "5001;2023;700;1;1;1\n0301;2023;1234;2500000000;600;500\n")
+    report = ingest_contract(con, catalogue, contract, folder)
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    assert _files(con) == {"a.csv": (2, 2, 0), "b.csv": (2, 2, 0)}
+    oslo = _staged(apply_inbox(base, inbox_overrides(con), catalogue), "start_loans", "0301", 2023)
+    assert oslo.value == 1234.0
+    assert oslo.source_ref == "file:inbox/husbanken_startlan/a.csv + file:inbox/husbanken_startlan/b.csv"
+
+
+def test_a_blank_optional_cell_never_erases_a_value(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    contract = catalogue.contracts["husbanken_startlan"]
+    _drop(folder, "a.csv", HEADER + "0301;2023;1234;2500000000;600;500\n")
+    _drop(folder, "b.csv", HEADER + "0301;2023;1234;;600;500\n4601;2023;800;;1;1\n")  # startlan_kr blank
+    report = ingest_contract(con, catalogue, contract, folder)
+    assert {f.file: (f.rows_read, f.rows_loaded, f.rows_quarantined) for f in report.files} == {
+        "a.csv": (1, 1, 0), "b.csv": (2, 2, 0)
+    }  # fmt: skip
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0
+    assert _stored(con, "start_loans_nok") == {("0301", 2023): 2_500_000_000}  # no blank stored
+    base = _base([("0301", 2023, "start_loans_nok", 1.0), ("4601", 2023, "start_loans_nok", 777.0)])
+    staged = apply_inbox(base, inbox_overrides(con), catalogue)
+    oslo = _staged(staged, "start_loans_nok", "0301", 2023)
+    assert oslo.value == 2_500_000_000 and oslo.source_ref == "file:inbox/husbanken_startlan/a.csv"
+    bergen_base = _staged(staged, "start_loans_nok", "4601", 2023)  # the base source's value stays
+    assert bergen_base.value == 777.0 and bergen_base.source_ref == "file:data/demo/husbanken_startlan.csv"
+    assert _staged(staged, "start_loans", "4601", 2023).value == 800.0

@@ -130,7 +130,7 @@ def test_pre_merger_codes_are_stored_as_reported_and_harmonised_in_staging(
 
 @pytest.mark.slow  # runs the whole pipeline again
 @pytest.mark.usefixtures("reused_answers")  # the shared run's answers: only what changed is solved
-def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_keys(
+def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_its_own_values(
     inbox: Path, tmp_path: Path
 ) -> None:
     original = HEADER + "0301;2023;1234;2500000000;600;500\n1103;2023;300;600000000;150;120\n"
@@ -147,11 +147,12 @@ def test_same_file_again_changes_nothing_and_a_corrected_file_replaces_only_its_
     with duckdb.connect(str(base / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT * FROM inbox_values ORDER BY ALL").fetchall() == before
         assert con.execute("SELECT * FROM inbox_files").fetchall() == files_before
-    # A corrected file for Oslo only: Oslo's value changes, Stavanger's stays.
+    # A corrected file for Oslo only: Oslo's value changes; Stavanger's, which the file no longer
+    # contains, is removed, so the base source's value is back.
     _drop(inbox, "startlan.csv", HEADER + "0301;2023;1300;2600000000;610;510\n")
     assert _materialize(base, "inbox_husbanken_startlan+").success
     assert _staged(base, "start_loans", "0301", 2023)[0] == 1300.0
-    assert _staged(base, "start_loans", "1103", 2023)[0] == 300.0
+    assert _staged(base, "start_loans", "1103", 2023)[1] == "file:data/demo/husbanken_startlan.csv"
 
 
 @pytest.mark.slow  # runs the whole pipeline again

@@ -2,9 +2,12 @@
 
 Every row read is either loaded into ``inbox_values`` or written to ``quarantine`` with the file,
 row, column, raw value and a reason. Values are stored as reported: the municipality codes and years
-of the file (each code checked to exist on 1 January of its year, not mapped). Files are
-fingerprinted: dropping the same file again changes nothing; a changed file replaces the values for
-exactly the municipality × year × measure keys it covers. Staging (:mod:`pipelines.staging.measures`)
+of the file (each code checked to exist on 1 January of its year, not mapped); a blank cell is not
+stored, so it never erases a value. Files are fingerprinted: dropping the same file again changes
+nothing; a changed file replaces exactly its own earlier values (those it no longer contains are
+removed). Two files of a source giving different values for one municipality × year × column
+conflict: the cell is quarantined in both, naming both files, until one is corrected; equal values
+are loaded once, both files named as provenance. Staging (:mod:`pipelines.staging.measures`)
 harmonises the stored values to the pipeline's borders — the one place that does — and lets them
 override the source's base values (its bundled file or StatBank table) for the keys they cover.
 """
@@ -35,6 +38,9 @@ REFUSED_SUFFIXES = {
     ".ods": "is an OpenDocument spreadsheet, which is not read; save it as .xlsx or CSV",
 }
 STATUS_SUFFIX = "__status"
+CONFLICT = "conflicting files"  # how a quarantine reason for two files' different values begins
+VALUE_COLUMNS = ["source_id", "geo_level", "geo_code", "year", "column_name", "value", "status", "file",
+                 "fingerprint", "is_estimate", "file_row", "vintage"]  # fmt: skip
 
 DDL = """
 CREATE TABLE IF NOT EXISTS inbox_files (
@@ -42,7 +48,7 @@ CREATE TABLE IF NOT EXISTS inbox_files (
     rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT);
 CREATE TABLE IF NOT EXISTS inbox_values (
     source_id VARCHAR, geo_level VARCHAR, geo_code VARCHAR, year INTEGER, column_name VARCHAR,
-    value DOUBLE, status VARCHAR, file VARCHAR, fingerprint VARCHAR, is_estimate BOOLEAN);
+    value DOUBLE, status VARCHAR, file VARCHAR, fingerprint VARCHAR, is_estimate BOOLEAN, file_row BIGINT);
 CREATE TABLE IF NOT EXISTS quarantine (
     source_id VARCHAR, file VARCHAR, "row" BIGINT, "column" VARCHAR, raw_value VARCHAR, reason VARCHAR,
     processed_at VARCHAR);
@@ -106,6 +112,8 @@ class IngestReport:
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+    # warehouses made before values kept their file row (to name it when two files conflict)
+    con.execute("ALTER TABLE inbox_values ADD COLUMN IF NOT EXISTS file_row BIGINT")
 
 
 def skip_reason(path: Path, suffixes: set[str]) -> str | None:
@@ -171,13 +179,18 @@ def _long_as_reported(loaded: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     reported; staging harmonises them, so that borders are mapped in one stage only."""
     present = [c for c in columns if c in loaded.columns]
     if loaded.empty or not present:
-        return pd.DataFrame(columns=["geo_code", "year", "column_name", "value", "status", "is_estimate"])
-    values = loaded.melt(id_vars=["geo_code", "year"], value_vars=present, var_name="column_name")
+        return pd.DataFrame(
+            columns=["geo_code", "year", "column_name", "value", "status", "is_estimate", "file_row"]
+        )
+    loaded = loaded.assign(file_row=loaded.get("_row", -1))
+    values = loaded.melt(id_vars=["geo_code", "year", "file_row"], value_vars=present, var_name="column_name")
     # The same melt over the status columns lines up row for row with the values.
     statuses = pd.DataFrame(
         {c: loaded.get(f"{c}{STATUS_SUFFIX}") for c in present}, index=loaded.index, dtype="object"
     )
     values["status"] = statuses.melt(value_vars=present)["value"].to_numpy()
+    # A blank cell reports nothing: not stored, so it never erases another file's or source's value.
+    values = values[values["value"].notna() | values["status"].notna()]
     # A reported value is never an estimate; staging flags the ones it apportions over a split.
     return values.assign(is_estimate=False)
 
@@ -198,10 +211,9 @@ def _replace_keys(
     values = long.assign(
         source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint, vintage=vintage
     )
-    values = values[["source_id", "geo_level", "geo_code", "year", "column_name", "value", "status", "file",
-                     "fingerprint", "is_estimate", "vintage"]]  # fmt: skip
-    values = values.astype(
-        {"geo_code": str, "year": "int64", "value": "float64", "status": "object", "vintage": "object"}
+    values = values[VALUE_COLUMNS].astype(
+        {"geo_code": str, "year": "int64", "value": "float64", "status": "object", "file_row": "int64",
+         "vintage": "object"}  # fmt: skip
     )
     quarantine = quarantine.assign(source_id=source_id, file=report.file, processed_at=now)[
         ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at"]
@@ -210,11 +222,9 @@ def _replace_keys(
     con.register("_new_quarantine", quarantine)
     try:
         with transaction(con):
-            con.execute(
-                "DELETE FROM inbox_values v USING _new_values n WHERE v.source_id = n.source_id "
-                "AND v.geo_code = n.geo_code AND v.year = n.year AND v.column_name = n.column_name"
-            )
-            con.execute("INSERT INTO inbox_values BY NAME SELECT * FROM _new_values")
+            # the file's own earlier values go, whatever keys they had; other files' values stay
+            con.execute("DELETE FROM inbox_values WHERE source_id = ? AND file = ?", [source_id, report.file])
+            con.execute(f"INSERT INTO inbox_values ({', '.join(VALUE_COLUMNS)}) SELECT * FROM _new_values")
             con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
             con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
             con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
@@ -227,6 +237,59 @@ def _replace_keys(
     finally:
         con.unregister("_new_values")
         con.unregister("_new_quarantine")
+
+
+def _settle_conflicts(con: duckdb.DuckDBPyConnection, source_id: str, report: IngestReport) -> None:
+    """Quarantine, in every file concerned, each cell whose municipality × year × column another file
+    of the source gives a different value (or SSB symbol), naming both files and rows; the values stay
+    stored (staging leaves such keys out), so correcting either file ends the conflict. Recomputed
+    after every run from the stored values, so it never depends on the order files were read in.
+    A contract file's counts are recounted: a row with a conflicting cell counts as quarantined."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    with transaction(con):
+        con.execute(
+            "DELETE FROM quarantine WHERE source_id = ? AND starts_with(reason, ?)", [source_id, CONFLICT]
+        )
+        con.execute(
+            f"""
+            INSERT INTO quarantine
+            SELECT a.source_id, a.file, coalesce(a.file_row, -1), a.column_name,
+                   coalesce(CAST(a.value AS VARCHAR), a.status),
+                   '{CONFLICT}: ' || a.column_name || ' of ' || a.geo_code || ' in ' || a.year || ' is '
+                   || coalesce(CAST(a.value AS VARCHAR), a.status) || ' in ' || a.file || ' (row '
+                   || coalesce(CAST(a.file_row AS VARCHAR), '?') || ') but '
+                   || string_agg(coalesce(CAST(b.value AS VARCHAR), b.status) || ' in ' || b.file || ' (row '
+                                 || coalesce(CAST(b.file_row AS VARCHAR), '?') || ')', ', ' ORDER BY b.file)
+                   || '; not loaded: correct or remove one of the files', ?
+            FROM inbox_values a JOIN inbox_values b
+              ON a.source_id = b.source_id AND a.geo_code = b.geo_code AND a.year = b.year
+             AND a.column_name = b.column_name AND a.file <> b.file
+            WHERE a.source_id = ?
+              AND (a.value IS DISTINCT FROM b.value OR a.status IS DISTINCT FROM b.status)
+            GROUP BY a.source_id, a.file, a.file_row, a.column_name, a.geo_code, a.year, a.value, a.status
+            """,
+            [now, source_id],
+        )
+        con.execute(
+            """
+            UPDATE inbox_files f SET rows_quarantined = q.n, rows_loaded = f.rows_read - q.n
+            FROM (SELECT f2.file, count(DISTINCT q2."row") FILTER (WHERE q2."row" IS NOT NULL) AS n
+                  FROM inbox_files f2 LEFT JOIN quarantine q2
+                    ON q2.source_id = f2.source_id AND q2.file = f2.file
+                  WHERE f2.source_id = ? AND f2.layout <> 'records' GROUP BY f2.file) q
+            WHERE f.source_id = ? AND f.file = q.file
+            """,
+            [source_id, source_id],
+        )
+    counts = {
+        file: (loaded, quarantined)
+        for file, loaded, quarantined in con.execute(
+            "SELECT file, rows_loaded, rows_quarantined FROM inbox_files WHERE source_id = ?", [source_id]
+        ).fetchall()
+    }
+    for file_report in report.files:
+        if file_report.status == "loaded" and file_report.file in counts:
+            file_report.rows_loaded, file_report.rows_quarantined = counts[file_report.file]
 
 
 def ingest_contract(
@@ -283,6 +346,7 @@ def ingest_contract(
             result.reading.get("vintage"),
         )
         report.files.append(file_report)
+    _settle_conflicts(con, contract.source, report)
     return report
 
 
@@ -335,6 +399,7 @@ def ingest_records(
             con, record.feeds_source, "kommune", long, quarantine, file_report, fingerprint, "records"
         )
         report.files.append(file_report)
+    _settle_conflicts(con, record.feeds_source, report)
     return report
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
 from pipelines.geography.harmonise import code_problems, harmonise
+from pipelines.geography.history import crosswalk, load_history
 from pipelines.inbox.ingest import inbox_overrides
 from pipelines.sources.statbank_source import (
     PROVENANCE_SUFFIXES,
@@ -144,7 +145,16 @@ def _per_column(rows: pd.DataFrame, column: str, kind: str, row_level: pd.Series
 
 
 INBOX_KEY = ["source_id", "geo_code", "year", "column_name"]
-INBOX_HARMONISED = [*INBOX_KEY, "geo_level", "value", "status", "is_estimate", "source_ref", "vintage"]
+INBOX_HARMONISED = [
+    *INBOX_KEY,
+    "geo_level",
+    "value",
+    "status",
+    "is_estimate",
+    "note",
+    "source_ref",
+    "vintage",
+]
 
 
 def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -162,15 +172,25 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         if "vintage" in inbox.columns
         else inbox["fingerprint"].astype(str),
     )
+    # Files of a source that disagree on a key are quarantined at ingest (both named there): left out
+    # here, so the base value stays. Equal values from several files count once, each file named.
+    answers = rows.drop_duplicates([*INBOX_KEY, "value", "status"])
+    disputed = answers[answers.duplicated(INBOX_KEY, keep=False)][INBOX_KEY].drop_duplicates()
+    if len(disputed):
+        keyed = pd.MultiIndex.from_frame(rows[INBOX_KEY])
+        rows = rows[~keyed.isin(pd.MultiIndex.from_frame(disputed))]
     municipal = rows["geo_level"] == "kommune"
-    parts = [rows.loc[~municipal].assign(is_estimate=False)[INBOX_HARMONISED]] if (~municipal).any() else []
+    county = rows.loc[~municipal].assign(is_estimate=False, note=pd.NA)
+    parts = [county[INBOX_HARMONISED]] if len(county) else []
     vintage = catalogue.settings.geography_vintage
+    mapping = crosswalk(vintage)
     for source_id, of_source in rows[municipal].groupby("source_id", sort=True):
         _check_reported_codes(of_source)
         # the same rule as for the raw tables: a column is summed unless a measure says it must not be
         non_additive = {m.column for m in catalogue.measures_of(source_id) if not m.additive}
         for summed, group in of_source.groupby(~of_source["column_name"].isin(non_additive)):
-            values = harmonise(group, "geo_code", "year", ["value"], by=["source_id", "column_name"],
+            once = group.drop_duplicates(INBOX_KEY)
+            values = harmonise(once, "geo_code", "year", ["value"], by=["source_id", "column_name"],
                                non_additive=[] if summed else ["value"], vintage=vintage)  # fmt: skip
             # which files' rows each harmonised value is made of
             files = harmonise(group, "geo_code", "year", [], by=["source_id", "column_name", "source_ref",
@@ -181,12 +201,65 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 .agg(lambda texts: " + ".join(dict.fromkeys(texts)))  # a file named once
             )
             # SSB's symbols stay with the municipality they were sent for, as for the raw tables.
-            statuses = group[[*INBOX_KEY, "status"]]
+            statuses = once[[*INBOX_KEY, "status"]]
             out = values.merge(provenance, on=INBOX_KEY, how="left", validate="one_to_one").merge(
                 statuses, on=INBOX_KEY, how="left", validate="one_to_one"
             )
+            # record files are whole registers: a municipality without records had none, not a gap
+            from_records = group["file"].str.startswith(tuple(f"{r}/" for r in catalogue.records))
+            out = _partial_parts_missing(out, once[~from_records.loc[once.index]], mapping)
             parts.append(out.assign(geo_level="kommune")[INBOX_HARMONISED])
     return pd.concat(parts, ignore_index=True)
+
+
+def _partial_parts_missing(out: pd.DataFrame, group: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
+    """A target municipality for which the files hold some but not all of its parts (e.g. Stavanger
+    2019 = 1103 + 1141 Finnøy + 1142 Rennesøy, only 1103 dropped) gets no value, with a note naming
+    the absent parts: the same rule as :func:`harmonise` (never a partial sum shown as complete)."""
+    parts = mapping[mapping["year"].isin(group["year"].unique())][["year", "code", "code_target"]]
+    present = group[["source_id", "column_name", "year", "geo_code"]].drop_duplicates()
+    touched = present.merge(parts, left_on=["year", "geo_code"], right_on=["year", "code"])[
+        ["source_id", "column_name", "year", "code_target"]
+    ].drop_duplicates()
+    needed = touched.merge(parts, on=["year", "code_target"])
+    needed = needed.merge(present, left_on=["source_id", "column_name", "year", "code"],
+                          right_on=["source_id", "column_name", "year", "geo_code"], how="left",
+                          indicator=True)  # fmt: skip
+    absent = needed[needed["_merge"] == "left_only"]
+    if absent.empty:
+        return out
+    names = load_history().names
+    absent = absent.assign(
+        named=[f"{code} {names.get((int(year), code), '')}".strip()
+               for code, year in zip(absent["code"], absent["year"], strict=True)]
+    )  # fmt: skip
+    notes = (
+        absent.sort_values("code")
+        .groupby(["source_id", "column_name", "year", "code_target"])["named"]
+        .agg(", ".join)
+        .rename("absent")
+        .reset_index()
+    )
+    notes["gap"] = (
+        notes["column_name"] + ": the inbox files hold only some of the municipalities merged into this "
+        "one in " + notes["year"].astype(str) + "; absent: " + notes["absent"] + " (no partial sum)"
+    )
+    keyed = out.merge(
+        notes[["source_id", "column_name", "year", "code_target", "gap"]].rename(
+            columns={"code_target": "geo_code"}
+        ),
+        on=INBOX_KEY,
+        how="left",
+    )
+    gap = keyed["gap"].notna()
+    keyed.loc[gap, "value"] = float("nan")
+    keyed["note"] = (
+        keyed["note"]
+        .astype("object")
+        .where(~gap | keyed["note"].isna(), keyed["note"].astype(str) + "; " + keyed["gap"])
+    )
+    keyed.loc[gap & keyed["note"].isna(), "note"] = keyed.loc[gap & keyed["note"].isna(), "gap"]
+    return keyed.drop(columns="gap")
 
 
 def _check_reported_codes(rows: pd.DataFrame) -> None:
@@ -224,7 +297,7 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
                     "data_origin": "file",
                     "source_id": measure.source,
                     "is_estimate": rows["is_estimate"].fillna(False).astype(bool),
-                    "note": pd.Series(pd.NA, index=rows.index, dtype="string"),
+                    "note": rows["note"].astype("string"),
                     "source_ref": rows["source_ref"].astype(str),
                     "vintage": rows["vintage"].astype(str),
                     "stale": False,
