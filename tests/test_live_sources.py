@@ -239,6 +239,9 @@ def test_values_carry_their_table_and_updated_time(live_run) -> None:
     assert tables.KOSTRA_UPDATED in expenditure.vintage and tables.POPULATION_UPDATED in expenditure.vintage
     described = summary["statbank_tables"]
     assert described["kostra_dwellings_12008"]["how"] == "live"
+    found = described["kostra_dwellings_12008"]["found_by_label"]
+    assert found["municipal_dwellings"] == "Kommunalt disponerte boliger i alt (antall)"
+    assert "municipal_dwellings_private_allocation" not in found  # declared, not searched
     assert described["kostra_temporary_accommodation"]["how"] == "not_fetched"
 
 

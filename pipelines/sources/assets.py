@@ -172,11 +172,7 @@ def statbank_metadata(answers) -> dict[str, object]:
             "updated": answer.updated,
             "stale": answer.stale,
             "codes": answer.codes,
-            "found_by_label": sorted(
-                column
-                for column, code in answer.codes.items()
-                if next(c.code for c in answer.definition.contents if c.column == column) is None
-            ),
+            "found_by_label": answer.found_by_label,
             "note": answer.note,
         }
         for answer in answers

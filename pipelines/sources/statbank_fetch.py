@@ -36,6 +36,7 @@ class Checked(Protocol):
     ok: bool
     problems: list
     codes: dict[str, str]
+    found_by_label: dict[str, str]  # column → the label its unknown code was found by
 
 
 class Preflight(Protocol):
@@ -100,15 +101,15 @@ def fetch_answers(
                 raise
             answers.append(TableAnswer(table, None, how="not_fetched", note=_off_note(table, live_tables)))
             continue
-        for column, code in check.codes.items():
-            declared = next(c.code for c in table.contents if c.column == column)
-            if declared is None:
-                log(f"StatBank {table.id}: column {column} uses {code}, found by its label in live metadata")
+        for column, label in check.found_by_label.items():
+            code = check.codes[column]
+            log(f"StatBank {table.id}: column {column} uses {code}, found by its label «{label}»")
         answers.append(
             TableAnswer(
                 table,
                 result.frame,
                 codes=dict(check.codes),
+                found_by_label=dict(check.found_by_label),
                 updated=result.updated,
                 stale=result.stale or (not switched_on and client.mode == "live"),
                 how="live" if switched_on and source.mode == "live" and not result.stale else "cache",

@@ -56,6 +56,7 @@ class TableAnswer:
     definition: StatbankTable
     frame: pd.DataFrame | None
     codes: dict[str, str] = field(default_factory=dict)  # column → ContentsCode
+    found_by_label: dict[str, str] = field(default_factory=dict)  # column → label (code was unknown)
     updated: str | None = None
     stale: bool = False
     how: str = "live"  # live | cache | stale | not_fetched
@@ -118,9 +119,10 @@ def statbank_raw_table(
     by_key = cells.set_index(["code", "year", "column"])
     index = pd.MultiIndex.from_frame(wide[["code", "year"]])
     definitions = {a.definition.id: a for a in answers}
+    years_by_column = cells.groupby("column")["year"].agg(set).to_dict()  # once, not per column
     for column in columns:
         answer = filled.get(column)
-        if answer is not None and column in set(cells["column"]):
+        if answer is not None and column in years_by_column:
             of_column = by_key.xs(column, level="column").reindex(index)
             wide[column] = of_column["value"].to_numpy(dtype="float64")
             wide[status_column(column)] = of_column["status"].to_numpy(dtype=object)
@@ -129,8 +131,7 @@ def statbank_raw_table(
             wide[provenance_column(column, "preliminary")] = [
                 preliminary_year(int(y), answer.updated, answer.definition.kostra) for y in wide["year"]
             ]
-            answered = set(cells.loc[cells["column"] == column, "year"])
-            notes = _year_notes(answer, column, wide["year"], answered)
+            notes = _year_notes(answer, column, wide["year"], years_by_column[column])
             wide[provenance_column(column, "note")] = notes
             gap = notes.notna() & wide[column].isna()
             wide.loc[gap, status_column(column)] = ".."
