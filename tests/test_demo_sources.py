@@ -134,12 +134,15 @@ PUBLISHED_PERCENTS: dict[str, tuple[str, str, str]] = {
 NOT_IN_DEMO_DATA = {"bostotte_husstander_januar", "bostotte_husstander_februar"}
 
 
+TEXT_COLUMNS = {"kommunenr": str, "fylke": str, "geo_code": str, "data_origin": str}
+
+
 def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(
-        path,
-        dtype={"kommunenr": str, "fylke": str, "geo_code": str, "data_origin": str},
-        keep_default_na=False,
-    )
+    """A demo file with codes as text and counts as numbers (a blank count is NaN: no figure)."""
+    frame = pd.read_csv(path, dtype=TEXT_COLUMNS, keep_default_na=False)
+    for column in frame.columns.difference(list(TEXT_COLUMNS)):
+        frame[column] = pd.to_numeric(frame[column].replace("", np.nan))
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -304,21 +307,30 @@ def test_survey_file_has_one_national_row_per_survey(frames: dict[str, pd.DataFr
     assert data["year"].tolist() == SURVEY_YEARS
 
 
+# Voluntary surveys: a municipality that did not take part has a blank row (no figure, never 0).
+VOLUNTARY = {"helsedir_rus.csv"}
+
+
+def _taking_part(data: pd.DataFrame, name: str) -> pd.DataFrame:
+    counts = list(FILES[name].columns[2:-1])
+    return data.dropna(subset=counts, how="all") if name in VOLUNTARY else data
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_no_nulls_non_integers_or_stray_negatives(frames: dict[str, pd.DataFrame], name: str) -> None:
-    data = frames[name]
+    data = _taking_part(frames[name], name)
     assert list(data.columns) == list(FILES[name].columns)
     assert not data.isna().any().any()
     assert (data["data_origin"] == "synthetic").all()
     for column in FILES[name].columns[2:-1]:
-        assert pd.api.types.is_integer_dtype(data[column].dtype), column
+        assert (data[column] == data[column].round()).all(), column
         if column not in SIGNED_COLUMNS:
             assert (data[column] >= 0).all(), column
 
 
 @pytest.mark.parametrize("name", FILES)
 def test_subset_constraints(frames: dict[str, pd.DataFrame], name: str) -> None:
-    data = frames[name]
+    data = _taking_part(frames[name], name)
     for subset, superset in FILES[name].subsets:
         assert (data[subset] <= data[superset]).all(), (subset, superset)
 
@@ -444,6 +456,22 @@ def test_substance_survey_is_plausible(
     assert without.between(0.12, 0.18).all() and without.is_monotonic_decreasing
     data = frames["helsedir_rus.csv"]
     assert (data["persons_substance_without_suitable_dwelling"] == 0).any()
+
+
+def test_brukerplan_participation_is_partial_blank_and_persistent(frames: dict[str, pd.DataFrame]) -> None:
+    """BrukerPlan is voluntary: each year the invented number of municipalities takes part, the
+    others are blank in both columns (never 0), and most take part again the next year."""
+    data = frames["helsedir_rus.csv"]
+    counts = ["persons_substance_problems", "persons_substance_without_suitable_dwelling"]
+    absent = data[counts].isna()
+    assert (absent.all(axis=1) == absent.any(axis=1)).all(), "a row is either blank or complete"
+    taking_part = (~absent.all(axis=1)).groupby(data["year"]).sum()
+    assert taking_part.to_dict() == substance.PARTICIPANTS
+    assert (taking_part < 357).all() and (taking_part > 150).all()
+    wide = (~absent.all(axis=1)).groupby([data["kommunenr"], data["year"]]).first().unstack()
+    again = (wide[2023] & wide[2024]).sum() / wide[2023].sum()
+    assert again > 0.8
+    assert wide.loc["0301"].all(), "Oslo, the largest, takes part every year"
 
 
 def test_municipal_counts_follow_population(

@@ -34,3 +34,6 @@ STATUS_SYMBOLS: dict[str, str] = {
     "not_applicable": ".",
     "suppressed": ":",
 }
+
+# What the units behind an aggregate are called (``unit_level`` in the release), plural.
+UNIT_LEVEL_PLURAL_NB = {"kommune": "kommuner", "fylke": "fylker", "land": "land"}

@@ -189,6 +189,15 @@ def load_catalogue(assets_dir: Path = ASSETS_DIR) -> Catalogue:
 
 
 def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
+    for position, source in enumerate(cat.sources.values()):
+        # a survey's level is part of what it is: national estimates are never apportioned
+        needed = {"voluntary": "kommune", "national_estimate": "land"}
+        if source.survey is not None and source.geo_level != needed[source.survey.kind]:
+            raise CatalogueError(
+                f"{where['sources']}: sources[{position}] ({source.id}).survey.kind: "
+                f"'{source.survey.kind}' needs geo_level '{needed[source.survey.kind]}', "
+                f"not '{source.geo_level}'"
+            )
     for position, measure in enumerate(cat.measures.values()):
         if measure.source not in cat.sources:
             raise CatalogueError(

@@ -41,6 +41,23 @@ class Settings(_Strict):
         return list(range(self.first_year, self.last_year + 1))
 
 
+class Survey(_Strict):
+    """How a survey source relates to the municipalities it covers.
+
+    ``voluntary``: municipalities choose whether to take part (BrukerPlan). A blank cell means the
+    municipality did not take part that year: ``..`` with ``note_nb``, never 0; every aggregate
+    says how many took part (``units_reported``).
+    ``national_estimate``: the figures are the survey's national estimates (the homelessness
+    survey corrects for municipalities that did not answer): marked as estimates with
+    ``note_nb``, never apportioned to municipalities or counties. ``about_nb`` says this to readers.
+    """
+
+    kind: Literal["voluntary", "national_estimate"]
+    about_nb: str = Field(min_length=10)  # what the survey's figures are (report, handbook)
+    note_nb: str = Field(min_length=10)  # the note on each gap (voluntary) or estimate
+    evidence: str = Field(min_length=3)
+
+
 class Source(_Strict):
     id: str = Field(pattern=SNAKE_CASE)
     name_nb: str
@@ -57,6 +74,7 @@ class Source(_Strict):
     # Rows outside these years are outside what the pipeline covers; they are counted, not loaded.
     first_year: int | None = None
     last_year: int | None = None
+    survey: Survey | None = None
 
 
 Confidence = Literal["confirmed", "likely", "unknown"]

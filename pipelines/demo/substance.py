@@ -1,21 +1,22 @@
-"""Generator of SYNTHETIC substance-problem demo data: people known to the municipality, and how
-many of them lack a suitable dwelling.
+"""Generator of SYNTHETIC BrukerPlan demo data: people with substance problems known to the
+municipality, and how many of them lack a suitable dwelling.
 
-The Norwegian Directorate of Health (Helsedirektoratet) collects, through the municipalities'
-own mapping (Brukerplan-type surveys by the health and care services), the number of people
-with substance problems the services know of and their housing situation. Those figures are not
+The real instrument is BrukerPlan (the regional competence centres on substance use, KoRus, for
+the Norwegian Directorate of Health): a VOLUNTARY municipal survey. 222 municipalities took part
+in 2015 and 257 in 2019 (stolav.no/korus; rusfeltet.no), out of 428 and 422. Those figures are not
 bundled with the project, so this module writes a clearly labelled stand-in,
-``data/demo/helsedir_rus.csv``, one row per 2024 municipality and year 2014–2024.
+``data/demo/helsedir_rus.csv``: one row per 2024 municipality and year 2014–2024, with BLANK
+cells for the municipalities that did not take part that year (the pipeline shows them as ``..``,
+never 0).
 
-Nothing in a single municipality's row is real, and no national figure is published for these
-measures in ``data/reference/published_national_figures.csv``: the national totals are invented
-(0.66–0.76 % of the inhabitants; of them 17.5 % falling to 12.5 % without a suitable dwelling;
-see :data:`NATIONAL_TARGETS`).
+Nothing in a single municipality's row is real. Invented: which municipalities take part (a
+persistent willingness, larger municipalities more often, a little churn from year to year; see
+:data:`PARTICIPANTS`) and the totals over the participants (see :data:`NATIONAL_TARGETS`).
 
-How the rows are made: people are shared out by largest remainder with weights inhabitants ×
-persistent lognormal propensity × AR(1) noise; those without a suitable dwelling within them
-(cap = people) with a municipal share that is higher in large municipalities, so small
-municipalities often have none.
+How the rows are made: among the participants, people are shared out by largest remainder with
+weights inhabitants × persistent lognormal propensity × AR(1) noise; those without a suitable
+dwelling within them (cap = people) with a municipal share that is higher in large
+municipalities, so small municipalities often have none.
 
 Run ``python -m pipelines.demo`` (all demo files) or ``python -m pipelines.demo.substance``.
 """
@@ -49,8 +50,17 @@ COUNT_COLUMNS: tuple[str, ...] = ("persons_substance_problems", "persons_substan
 COLUMNS: tuple[str, ...] = ("kommunenr", "year", *COUNT_COLUMNS, "data_origin")
 
 # ---------------------------------------------------------------------------------------------
-# National targets per year. Nothing is published for these measures: all invented, as shares
-# of the inhabitants at 31.12 (SSB population, 2024 borders).
+# How many of the 357 municipalities (2024 borders) take part each year: invented, in line with
+# the real 52 % (2015) and 61 % (2019), with a dip in the pandemic year 2020.
+# ---------------------------------------------------------------------------------------------
+PARTICIPANTS: dict[int, int] = {
+    2014: 180, 2015: 186, 2016: 195, 2017: 203, 2018: 210, 2019: 218,
+    2020: 198, 2021: 207, 2022: 214, 2023: 222, 2024: 229,
+}  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# Totals over the participating municipalities per year. Nothing is published for these
+# measures: all invented, as shares of all inhabitants at 31.12 (SSB population, 2024 borders).
 # ---------------------------------------------------------------------------------------------
 NATIONAL_TARGETS: dict[str, dict[int, int]] = {
     "persons_substance_problems": {  # rising 0.01 point a year (better mapping)
@@ -88,8 +98,24 @@ def check_national_targets(targets: NationalTargets) -> list[str]:
     return check_table(targets, COUNT_COLUMNS, YEARS, SUBSETS)
 
 
+def participation(inhabitants: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Municipalities × years: True where the municipality takes part (:data:`PARTICIPANTS` a year).
+
+    A persistent willingness plus the size of the municipality, with a little yearly churn: the
+    same municipalities mostly take part year after year, as in a real voluntary survey."""
+    n, n_years = inhabitants.shape
+    willingness = rng.normal(0.0, 1.0, n) + 0.35 * np.log(inhabitants[:, -1])
+    churn = rng.normal(0.0, 0.35, (n, n_years))
+    takes_part = np.zeros((n, n_years), dtype=bool)
+    for t, year in enumerate(YEARS):
+        ranked = np.argsort(-(willingness + churn[:, t]), kind="stable")
+        takes_part[ranked[: PARTICIPANTS[year]], t] = True
+    return takes_part
+
+
 def generate_substance(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """Synthetic rows (:data:`COLUMNS`) for all 2024 municipalities, 2014–2024."""
+    """Synthetic rows (:data:`COLUMNS`) for all 2024 municipalities, 2014–2024; blank where a
+    municipality did not take part."""
     reference_dir = Path(reference_dir)
     raise_if(check_national_targets(NATIONAL_TARGETS), "substance-survey targets")
     codes = list(load_municipalities(reference_dir)["code"])
@@ -102,10 +128,12 @@ def generate_substance(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     # Share without a suitable dwelling: ~10 % in small municipalities, ~20 % in the largest cities.
     homeless_share = (inhabitants[:, -1] / 10_000.0) ** 0.1 * rng.lognormal(0.0, 0.35, n)
     homeless_noise = ar1_log_noise(rng, (n, n_years), sigma=0.15, rho=0.6)
+    takes_part = participation(inhabitants, rng)
 
     def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
         persons = largest_remainder(
-            target["persons_substance_problems"], inhabitants[:, t] * propensity * noise[:, t]
+            target["persons_substance_problems"],
+            inhabitants[:, t] * propensity * noise[:, t] * takes_part[:, t],
         )
         without = largest_remainder(
             target["persons_substance_without_suitable_dwelling"],
@@ -115,7 +143,12 @@ def generate_substance(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
         return {"persons_substance_problems": persons, "persons_substance_without_suitable_dwelling": without}
 
     out = allocate_years(NATIONAL_TARGETS, COUNT_COLUMNS, YEARS, n, allocate)
-    return panel_frame("kommunenr", codes, YEARS, out)[list(COLUMNS)]
+    frame = panel_frame("kommunenr", codes, YEARS, out)
+    part = panel_frame("kommunenr", codes, YEARS, {"part": takes_part.astype(np.int64)})["part"]
+    absent = part.to_numpy() == 0
+    for column in COUNT_COLUMNS:  # did not take part: no figure at all (blank), never 0
+        frame[column] = frame[column].astype("Int64").mask(absent)
+    return frame[list(COLUMNS)]
 
 
 def write_substance(reference_dir: Path = REFERENCE_DIR, out_dir: Path = DEMO_DIR) -> Path:

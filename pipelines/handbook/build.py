@@ -29,6 +29,9 @@ COLUMNS = [
     "is_estimate",
     "preliminary",
     "stale",
+    "units_reported",
+    "units_total",
+    "unit_level",
 ]
 
 

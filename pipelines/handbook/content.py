@@ -13,7 +13,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.catalogue.labels import DIRECTION_LABELS_NB, KIND_LABELS_NB, STATUS_SYMBOLS
+from pipelines.catalogue.labels import (
+    DIRECTION_LABELS_NB,
+    KIND_LABELS_NB,
+    STATUS_SYMBOLS,
+    UNIT_LEVEL_PLURAL_NB,
+)
 from pipelines.catalogue.models import Indicator, Strategy, SuppressionRules, Target
 from pipelines.formatting import (
     DATA_ORIGIN_LABELS_NB,
@@ -89,6 +94,9 @@ class LatestValue:
     is_estimate: bool
     preliminary: bool
     stale: bool
+    units_reported: int | None = None  # municipalities (or counties) behind the national value
+    units_total: int | None = None
+    unit_level: str | None = None  # what the units are: kommune | fylke | land
 
     @property
     def synthetic(self) -> bool:
@@ -123,8 +131,15 @@ def latest_national_values(values: pd.DataFrame) -> dict[tuple[str, str], Latest
             is_estimate=bool(row["is_estimate"]),
             preliminary=bool(row["preliminary"]),
             stale=bool(row["stale"]),
+            units_reported=_whole(row.get("units_reported")),
+            units_total=_whole(row.get("units_total")),
+            unit_level=None if pd.isna(row.get("unit_level")) else str(row.get("unit_level")),
         )
     return result
+
+
+def _whole(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 # --- Formatting ---------------------------------------------------------------------------------
@@ -211,9 +226,7 @@ def _source_items(cat: Catalogue, indicator: Indicator) -> Item:
                 if cat.measures[m].source == source_id and cat.measures[m].column in by_column
             ]
             if covered:
-                where = (
-                    f"tabell {table.table_id}" if table.table_id else "en tabell med ukjent nummer"
-                )
+                where = f"tabell {table.table_id}" if table.table_id else "en tabell med ukjent nummer"
                 sure = {"confirmed": "bekreftet", "likely": "sannsynlig", "unknown": "ikke bekreftet"}
                 parts.append(
                     inline(
@@ -223,6 +236,8 @@ def _source_items(cat: Catalogue, indicator: Indicator) -> Item:
                         ")",
                     )
                 )
+        if source.survey is not None:  # what a survey's figures are: voluntary, or national estimates
+            parts.append(f". {source.survey.about_nb}")
         children.append(Item(inline(*parts)))
     return Item(inline(strong("Kilder til grunnlagstallene:")), tuple(children))
 
@@ -386,6 +401,17 @@ def _value_text(indicator: Indicator, latest: LatestValue | None, group_name: st
         )
         if flag
     ]
+    if (
+        latest.units_reported is not None
+        and latest.units_total
+        and latest.units_reported < latest.units_total
+    ):
+        # a partial base (a voluntary survey, units that did not report) is said with the figure
+        units = UNIT_LEVEL_PLURAL_NB.get(latest.unit_level or "", "enheter")
+        flags.append(
+            f"grunnlag {format_number_nb(latest.units_reported)} av "
+            f"{format_number_nb(latest.units_total)} {units}"
+        )
     details = [str(latest.year), *([f"målgruppe: {group_name}"] if group_name else []), *flags]
     parts = [
         inline(strong(format_value_nb(latest.value, indicator.unit, indicator.decimals))),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.catalogue.labels import UNIT_LEVEL_PLURAL_NB
 from pipelines.catalogue.models import Strategy
 from pipelines.formatting import format_number_nb
 from pipelines.progress.attainment import STATUS_COUNT_COLUMNS
@@ -132,6 +133,9 @@ class Change:
     change: float
     relative_change: float | None  # change / |previous|; None when the previous value is 0
     outcome: str  # improved | deteriorated | unchanged | neutral
+    # «Grunnlag: 229 av 357 kommuner i 2024, 222 av 357 i 2023» when either value covers only some
+    # municipalities (a voluntary survey, units that did not report); None when both are complete
+    coverage_nb: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,17 @@ class NoValue:
     target_group_nb: str
     status: str  # the cell status in the report year ("missing" when there is no row at all)
     last_year: int | None  # the latest earlier year with a value
+
+
+@dataclass(frozen=True)
+class SurveyNote:
+    """What a survey source's figures are, and for a voluntary survey how many took part."""
+
+    source_id: str
+    name_nb: str
+    kind: str  # voluntary | national_estimate
+    about_nb: str
+    participants: tuple[tuple[int, int, int], ...]  # (year, taking part, municipalities)
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,7 @@ class ReportContent:
     preliminary: tuple[str, ...]  # indicator names with preliminary values in the year
     stale: tuple[str, ...]  # indicator names with stale values in the year
     sources: tuple[SourceNote, ...]
+    surveys: tuple[SurveyNote, ...]
     indicator_names: dict[str, str]
     key_indicators: tuple[str, ...]
 
@@ -252,6 +268,7 @@ def report_content(
             SourceNote(s.id, s.name_nb, s.producer_nb, s.url)
             for s in sorted(catalogue.sources.values(), key=lambda s: (s.producer_nb, s.name_nb))
         ),
+        surveys=_survey_notes(national[national["year"] <= year], catalogue),
         indicator_names=names,
         key_indicators=key_indicators(catalogue),
     )
@@ -468,6 +485,7 @@ def _changes(national: pd.DataFrame, year: int, catalogue: Catalogue) -> tuple[t
                 change=change,
                 relative_change=change / abs(previous) if previous != 0 else None,
                 outcome=classify_change(direction, change, decimals),
+                coverage_nb=_coverage_nb(current.iloc[-1], earlier.iloc[-1]),
             )
         )
 
@@ -483,6 +501,40 @@ def _changes(national: pd.DataFrame, year: int, catalogue: Catalogue) -> tuple[t
 
     no_value.sort(key=lambda n: (order.get(n.indicator_id, len(order)), n.target_group))
     return tuple(sorted(changes, key=size)), tuple(no_value)
+
+
+def _coverage_nb(current: Mapping, previous: Mapping) -> str | None:
+    """«Grunnlag: 229 av 357 kommuner i 2024, 222 av 357 i 2023» when a value covers only some of
+    its units: the two years may then rest on different municipalities."""
+    pairs = [(_int_or_none(r.get("units_reported")), _int_or_none(r.get("units_total")), int(r["year"]))
+             for r in (current, previous)]  # fmt: skip
+    if all(n is None or total is None or n >= total for n, total, _ in pairs):
+        return None
+    (n1, t1, y1), (n0, t0, y0) = pairs
+    units = UNIT_LEVEL_PLURAL_NB.get(str(current.get("unit_level")), "enheter")
+    return f"Grunnlag: {_n(n1)} av {_n(t1)} {units} i {y1}, {_n(n0)} av {_n(t0)} i {y0}"
+
+
+def _survey_notes(national: pd.DataFrame, catalogue: Catalogue) -> tuple[SurveyNote, ...]:
+    """One note per survey source; a voluntary survey's participants per year are the most units
+    any of its national series counted (``units_reported`` of the nation)."""
+    notes = []
+    for source in catalogue.sources.values():
+        if source.survey is None:
+            continue
+        measures = {m.id for m in catalogue.measures_of(source.id)}
+        indicators = [i.id for i in catalogue.indicators.values() if i.numerator in measures]
+        participants: tuple[tuple[int, int, int], ...] = ()
+        if source.survey.kind == "voluntary" and {"units_reported", "units_total"} <= set(national.columns):
+            rows = national[national["indicator_id"].isin(indicators) & _is(national["status"], SHOWN)]
+            per_year = rows.groupby("year")[["units_reported", "units_total"]].max()
+            participants = tuple(
+                (int(y), int(r.units_reported), int(r.units_total)) for y, r in per_year.iterrows()
+            )
+        notes.append(
+            SurveyNote(source.id, source.name_nb, source.survey.kind, source.survey.about_nb, participants)
+        )
+    return tuple(notes)
 
 
 # --- Data notes and summary ------------------------------------------------------------------

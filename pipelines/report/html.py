@@ -373,10 +373,11 @@ def _changes_table(changes: Iterable[Change], caption: str, year: int) -> str:
         relative = NO_VALUE
         if c.relative_change is not None:
             relative = _signed(100 * c.relative_change, 1) + formatting.PERCENT
+        coverage = f'<br><span class="coverage">{_e(c.coverage_nb)}</span>' if c.coverage_nb else ""
         rows.append(
             f'<tr class="{_e(c.outcome)}">'
             f'<th scope="row">{_e(c.indicator_name_nb)}<br>'
-            f'<span class="unit">{_e(" · ".join(x for x in extra if x))}</span></th>'
+            f'<span class="unit">{_e(" · ".join(x for x in extra if x))}</span>{coverage}</th>'
             f"<td>{_e(c.target_group_nb)}</td>"
             f"{_value_year_td(c.previous_value, c.decimals, c.previous_year)}"
             f'<td class="num">{_e(_n(c.value, c.decimals))}</td>'
@@ -450,6 +451,7 @@ def _about_section(content: ReportContent, release: str, release_text: str) -> s
                 cls="synthetic-note",
             )
         )
+    parts += _survey_notes_html(content)
     parts.append("<h3>Metode</h3>")
     parts.append(
         _p(
@@ -472,6 +474,28 @@ def _about_section(content: ReportContent, release: str, release_text: str) -> s
         _p(_publication_nb(release, release_text, year)),
     ]
     return _section("om-dataene", "\n".join(parts))
+
+
+def _survey_notes_html(content: ReportContent) -> list[str]:
+    """Kartlegginger: what a survey's figures are; for a voluntary one, who took part each year."""
+    if not content.surveys:
+        return []
+    parts = ["<h3>Kartlegginger</h3>"]
+    for survey in content.surveys:
+        parts.append(_p(f"{survey.name_nb}: {survey.about_nb}"))
+        if survey.participants:
+            rows = [
+                f'<tr><th scope="row">{year}</th><td class="num">{_e(_n(n))}</td>'
+                f'<td class="num">{_e(_n(total))}</td></tr>'
+                for year, n, total in survey.participants
+            ]
+            headers = [
+                '<th scope="col">År</th>',
+                '<th scope="col" class="num">Kommuner som deltok</th>',
+                '<th scope="col" class="num">Kommuner i alt</th>',
+            ]
+            parts.append(_table(f"Deltakelse i {survey.name_nb}", headers, rows, cls="participation"))
+    return parts
 
 
 def _publication_nb(release: str, release_text: str, year: int) -> str:

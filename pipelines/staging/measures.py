@@ -317,6 +317,29 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
     return merged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)
 
 
+def mark_surveys(staged: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+    """Say what a survey's gaps and figures are (``survey`` in sources.yaml).
+
+    Voluntary survey: a value without a figure or symbol is a municipality that did not take part:
+    ``..`` with the source's note, so it is missing (never 0) and every aggregate counts only the
+    municipalities that took part. National estimate: every value is flagged ``is_estimate`` with
+    the note saying it is the survey's estimate, not a sum of municipalities."""
+    staged = staged.copy()
+    for source in catalogue.sources.values():
+        if source.survey is None:
+            continue
+        rows = staged["source_id"] == source.id
+        note = source.survey.note_nb
+        if source.survey.kind == "voluntary":
+            gap = rows & staged["value"].isna() & staged["source_status"].isna()
+            staged.loc[gap, "source_status"] = ".."
+            staged.loc[gap & staged["note"].isna(), "note"] = note
+        else:
+            staged.loc[rows, "is_estimate"] = True
+            staged.loc[rows, "note"] = staged.loc[rows, "note"].fillna(note)
+    return staged
+
+
 def build_measure_values(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue,
@@ -331,7 +354,9 @@ def build_measure_values(
         source_id: con.execute(f'SELECT * FROM "raw_{source_id}"{where}').df()
         for source_id in catalogue.sources
     }
-    staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
+    staged = mark_surveys(
+        apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue), catalogue
+    )
     if years is not None:
         staged = staged[staged["year"].isin(years)].reset_index(drop=True)
     staged["preliminary"] = preliminary
