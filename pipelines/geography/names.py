@@ -231,6 +231,7 @@ class _History:
     predecessors: dict[str, list[str]]  # code -> codes it came from
     counties: _Index  # any year's county name -> county codes
     county_spans: dict[str, tuple[int, int, str]]  # county code -> (first, last, latest name)
+    counties_of: dict[str, set[str]]  # municipality code -> every county it lay in (any year)
 
 
 @lru_cache(maxsize=1)
@@ -263,7 +264,29 @@ def _history() -> _History:
         county_spans[code] = (int(rows["year"].min()), int(rows["year"].max()), rows["county_name"].iloc[-1])
     for code, name in zip(municipalities["county_code"], municipalities["county_name"], strict=True):
         county_index.add(name, code, _COUNTY_SUFFIX_RE)
-    return _History(index, spans, dict(successors), dict(predecessors), county_index, county_spans)
+    counties_of: dict[str, set[str]] = defaultdict(set)
+    for code, county in zip(municipalities["code"], municipalities["county_code"], strict=True):
+        counties_of[code].add(county)
+    return _History(
+        index, spans, dict(successors), dict(predecessors), county_index, county_spans, dict(counties_of)
+    )
+
+
+def _lay_in(code: str, county_codes: set[str]) -> bool:
+    """Whether municipality ``code`` or one it came from lay in one of ``county_codes`` in some
+    year: how a former county's name (Hedmark, 04, until 2019) still places Våler in 2022."""
+    history = _history()
+    seen: set[str] = set()
+    frontier = [code]
+    while frontier:
+        current = frontier.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if history.counties_of.get(current, set()) & county_codes:
+            return True
+        frontier.extend(history.predecessors.get(current, []))
+    return False
 
 
 def _resolve_county(county: str) -> set[str]:
@@ -343,6 +366,18 @@ def _match_one(name: object, county: object, ref: _Year) -> dict[str, object]:
             row["reason"] = f"county '{county}' not recognised (not a county code or name in any year 2014–)"
             return row
         in_county = {c for c in codes if ref.county_of[c] in county_codes}
+        former_county = not county_codes & set(ref.county_names)
+        if not in_county and former_county:
+            # a county that no longer exists in the file's year: the municipality that lay in it
+            in_county = {c for c in codes if _lay_in(c, county_codes)}
+            if len(in_county) == 1:
+                spans = _history().county_spans
+                names = ", ".join(
+                    f"{spans[c][2]} ({spans[c][0]}–{spans[c][1]})" for c in sorted(county_codes)
+                )
+                note += f"; note: county '{county}' is a former county ({names}), placed by history"
+            else:
+                in_county = set()
         if not in_county:
             row["candidates"] = [_describe(c, ref) for c in sorted(codes)]
             valid = sorted(county_codes & set(ref.county_names))
