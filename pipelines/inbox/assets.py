@@ -17,6 +17,7 @@ from pipelines.inbox.ingest import (
     ingest_contract,
     ingest_records,
 )
+from pipelines.inbox.read import row_reference
 from pipelines.metadata import INTERNAL, asset_args
 from pipelines.resources import Warehouse, catalogue
 
@@ -146,8 +147,8 @@ def nothing_quarantined(context, warehouse: Warehouse):
             if asset.key not in selected:
                 continue
             rows = con.execute(
-                'SELECT file, "row", "column", raw_value, reason FROM quarantine WHERE source_id = ? '
-                'ORDER BY file, "row" LIMIT 20',
+                'SELECT file, "row", "column", raw_value, reason, sheet FROM quarantine WHERE source_id = ? '
+                'ORDER BY file, sheet, "row" LIMIT 20',
                 [source_id],
             ).fetchall()
             count = con.execute(
@@ -161,7 +162,10 @@ def nothing_quarantined(context, warehouse: Warehouse):
                 metadata={
                     "quarantined_entries": count,
                     "first_entries": dg.MetadataValue.md(
-                        "\n".join(f"- {f} row {r}, `{c}` = {v!r}: {why}" for f, r, c, v, why in rows)
+                        "\n".join(
+                            f"- {f} {row_reference(r, sheet)}, `{c}` = {v!r}: {why}"
+                            for f, r, c, v, why, sheet in rows
+                        )
                         or "none"
                     ),
                 },
