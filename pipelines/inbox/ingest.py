@@ -123,8 +123,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def skip_reason(path: Path, suffixes: set[str]) -> str | None:
     """Why ``path`` (an entry of an inbox folder) is not read, or None when it is to be read.
 
-    Decided by name and kind only: Excel and LibreOffice lock files and dot files, links that lead
-    nowhere, folders, refused and unknown file types.
+    Decided by name and kind only, one rule for contract and record folders: Excel and LibreOffice
+    lock files and dot files, links that lead nowhere, folders, refused and unknown file types.
     """
     name = path.name
     if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
@@ -398,7 +398,11 @@ def ingest_records(
     report = IngestReport(record.feeds_source)
     aggregate = {"bostotte": aggregate_bostotte, "startlan": aggregate_startlan}[record.kind]
     measure_columns = {m.column for m in catalogue.measures_of(record.feeds_source)}
-    for path in dropped_files(folder, RECORD_SUFFIXES):
+    # the same listing as a contract folder's: lock files, dot files, sub-folders, dangling links and
+    # other file types are named with their reason, never passed over silently
+    files, skipped = inbox_listing(folder, RECORD_SUFFIXES)
+    report.files.extend(FileReport(f"{record.id}/{name}", "skipped", reason=why) for name, why in skipped)
+    for path in files:
         stat = path.stat()
         # Record files are large: fingerprint by name, size and modification time, not content.
         fingerprint = f"stat:{stat.st_size}:{stat.st_mtime_ns}"
