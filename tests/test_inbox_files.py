@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -55,7 +56,8 @@ class Loads:
 
     read: int  # data rows read
     loaded: int  # records loaded (area × year)
-    quarantined: dict[int, tuple[str, ...]] = field(default_factory=dict)  # row → reason substrings
+    # row → reason substrings; (sheet, row) for a workbook whose several sheets are read
+    quarantined: dict[int | tuple[str, int], tuple[str, ...]] = field(default_factory=dict)
     rows_loaded: int | None = None  # distinct file rows loaded, when not one per record
     values: dict[tuple[str, int, str], float | None] = field(default_factory=dict)  # (geo, year, col)
     statuses: dict[tuple[str, int, str], str | None] = field(default_factory=dict)
@@ -111,6 +113,28 @@ CASES: dict[str, Loads | Fails] = {
         2,
         values={("5501", 2024, "start_loans"): 130},
         reading={"encoding": "utf-16", "separator": "\t"},
+    ),
+    "startlan_utf16_no_bom.csv": Loads(  # used to fail as "binary data?"
+        2,
+        2,
+        values={("1902", 2019, "start_loans"): 154},
+        ignored=("Kommunenavn",),
+        reading={"encoding": "utf-16-le", "separator": "\t"},
+    ),
+    "startlan_year_sheets.xlsx": Loads(  # one sheet per year: both read, rows named by sheet
+        5,
+        4,
+        {("2023", 3): ("sheet '2023': negative count (-4) for start_loans",)},
+        values={("0301", 2023, "start_loans"): 1250, ("0301", 2024, "start_loans"): 1301},
+        reading={"sheet": None, "sheets": ["2023", "2024"]},
+    ),
+    # both sheets load here; the two values for Oslo 2023 are settled as a conflict at ingest
+    # (test_two_sheets_disagreeing_on_a_key_are_quarantined_in_both_naming_both_sheets)
+    "startlan_sheet_conflict.xlsx": Loads(
+        4, 4, geo_codes=("0301", "4601", "0301", "4601"), reading={"sheets": ["Januar", "Rettet"]}
+    ),
+    "startlan_unsaved_formulas.xlsx": Fails(
+        ("sheet 'Data'", "no saved value (D2, D3)", "open the workbook in Excel, save it")
     ),
     "startlan_comma_decimal_point.csv": Loads(
         3,
@@ -383,6 +407,13 @@ def test_corpus_matches_the_table():
     assert len(files) >= 28
 
 
+def _row_keys(frame, row: str, sheet: str) -> list:
+    """A frame's file rows: numbers, or (sheet, number) when it has a sheet column."""
+    if sheet not in frame.columns:
+        return [int(r) for r in frame[row]]
+    return [(str(s), int(r)) for s, r in zip(frame[sheet], frame[row], strict=True)]
+
+
 def _value(result: FileResult, geo: str, year: int, column: str, suffix: str = ""):
     rows = result.loaded[(result.loaded["geo_code"] == geo) & (result.loaded["year"] == year)]
     assert len(rows) == 1, f"{geo}/{year} should be loaded once"
@@ -414,14 +445,17 @@ def test_fixture(name: str):
     assert result.ignored_columns == list(expected.ignored)
 
     quarantine = result.quarantine
-    assert list(quarantine.columns) == ["file", "row", "column", "raw_value", "reason"]
+    sheets = "sheets" in result.reading  # several sheets read: a row is (sheet, row)
+    assert list(quarantine.columns) == ["file", "row", "column", "raw_value", "reason"] + ["sheet"] * sheets
     assert set(quarantine["file"]) <= {name}
-    assert sorted(set(quarantine["row"])) == sorted(expected.quarantined)
+    entries = _row_keys(quarantine, "row", "sheet")
+    assert sorted(set(entries)) == sorted(expected.quarantined)
     for row, parts in expected.quarantined.items():
-        reasons = " | ".join(quarantine.loc[quarantine["row"] == row, "reason"])
+        reasons = " | ".join(r for key, r in zip(entries, quarantine["reason"], strict=True) if key == row)
         for part in parts:
             assert part in reasons, f"row {row}: {part!r} not in {reasons!r}"
-    assert not set(quarantine["row"]) & set(result.loaded["_row"]), "a row is loaded or quarantined, not both"
+    loaded_rows = set(_row_keys(result.loaded, "_row", "_sheet"))
+    assert not set(entries) & loaded_rows, "a row is loaded or quarantined, not both"
 
     for (geo, year, column), value in expected.values.items():
         got = _value(result, geo, year, column)
@@ -848,17 +882,152 @@ def test_a_cover_sheet_before_the_data_sheet_is_skipped_with_a_note(tmp_path: Pa
     assert any("'Forside'" in note and "cover" in note for note in result.reading["skipped_sheets"])
 
 
-def test_two_visible_data_sheets_are_refused_naming_both(tmp_path: Path):
-    other_year = ["0301", 2022, 1100, 3000000000, 400, 370, 1000]
+def test_every_visible_data_sheet_is_read_and_each_row_is_named_by_its_sheet():
+    # one sheet per year behind a cover sheet, a hidden draft: used to be refused as a whole
+    path = FIXTURES / "startlan_year_sheets.xlsx"
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (5, 4, 1)
+    loaded = result.loaded
+    assert sorted(zip(loaded["year"], loaded["geo_code"], loaded["_sheet"], strict=True)) == [
+        (2023, "0301", "2023"), (2023, "4601", "2023"), (2024, "0301", "2024"), (2024, "4601", "2024"),
+    ]  # fmt: skip
+    assert result.reading["sheets"] == ["2023", "2024"]
+    [entry] = result.quarantine.to_dict("records")
+    assert (entry["file"], entry["sheet"], entry["row"], entry["column"]) == (
+        path.name,
+        "2023",
+        3,
+        "start_loans",
+    )
+    assert entry["reason"].startswith("sheet '2023': negative count (-4)")
+    skipped = result.reading["skipped_sheets"]
+    assert any("'Forside'" in n and "cover" in n for n in skipped)
+    assert any("'Utkast'" in n and "hidden" in n for n in skipped)
+    # the export-date note is about the file, said once, not once per sheet
+    assert len([n for n in result.notes if "no export date" in n]) == 1
+
+
+def test_rows_of_two_sheets_with_the_same_number_are_distinct_rows(tmp_path: Path):
+    # row 2 exists in both sheets: one quarantined must not make the other count as quarantined too
+    bad = ["1103", 2022, -1, 1, 1, 1, 1]
     path = _workbook(
         tmp_path / "startlan_two_years.xlsx",
-        [("2023", "visible", [_GOOD_HEADER, _OSLO]), ("2022", "visible", [_GOOD_HEADER, other_year])],
+        [("2023", "visible", [_GOOD_HEADER, _OSLO]), ("2022", "visible", [_GOOD_HEADER, bad])],
     )
+    result = validate_file(path, _startlan())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    with pytest.raises(UnreadableFileError, match="has 2 visible data sheets"):
+        read_grid(path, header_hints=["kommunenr"])  # one grid asked for: read_grids reads them all
+
+
+def test_two_sheets_disagreeing_on_a_key_are_quarantined_in_both_naming_both_sheets(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    name = "startlan_sheet_conflict.xlsx"
+    (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), _startlan(), folder)
+        entries = con.execute(
+            'SELECT sheet, "row", "column", raw_value, reason FROM quarantine ORDER BY sheet'
+        ).fetchall()
+    meta = report.as_metadata()[name]
+    assert (meta["read"], meta["loaded"], meta["quarantined"]) == (4, 2, 2)  # Oslo in both sheets
+    assert meta["read"] == meta["loaded"] + meta["quarantined"]
+    assert [(sheet, row, column, raw) for sheet, row, column, raw, _ in entries] == [
+        ("Januar", 2, "start_loans", "1200.0"), ("Rettet", 2, "start_loans", "1250.0"),
+    ]  # fmt: skip
+    for _, _, _, _, reason in entries:
+        assert reason.startswith("conflicting files: start_loans of 0301 in 2023")
+        assert f"{name} (sheet 'Januar' row 2)" in reason and f"{name} (sheet 'Rettet' row 2)" in reason
+        assert reason.endswith("correct or remove one of the sheets")
+
+
+def test_formulas_without_saved_values_are_refused_naming_sheet_and_cells():
+    # openpyxl (and other programs) write formulas without results; they would read as empty cells
     with pytest.raises(UnreadableFileError) as caught:
-        validate_file(path, _startlan())
+        validate_file(FIXTURES / "startlan_unsaved_formulas.xlsx", _startlan())
     message = str(caught.value)
-    assert message.startswith("startlan_two_years.xlsx: has 2 visible data sheets")
-    assert "'2023'" in message and "'2022'" in message
+    assert message.startswith("startlan_unsaved_formulas.xlsx: sheet 'Data': 2 formula cell(s)")
+    assert "(D2, D3)" in message and "open the workbook in Excel, save it" in message
+
+
+def test_utf16_without_byte_order_mark_is_read(tmp_path: Path):
+    result = validate_file(FIXTURES / "startlan_utf16_no_bom.csv", _startlan())
+    _accounts(result)
+    assert result.reading["encoding"] == "utf-16-le" and result.reading["separator"] == "\t"
+    assert result.loaded["geo_code"].tolist() == ["0219", "1902"]
+    text = (FIXTURES / "startlan_utf16_no_bom.csv").read_bytes().decode("utf-16-le")
+    big_endian = tmp_path / "startlan_utf16_be.csv"
+    big_endian.write_bytes(text.encode("utf-16-be"))
+    assert validate_file(big_endian, _startlan()).reading["encoding"] == "utf-16-be"
+    # a byte lost at the end: it cannot be decoded, and the way out is named (not "binary data?")
+    cut = tmp_path / "startlan_utf16_cut.csv"
+    cut.write_bytes(text.encode("utf-16-le")[:-1])
+    with pytest.raises(UnreadableFileError) as caught:
+        validate_file(cut, _startlan())
+    assert "UTF-16 without a byte-order mark" in str(caught.value) and "«CSV UTF-8»" in str(caught.value)
+
+
+def _permission_denied_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "a_good.csv").write_bytes((FIXTURES / "startlan_good.csv").read_bytes())
+    (folder / "b_locked.csv").write_bytes((FIXTURES / "startlan_good.csv").read_bytes())
+    return folder
+
+
+def _assert_permission_denied_reported(folder: Path) -> None:
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), _startlan(), folder)
+    meta = report.as_metadata()
+    assert meta["a_good.csv"]["status"] == "loaded" and meta["a_good.csv"]["loaded"] == 4  # still read
+    assert [f.file for f in report.unreadable] == ["b_locked.csv"]
+    reason = meta["b_locked.csv"]["reason"]
+    assert reason.startswith("cannot be read (permission denied)") and "Errno" not in reason
+    assert str(folder) not in reason  # the server's path means nothing to whoever dropped the file
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_a_file_without_read_permission_is_named_and_the_others_are_read(tmp_path: Path):
+    folder = _permission_denied_folder(tmp_path)
+    locked = folder / "b_locked.csv"
+    locked.chmod(0)
+    try:
+        _assert_permission_denied_reported(folder)
+        with pytest.raises(
+            UnreadableFileError, match=r"^b_locked\.csv: cannot be read \(permission denied\)"
+        ):
+            validate_file(locked, _startlan())
+    finally:
+        locked.chmod(0o644)
+
+
+def test_permission_denied_is_reported_in_words_even_when_running_as_root(tmp_path: Path, monkeypatch):
+    # root reads any file, so the refusal is simulated where the file is opened
+    folder = _permission_denied_folder(tmp_path)
+    read_bytes = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:
+        if self.name == "b_locked.csv":
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    _assert_permission_denied_reported(folder)
+    with pytest.raises(UnreadableFileError, match=r"^b_locked\.csv: cannot be read \(permission denied\)"):
+        validate_file(folder / "b_locked.csv", _startlan())
 
 
 def test_hidden_rows_are_not_read_but_counted_and_quarantined_with_file_and_row(tmp_path: Path):

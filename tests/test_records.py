@@ -385,3 +385,34 @@ def test_csv_of_generated_records(tmp_path: Path, con) -> None:
     pd.testing.assert_frame_equal(from_csv.aggregates, aggregate_bostotte(con, str(parquet)).aggregates)
     pd.testing.assert_frame_equal(from_csv.aggregates, aggregate_bostotte_pandas(str(csv)))
     assert bare_scan(con, str(csv)) == bare_scan(con, str(parquet))
+
+
+def test_a_record_folder_reports_every_file_it_does_not_read(tmp_path: Path, con) -> None:
+    # the same rule as a contract folder (ingest.inbox_listing): nothing in the folder is passed over silently
+    from pipelines.inbox.ingest import ingest_records
+    from pipelines.resources import catalogue
+
+    record = catalogue().records["husbanken_bostotte_records"]
+    folder = tmp_path / record.id
+    folder.mkdir()
+    _write_parquet(folder / "records.parquet", HAND_MADE)
+    for name in ["~$records.csv", ".records.parquet", "notes.pdf"]:
+        (folder / name).write_bytes(b"x")
+    (folder / "older").mkdir()
+    (folder / "gone.parquet").symlink_to(folder / "deleted.parquet")
+    report = ingest_records(con, catalogue(), record, folder)
+    meta = report.as_metadata()
+    prefix = f"{record.id}/"
+    assert set(meta) == {prefix + n for n in ["records.parquet", "~$records.csv", ".records.parquet",
+                                             "notes.pdf", "older", "gone.parquet"]}  # fmt: skip
+    loaded = meta[prefix + "records.parquet"]
+    assert loaded["status"] == "loaded" and loaded["read"] == loaded["loaded"] + loaded["quarantined"]
+    reasons = {
+        name.removeprefix(prefix): entry["reason"] for name, entry in meta.items() if "reason" in entry
+    }
+    assert all(meta[prefix + name]["status"] == "skipped" for name in reasons)
+    assert "lock file" in reasons["~$records.csv"] and "hidden file" in reasons[".records.parquet"]
+    assert "'.pdf' is not read" in reasons["notes.pdf"] and "folder" in reasons["older"]
+    assert "deleted.parquet" in reasons["gone.parquet"] and "does not exist" in reasons["gone.parquet"]
+    warnings = report.warnings()  # what the asset logs as warnings
+    assert len(warnings) == 5 and any(w.startswith(f"{prefix}notes.pdf: skipped:") for w in warnings)

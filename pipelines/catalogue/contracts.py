@@ -77,7 +77,7 @@ class Contract(_Strict):
     relations: list[Relation] = Field(default_factory=list)
     first_year: int = 2014
     last_year: int = 2030
-    # The workbook sheet to read (by its tab name); unset: the one visible sheet with data. Named, it
+    # The workbook sheet to read (by its tab name); unset: every visible sheet with data. Named, it
     # is read when visible and every other sheet is skipped with a note.
     sheet: str | None = None
     # Oslo's districts summed into Oslo (tidy files only); unset: district codes are not municipalities.

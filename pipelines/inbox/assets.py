@@ -17,6 +17,7 @@ from pipelines.inbox.ingest import (
     ingest_contract,
     ingest_records,
 )
+from pipelines.inbox.read import row_reference
 from pipelines.metadata import INTERNAL, asset_args
 from pipelines.resources import Warehouse, catalogue
 
@@ -81,15 +82,19 @@ def _records_asset(record: RecordSource) -> dg.AssetsDefinition:
             f"{record.name_nb}: record-level files (Parquet or CSV) dropped in `data/inbox/{record.id}/`, "
             f"aggregated inside DuckDB into the measures of `{record.feeds_source}` per municipality and "
             "year (never loaded whole into memory). Records that cannot be aggregated are quarantined "
-            "with a reason; read = aggregated + quarantined, per file. Table `records_"
+            "with a reason; read = aggregated + quarantined, per file. Every entry of the folder not read "
+            "(lock files, dot files, sub-folders, dangling links, other file types) is listed with its "
+            "reason in the `files` metadata and logged as a warning. Table `records_"
             f"{record.id}`: a view of its rows in the inbox ledger (`inbox_values`)."
         ),
     )
-    def _aggregate(warehouse: Warehouse) -> dg.MaterializeResult:
+    def _aggregate(context, warehouse: Warehouse) -> dg.MaterializeResult:
         write_guide(inbox_dir() / record.id, records_guide(record))
         with warehouse.get_connection() as con:
             report = ingest_records(con, catalogue(), record, inbox_dir() / record.id)
             ledger_view(con, f"records_{record.id}", record.feeds_source)
+        for line in report.warnings():
+            context.log.warning(f"records {record.id}: {line}")
         return _result(report)
 
     return _aggregate
@@ -146,8 +151,8 @@ def nothing_quarantined(context, warehouse: Warehouse):
             if asset.key not in selected:
                 continue
             rows = con.execute(
-                'SELECT file, "row", "column", raw_value, reason FROM quarantine WHERE source_id = ? '
-                'ORDER BY file, "row" LIMIT 20',
+                'SELECT file, "row", "column", raw_value, reason, sheet FROM quarantine WHERE source_id = ? '
+                'ORDER BY file, sheet, "row" LIMIT 20',
                 [source_id],
             ).fetchall()
             count = con.execute(
@@ -161,7 +166,10 @@ def nothing_quarantined(context, warehouse: Warehouse):
                 metadata={
                     "quarantined_entries": count,
                     "first_entries": dg.MetadataValue.md(
-                        "\n".join(f"- {f} row {r}, `{c}` = {v!r}: {why}" for f, r, c, v, why in rows)
+                        "\n".join(
+                            f"- {f} {row_reference(r, sheet)}, `{c}` = {v!r}: {why}"
+                            for f, r, c, v, why, sheet in rows
+                        )
                         or "none"
                     ),
                 },

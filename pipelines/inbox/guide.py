@@ -25,7 +25,13 @@ def contract_guide(contract: Contract) -> str:
         for c in contract.columns
     )
     layouts = "\n".join(f"- `{layout}`: {LAYOUTS_NB[layout]}" for layout in contract.layouts)
-    sheet = f"\nFra en arbeidsbok leses arket «{contract.sheet}».\n" if contract.sheet else ""
+    sheet = (
+        f"\nFra en arbeidsbok leses arket «{contract.sheet}».\n"
+        if contract.sheet
+        else "\nFra en arbeidsbok leses hvert synlige ark med data (for eksempel ett ark per år); skjulte "
+        "ark og forsider hoppes over og nevnes. Gir to ark ulike tall for samme kommune og år, settes "
+        "begge i karantene.\n"
+    )
     if contract.name_first_year is not None:
         sheet += (
             "\nKommunenavn i stedet for nummer godtas fra "

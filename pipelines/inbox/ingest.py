@@ -40,7 +40,8 @@ REFUSED_SUFFIXES = {
 STATUS_SUFFIX = "__status"
 CONFLICT = "conflicting files"  # how a quarantine reason for two files' different values begins
 VALUE_COLUMNS = ["source_id", "geo_level", "geo_code", "year", "column_name", "value", "status", "file",
-                 "fingerprint", "is_estimate", "file_row", "vintage"]  # fmt: skip
+                 "fingerprint", "is_estimate", "file_row", "vintage", "file_sheet"]  # fmt: skip
+QUARANTINE_COLUMNS = ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at", "sheet"]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS inbox_files (
@@ -54,9 +55,12 @@ CREATE TABLE IF NOT EXISTS quarantine (
     processed_at VARCHAR);
 ALTER TABLE inbox_files ADD COLUMN IF NOT EXISTS vintage VARCHAR;
 ALTER TABLE inbox_values ADD COLUMN IF NOT EXISTS vintage VARCHAR;
+ALTER TABLE inbox_values ADD COLUMN IF NOT EXISTS file_sheet VARCHAR;
+ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS sheet VARCHAR;
 """
 # vintage: the export date a file states (its name or an «Eksportert …» line), else NULL and the
-# fingerprint stands for it
+# fingerprint stands for it. file_sheet / sheet: the workbook sheet of the row, set when a workbook
+# has several data sheets read (row 7 exists in each), else NULL
 
 
 def inbox_dir() -> Path:
@@ -119,8 +123,8 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
 def skip_reason(path: Path, suffixes: set[str]) -> str | None:
     """Why ``path`` (an entry of an inbox folder) is not read, or None when it is to be read.
 
-    Decided by name and kind only: Excel and LibreOffice lock files and dot files, links that lead
-    nowhere, folders, refused and unknown file types.
+    Decided by name and kind only, one rule for contract and record folders: Excel and LibreOffice
+    lock files and dot files, links that lead nowhere, folders, refused and unknown file types.
     """
     name = path.name
     if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
@@ -180,10 +184,12 @@ def _long_as_reported(loaded: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     present = [c for c in columns if c in loaded.columns]
     if loaded.empty or not present:
         return pd.DataFrame(
-            columns=["geo_code", "year", "column_name", "value", "status", "is_estimate", "file_row"]
-        )
-    loaded = loaded.assign(file_row=loaded.get("_row", -1))
-    values = loaded.melt(id_vars=["geo_code", "year", "file_row"], value_vars=present, var_name="column_name")
+            columns=["geo_code", "year", "column_name", "value", "status", "is_estimate", "file_row",
+                     "file_sheet"]
+        )  # fmt: skip
+    loaded = loaded.assign(file_row=loaded.get("_row", -1), file_sheet=loaded.get("_sheet"))
+    ids = ["geo_code", "year", "file_row", "file_sheet"]
+    values = loaded.melt(id_vars=ids, value_vars=present, var_name="column_name")
     # The same melt over the status columns lines up row for row with the values.
     statuses = pd.DataFrame(
         {c: loaded.get(f"{c}{STATUS_SUFFIX}") for c in present}, index=loaded.index, dtype="object"
@@ -212,12 +218,21 @@ def _replace_keys(
         source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint, vintage=vintage
     )
     values = values[VALUE_COLUMNS].astype(
-        {"geo_code": str, "year": "int64", "value": "float64", "status": "object", "file_row": "int64",
-         "vintage": "object"}  # fmt: skip
+        {
+            "geo_code": str,
+            "year": "int64",
+            "value": "float64",
+            "status": "object",
+            "file_row": "int64",
+            "vintage": "object",
+            "file_sheet": "object",
+        }  # fmt: skip
     )
-    quarantine = quarantine.assign(source_id=source_id, file=report.file, processed_at=now)[
-        ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at"]
-    ].astype({"row": "int64", "raw_value": "object", "column": "object", "reason": "object"})
+    quarantine = quarantine.assign(
+        source_id=source_id, file=report.file, processed_at=now, sheet=quarantine.get("sheet")
+    )[QUARANTINE_COLUMNS].astype(
+        {"row": "int64", "raw_value": "object", "column": "object", "reason": "object", "sheet": "object"}
+    )
     con.register("_new_values", values)
     con.register("_new_quarantine", quarantine)
     try:
@@ -226,7 +241,10 @@ def _replace_keys(
             con.execute("DELETE FROM inbox_values WHERE source_id = ? AND file = ?", [source_id, report.file])
             con.execute(f"INSERT INTO inbox_values ({', '.join(VALUE_COLUMNS)}) SELECT * FROM _new_values")
             con.execute("DELETE FROM quarantine WHERE source_id = ? AND file = ?", [source_id, report.file])
-            con.execute("INSERT INTO quarantine SELECT * FROM _new_quarantine")
+            con.execute(
+                f"INSERT INTO quarantine ({', '.join(map(_quoted, QUARANTINE_COLUMNS))}) "
+                "SELECT * FROM _new_quarantine"
+            )
             con.execute("DELETE FROM inbox_files WHERE source_id = ? AND file = ?", [source_id, report.file])
             con.execute(
                 "INSERT INTO inbox_files (source_id, file, fingerprint, processed_at, layout, rows_read, "
@@ -239,41 +257,60 @@ def _replace_keys(
         con.unregister("_new_quarantine")
 
 
+def _quoted(name: str) -> str:
+    return f'"{name}"'
+
+
+# How the conflict message refers to a stored value's row: "row 7", or "sheet '2023' row 7" (as
+# pipelines.inbox.read.row_reference words it) when its workbook had several data sheets.
+_ROW_REFERENCE = (
+    "CASE WHEN {t}.file_sheet IS NULL THEN 'row ' ELSE 'sheet ' || chr(39) || {t}.file_sheet || chr(39) "
+    "|| ' row ' END || coalesce(CAST({t}.file_row AS VARCHAR), '?')"
+)
+
+
 def _settle_conflicts(con: duckdb.DuckDBPyConnection, source_id: str, report: IngestReport) -> None:
     """Quarantine, in every file concerned, each cell whose municipality × year × column another file
-    of the source gives a different value (or SSB symbol), naming both files and rows; the values stay
+    of the source (or another sheet of the same workbook) gives a different value (or SSB symbol),
+    naming both files and rows (and sheets); the values stay
     stored (staging leaves such keys out), so correcting either file ends the conflict. Recomputed
     after every run from the stored values, so it never depends on the order files were read in.
     A contract file's counts are recounted: a row with a conflicting cell counts as quarantined."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    row_a, row_b = _ROW_REFERENCE.format(t="a"), _ROW_REFERENCE.format(t="b")
     with transaction(con):
         con.execute(
             "DELETE FROM quarantine WHERE source_id = ? AND starts_with(reason, ?)", [source_id, CONFLICT]
         )
         con.execute(
             f"""
-            INSERT INTO quarantine
+            INSERT INTO quarantine (source_id, file, "row", "column", raw_value, reason, processed_at, sheet)
             SELECT a.source_id, a.file, coalesce(a.file_row, -1), a.column_name,
                    coalesce(CAST(a.value AS VARCHAR), a.status),
                    '{CONFLICT}: ' || a.column_name || ' of ' || a.geo_code || ' in ' || a.year || ' is '
-                   || coalesce(CAST(a.value AS VARCHAR), a.status) || ' in ' || a.file || ' (row '
-                   || coalesce(CAST(a.file_row AS VARCHAR), '?') || ') but '
-                   || string_agg(coalesce(CAST(b.value AS VARCHAR), b.status) || ' in ' || b.file || ' (row '
-                                 || coalesce(CAST(b.file_row AS VARCHAR), '?') || ')', ', ' ORDER BY b.file)
-                   || '; not loaded: correct or remove one of the files', ?
+                   || coalesce(CAST(a.value AS VARCHAR), a.status) || ' in ' || a.file || ' ('
+                   || {row_a} || ') but '
+                   || string_agg(coalesce(CAST(b.value AS VARCHAR), b.status) || ' in ' || b.file || ' ('
+                                 || {row_b} || ')', ', '
+                                 ORDER BY b.file, b.file_sheet)
+                   || '; not loaded: correct or remove one of the '
+                   || CASE WHEN bool_and(a.file = b.file) THEN 'sheets' ELSE 'files' END, ?, a.file_sheet
             FROM inbox_values a JOIN inbox_values b
               ON a.source_id = b.source_id AND a.geo_code = b.geo_code AND a.year = b.year
-             AND a.column_name = b.column_name AND a.file <> b.file
+             AND a.column_name = b.column_name
+             AND (a.file <> b.file OR a.file_sheet IS DISTINCT FROM b.file_sheet)
             WHERE a.source_id = ?
               AND (a.value IS DISTINCT FROM b.value OR a.status IS DISTINCT FROM b.status)
-            GROUP BY a.source_id, a.file, a.file_row, a.column_name, a.geo_code, a.year, a.value, a.status
+            GROUP BY a.source_id, a.file, a.file_sheet, a.file_row, a.column_name, a.geo_code, a.year,
+                     a.value, a.status
             """,
             [now, source_id],
         )
         con.execute(
             """
             UPDATE inbox_files f SET rows_quarantined = q.n, rows_loaded = f.rows_read - q.n
-            FROM (SELECT f2.file, count(DISTINCT q2."row") FILTER (WHERE q2."row" IS NOT NULL) AS n
+            FROM (SELECT f2.file, count(DISTINCT coalesce(q2.sheet, '') || ':' || q2."row")
+                                  FILTER (WHERE q2."row" IS NOT NULL) AS n
                   FROM inbox_files f2 LEFT JOIN quarantine q2
                     ON q2.source_id = f2.source_id AND q2.file = f2.file
                   WHERE f2.source_id = ? AND f2.layout <> 'records' GROUP BY f2.file) q
@@ -296,7 +333,7 @@ def ingest_contract(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, contract: Contract, folder: Path
 ) -> IngestReport:
     """Validate and load every file in ``folder`` against ``contract``."""
-    from pipelines.inbox.read import UnreadableFileError
+    from pipelines.inbox.read import UnreadableFileError, open_error
     from pipelines.inbox.validate import validate_file  # the reader pulls in openpyxl: import lazily
 
     ensure_tables(con)
@@ -307,8 +344,8 @@ def ingest_contract(
     for path in files:
         try:
             fingerprint = content_fingerprint(path)
-        except OSError as exc:
-            report.files.append(FileReport(path.name, "unreadable", reason=f"cannot be opened ({exc})"))
+        except OSError as exc:  # e.g. permission denied: named in words, the other files still read
+            report.files.append(FileReport(path.name, "unreadable", reason=open_error(path, exc).problem))
             continue
         if _already_processed(con, contract.source, path.name, fingerprint):
             report.files.append(FileReport(path.name, "unchanged"))
@@ -361,7 +398,11 @@ def ingest_records(
     report = IngestReport(record.feeds_source)
     aggregate = {"bostotte": aggregate_bostotte, "startlan": aggregate_startlan}[record.kind]
     measure_columns = {m.column for m in catalogue.measures_of(record.feeds_source)}
-    for path in dropped_files(folder, RECORD_SUFFIXES):
+    # the same listing as a contract folder's: lock files, dot files, sub-folders, dangling links and
+    # other file types are named with their reason, never passed over silently
+    files, skipped = inbox_listing(folder, RECORD_SUFFIXES)
+    report.files.extend(FileReport(f"{record.id}/{name}", "skipped", reason=why) for name, why in skipped)
+    for path in files:
         stat = path.stat()
         # Record files are large: fingerprint by name, size and modification time, not content.
         fingerprint = f"stat:{stat.st_size}:{stat.st_mtime_ns}"

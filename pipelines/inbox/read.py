@@ -5,7 +5,8 @@ row as text, with the row number a person sees in the file. It never guesses sil
 cannot read raises :class:`UnreadableFileError`, naming the file and the problem.
 
 CSV
-    Encoding: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text"), else
+    Encoding: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode text") or without
+    one when the NUL bytes leave no doubt (every other byte, on one side only), else
     Windows-1252 when the bytes 0x80–0x9F are all printable characters in it, else ISO-8859-1.
     Separator ``;``, ``,`` or tab, chosen on the header line. Quoted fields, CRLF or LF.
     ``_row`` is the physical line number (the header's line counts; a quoted field spanning two
@@ -13,10 +14,12 @@ CSV
     vectorised scan of the bytes, so a 100 MB file costs a few seconds.
     ``.gz`` files are decompressed first (``.csv.gz``, ``.tsv.gz``).
 xlsx, xlsm
-    openpyxl, read-only, cached values, macros never run. The one *visible* sheet with data whose
-    header holds the geography column (hidden sheets and cover sheets are skipped and named in
-    ``attrs["skipped_sheets"]``; two data sheets are refused); hidden rows are left out and listed
-    in ``attrs["hidden_rows"]``. The header is the first row
+    openpyxl, read-only, cached values, macros never run. Every *visible* sheet with data whose
+    header holds the geography column is read, each into its own grid (:func:`read_grids`; one
+    sheet per year is common); hidden sheets and cover sheets are skipped and named in
+    ``attrs["skipped_sheets"]``. Formula cells without a saved value (a workbook written by a
+    program that does not calculate) are refused, naming the cells. Hidden rows are left out and
+    listed in ``attrs["hidden_rows"]``. The header is the first row
     whose non-empty cells cover the sheet's width (and hold the geography column, when hints are
     given). A header cell merged across columns over a second header row gives names joined
     with ``_`` ("Startlån" over "antall" → "Startlån_antall"). Numbers become text without float
@@ -53,6 +56,7 @@ SEPARATORS = (";", ",", "\t")
 _SEPARATOR_NAMES = {";": "';'", ",": "','", "\t": "tab"}
 _SAMPLE_BYTES = 256 * 1024  # header detection looks at the start of the file only
 _HEADER_SEARCH_LINES = 80
+_LISTED_CELLS = 10  # formula cells named in a message; the rest are counted
 _CHUNK = 8 * 1024 * 1024  # bytes scanned at a time (bounds the scan's memory)
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
@@ -90,12 +94,31 @@ def read_grid(path: Path, *, header_hints: Iterable[str] = (), sheet: str | None
     ``header_hints`` are names of which the header row holds at least one (the geography column
     and its aliases); they pick the header where title rows could otherwise be mistaken for it.
     ``sheet`` names the one workbook sheet to read (it must be visible); ignored for text files.
+    A workbook with several data sheets is refused here: :func:`read_grids` reads them all.
+    """
+    grids = read_grids(path, header_hints=header_hints, sheet=sheet)
+    if len(grids) > 1:
+        names = ", ".join(repr(g.attrs["sheet"]) for g in grids)
+        raise UnreadableFileError(
+            path, f"has {len(grids)} visible data sheets ({names}); read them with read_grids"
+        )
+    return grids[0]
+
+
+def read_grids(
+    path: Path, *, header_hints: Iterable[str] = (), sheet: str | None = None
+) -> list[pd.DataFrame]:
+    """One grid per data sheet of a workbook (in tab order), or the one grid of any other file.
+
+    Each grid's ``attrs["sheet"]`` names its sheet, so its rows can be referred to as
+    ``sheet '2023' row 7`` (:func:`row_reference`); ``attrs["skipped_sheets"]`` is the same list
+    on every grid of a workbook.
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UnreadableFileError(path, f"cannot be opened ({exc.strerror or exc})") from exc
+        raise open_error(path, exc) from exc
     hints = {normalise_header(h) for h in header_hints} - {""}
     if path.name.lower().endswith(".gz"):
         try:
@@ -109,8 +132,27 @@ def read_grid(path: Path, *, header_hints: Iterable[str] = (), sheet: str | None
             path, "is an Excel 97-2003 workbook (.xls); save it as .xlsx or CSV and drop it again"
         )
     if path.suffix.lower() in (".html", ".htm") or is_html(data):
-        return _read_html(path, data)
-    return _read_csv(path, data, hints)
+        return [_read_html(path, data)]
+    return [_read_csv(path, data, hints)]
+
+
+def open_error(path: Path, exc: OSError) -> UnreadableFileError:
+    """The error for a dropped file the operating system will not hand over, in words (a raw
+    "[Errno 13]" with the server's full path helps nobody who dropped the file)."""
+    if isinstance(exc, PermissionError):
+        problem = (
+            "cannot be read (permission denied): the pipeline is not allowed to open it; "
+            "give it read access (or copy the file in again) and it is read on the next run"
+        )
+    else:
+        problem = f"cannot be opened ({exc.strerror or exc})"
+    return UnreadableFileError(path, problem)
+
+
+def row_reference(row: object, sheet: str | None = None) -> str:
+    """How messages refer to a file row: ``row 7``, or ``sheet '2023' row 7`` in a workbook whose
+    several sheets are read (the same row number exists in each)."""
+    return f"sheet {sheet!r} row {row}" if sheet else f"row {row}"
 
 
 # --------------------------------------------------------------------------------------- CSV
@@ -196,6 +238,10 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
             raise UnreadableFileError(path, "starts with a UTF-16 byte-order mark but is not UTF-16") from exc
         _check_text(path, body)
         return body, "utf-16"
+    if b"\x00" in data:
+        utf16 = _utf16_without_bom(path, data)
+        if utf16 is not None:
+            return utf16
     _check_text(path, data)
     bad = _first_non_utf8(data)
     if bad is None:
@@ -216,6 +262,35 @@ def _to_utf8(path: Path, data: bytes) -> tuple[bytes, str]:
         except UnicodeDecodeError:
             _check_text(path, data, c1_controls=True)
     return data.decode(encoding).encode("utf-8"), encoding
+
+
+def _utf16_without_bom(path: Path, data: bytes) -> tuple[bytes, str] | None:
+    """UTF-16 text saved without its byte-order mark, read when the NUL bytes leave no doubt.
+
+    Text of Latin letters in UTF-16 has a NUL in every other byte (the high byte of æ, ø, å too),
+    always on the same side: odd offsets for little-endian, even for big-endian. Random binary
+    data has NULs on both sides. A file that looks like UTF-16 but does not decode cleanly is
+    refused with the way out; anything else is left to the binary-data check (None)."""
+    sample = data[: _SAMPLE_BYTES - _SAMPLE_BYTES % 2]
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0), odd.count(0)
+    pairs = len(odd)
+    if pairs < 4 or min(even_nul, odd_nul) > 0.01 * pairs or max(even_nul, odd_nul) < 0.5 * pairs:
+        return None
+    encoding = "utf-16-le" if odd_nul else "utf-16-be"
+    advice = "it was saved as UTF-16 without a byte-order mark; save it as «CSV UTF-8» and drop it again"
+    if len(data) % 2:
+        raise UnreadableFileError(path, f"looks like UTF-16 text but has an odd number of bytes: {advice}")
+    try:
+        body = data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            path, f"looks like UTF-16 text but does not decode as {encoding}: {advice}"
+        ) from exc
+    if b"\x00" in body:
+        raise UnreadableFileError(path, f"looks like UTF-16 text but holds NUL characters: {advice}")
+    _check_text(path, body)
+    return body, encoding
 
 
 def _first_non_utf8(data: bytes) -> int | None:
@@ -419,14 +494,15 @@ def _check_names(path: Path, names: list[str], where: str) -> None:
 # -------------------------------------------------------------------------------------- xlsx
 
 
-def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> pd.DataFrame:
-    """The workbook's one visible data sheet (macros in .xlsm are never run: openpyxl reads values).
+def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> list[pd.DataFrame]:
+    """Every visible data sheet, one grid each (macros in .xlsm are never run: openpyxl reads values).
 
     Hidden sheets are skipped; so is a visible sheet whose header does not hold a hint (a cover or
     notes sheet) when hints are given. Each skipped sheet is named in ``attrs["skipped_sheets"]``
-    with its reason. Two or more visible data sheets are refused, naming them, rather than one
-    being read and the others silently ignored. Hidden rows are left out of the grid and listed in
-    ``attrs["hidden_rows"]`` ({row: the row's cells joined by ';'}) for the caller to account for.
+    with its reason. A contract that names its sheet gets that one only; without hints only the
+    first sheet with data is read (there is nothing to tell a data sheet from a cover by). Hidden
+    rows are left out of the grid and listed in ``attrs["hidden_rows"]`` ({row: the row's cells
+    joined by ';'}) for the caller to account for.
     """
     import openpyxl
 
@@ -458,13 +534,14 @@ def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> pd.Dat
                 continue
             sheet.reset_dimensions()  # some writers record wrong dimensions; read every row
             rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(min_row=1, values_only=True)]
-            if not any(cell.strip() for row in rows for cell in row):
-                continue
             sheet_path = getattr(sheet, "_worksheet_path", None)
+            xml = _sheet_xml(path, sheet_path)
+            if not any(cell.strip() for row in rows for cell in row):
+                _refuse_unsaved_formulas(path, sheet.title, xml)  # formulas only, none calculated
+                continue
             try:
                 grid = _grid_from_rows(
-                    path, rows, _merged_ranges(path, sheet_path), hints, sheet.title,
-                    hidden=_hidden_rows(path, sheet_path),
+                    path, rows, _merged_ranges(xml), hints, sheet.title, hidden=_hidden_rows(xml),
                 )  # fmt: skip
             except UnreadableFileError as exc:
                 if not hints:
@@ -478,35 +555,68 @@ def _read_xlsx(path: Path, hints: set[str], wanted: str | None = None) -> pd.Dat
                     "(a cover or notes sheet?)"
                 )
                 continue
+            _refuse_unsaved_formulas(path, sheet.title, xml)
             found.append(grid)
             if not hints:
                 break
     finally:
         workbook.close()
-    if len(found) > 1:
-        names = ", ".join(repr(g.attrs["sheet"]) for g in found)
-        raise UnreadableFileError(
-            path,
-            f"has {len(found)} visible data sheets ({names}); only one is read per file, so none was: "
-            "put each sheet in its own file, or hide the ones that are not to be read",
-        )
     if not found:
         why = f" ({'; '.join(skipped)})" if skipped else ""
         raise UnreadableFileError(path, f"has no visible sheet with data{why}")
-    grid = found[0]
-    grid.attrs["skipped_sheets"] = skipped
-    return grid
+    for grid in found:
+        grid.attrs["skipped_sheets"] = list(skipped)
+    return found
 
 
-def _hidden_rows(path: Path, sheet_path: str | None) -> set[int]:
-    """Row numbers (1-based) marked hidden in the sheet's XML (read-only sheets do not expose them)."""
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_SAVED_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_STRING_RESULT = re.compile(rb"\bt=\"str\"")
+
+
+def _refuse_unsaved_formulas(path: Path, title: str, xml: bytes) -> None:
+    """Refuse a sheet whose formula cells have no saved result.
+
+    openpyxl reads the value Excel saved with each formula (it never calculates); a workbook
+    written by a program (openpyxl itself, many exports) has formulas without one, and they would
+    read as empty cells: figures silently missing. Excel writes a value for every formula when it
+    saves, so opening and saving the workbook there is the cure. A formula whose saved result is
+    an empty text (``t="str"``) is a real value, not a missing one."""
+    if b"<f" not in xml and b":f" not in xml:
+        return
+    missing = []
+    for attributes, body in _CELL.findall(xml):
+        if body and _FORMULA.search(body) and not _SAVED_VALUE.search(body):
+            if _STRING_RESULT.search(attributes):
+                continue
+            reference = _CELL_REF.search(attributes)
+            missing.append(reference.group(1).decode() if reference else "?")
+    if missing:
+        listed = ", ".join(missing[:_LISTED_CELLS]) + (
+            f" and {len(missing) - _LISTED_CELLS} more" if len(missing) > _LISTED_CELLS else ""
+        )
+        raise UnreadableFileError(
+            path,
+            f"sheet {title!r}: {len(missing)} formula cell(s) have no saved value ({listed}), so they "
+            "would read as empty; open the workbook in Excel, save it, and drop it again",
+        )
+
+
+def _sheet_xml(path: Path, sheet_path: str | None) -> bytes:
+    """The sheet's XML (read-only sheets expose neither merges, hidden rows nor formulas)."""
     if not sheet_path:
-        return set()
+        return b""
     try:
         with zipfile.ZipFile(path) as archive:
-            xml = archive.read(sheet_path.lstrip("/"))
+            return archive.read(sheet_path.lstrip("/"))
     except (KeyError, zipfile.BadZipFile):
-        return set()
+        return b""
+
+
+def _hidden_rows(xml: bytes) -> set[int]:
+    """Row numbers (1-based) marked hidden in the sheet's XML (read-only sheets do not expose them)."""
     hidden = set()
     for attributes in _ROW_TAG.findall(xml):
         if _ROW_HIDDEN.search(attributes):
@@ -536,20 +646,13 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _merged_ranges(path: Path, sheet_path: str | None) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
     """Merged ranges of a sheet as (first row, first col, last row, last col), 0-based.
 
     Read-only worksheets do not expose merges, so they are read from the sheet's XML.
     """
-    if not sheet_path:
-        return []
     from openpyxl.utils import column_index_from_string
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            xml = archive.read(sheet_path.lstrip("/"))
-    except (KeyError, zipfile.BadZipFile):
-        return []
     return [
         (
             int(r1) - 1,

@@ -7,6 +7,10 @@
 ``year``, one float column per contract column present in the file, ``<column>__status`` (the
 SSB symbol, or None) and ``_row``. ``quarantine`` has one entry per problem: ``file``, ``row``,
 ``column`` (as headed in the file; "" for a whole-row problem), ``raw_value`` and ``reason``.
+A workbook with several data sheets (one per year, say) is validated sheet by sheet: then
+``loaded`` has ``_sheet`` and ``quarantine`` has ``sheet``, since row 7 exists in every sheet, and
+each reason begins with the sheet ("sheet '2023': …"). Two sheets giving one key different values
+are a conflict like two files doing so (:func:`pipelines.inbox.ingest._settle_conflicts`).
 
 The unit that is loaded or quarantined as a whole is the area × year: one row of a tidy file;
 all rows of one area × year of a long file (so a record is never half-loaded); one row of a
@@ -35,7 +39,7 @@ from pipelines.geography.codes import normalise_code
 from pipelines.geography.harmonise import code_problems
 from pipelines.geography.reference import municipalities
 from pipelines.inbox.by_name import names_not_codes, resolve_names
-from pipelines.inbox.read import UnreadableFileError, normalise_header, read_grid
+from pipelines.inbox.read import UnreadableFileError, normalise_header, read_grids
 
 __all__ = ["FileResult", "UnreadableFileError", "validate_file"]
 
@@ -75,18 +79,16 @@ class FileResult:
     notes: list[str] = field(default_factory=list)  # e.g. "0301/2023 is the sum of 15 districts …"
 
     def __post_init__(self) -> None:
-        quarantined = len(_distinct(self.quarantine["row"].to_numpy()))
+        quarantine_rows = _distinct(_row_ids(self.quarantine, "row", "sheet"))
+        loaded_rows = _distinct(_row_ids(self.loaded, "_row", "_sheet"))
+        quarantined = len(quarantine_rows)
         if self.rows_quarantined is None:
             self.rows_quarantined = quarantined
         if self.rows_loaded is None:
-            self.rows_loaded = len(_distinct(self.loaded["_row"].to_numpy()))
+            self.rows_loaded = len(loaded_rows)
         if quarantined != self.rows_quarantined:
             raise AssertionError(f"quarantine names {quarantined} rows, not {self.rows_quarantined}")
-        both = np.intersect1d(
-            _distinct(self.loaded["_row"].to_numpy()),
-            _distinct(self.quarantine["row"].to_numpy()),
-            assume_unique=True,
-        )
+        both = np.intersect1d(loaded_rows, quarantine_rows, assume_unique=True)
         if len(both):
             raise AssertionError(f"rows both loaded and quarantined: {both[:5].tolist()}")
         if self.rows_read != self.rows_loaded + self.rows_quarantined:
@@ -107,7 +109,65 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     does not allow. The message names the file, the problem and the header found.
     """
     path = Path(path)
-    grid = read_grid(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
+    grids = read_grids(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
+    if len(grids) == 1:
+        return _validate_grid(path, grids[0], contract)
+    results = []
+    for grid in grids:
+        try:
+            results.append(_validate_grid(path, grid, contract))
+        except UnreadableFileError as exc:  # name the sheet: the others may be fine
+            raise UnreadableFileError(path, f"sheet {grid.attrs['sheet']!r}: {exc.problem}") from exc
+    return _combine_sheets(results)
+
+
+def _row_ids(frame: pd.DataFrame, row: str, sheet: str) -> np.ndarray:
+    """A file row's identity: its number, or (with a sheet column) its sheet and number as one int."""
+    rows = frame[row].to_numpy(dtype=np.int64)
+    if sheet not in frame.columns:
+        return rows
+    # text, not codes: the two frames may hold different sets of sheets
+    return (frame[sheet].astype(str) + "\x00" + frame[row].astype(str)).to_numpy(dtype=object)
+
+
+def _combine_sheets(results: list[FileResult]) -> FileResult:
+    """One result for a workbook validated sheet by sheet: rows tagged with their sheet, reasons
+    beginning with it, counts summed; the reading facts of the first sheet, with ``sheets``."""
+    sheets = [r.reading["sheet"] for r in results]
+    loaded = pd.concat(
+        [r.loaded.assign(_sheet=name) for r, name in zip(results, sheets, strict=True)], ignore_index=True
+    )
+    parts = []
+    for result, name in zip(results, sheets, strict=True):
+        part = result.quarantine.assign(sheet=name)
+        part["reason"] = f"sheet {name!r}: " + part["reason"].astype(str)
+        parts.append(part)
+    quarantine = pd.concat(parts, ignore_index=True)
+    reading = dict(results[0].reading, sheet=None, sheets=sheets)
+    # a note every sheet has (no export date in the file name, say) is about the file: said once
+    shared = set.intersection(*(set(r.notes) for r in results))
+    notes = [*dict.fromkeys(n for r in results for n in r.notes if n in shared)]
+    notes += [
+        f"sheet {name!r}: {n}"
+        for r, name in zip(results, sheets, strict=True)
+        for n in r.notes
+        if n not in shared
+    ]
+    return FileResult(
+        loaded=loaded,
+        quarantine=quarantine,
+        rows_read=sum(r.rows_read for r in results),
+        layout=results[0].layout if len({r.layout for r in results}) == 1 else "mixed",
+        ignored_columns=list(dict.fromkeys(c for r in results for c in r.ignored_columns)),
+        rows_loaded=sum(r.rows_loaded for r in results),
+        rows_quarantined=sum(r.rows_quarantined for r in results),
+        reading=reading,
+        notes=notes,
+    )
+
+
+def _validate_grid(path: Path, grid: pd.DataFrame, contract: Contract) -> FileResult:
+    """Check one grid (a text file, or one sheet of a workbook) against ``contract``."""
     attrs = dict(grid.attrs)
     grid.attrs = {}
     quarantine = _Quarantine()
