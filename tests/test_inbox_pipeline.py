@@ -93,6 +93,7 @@ def test_a_dropped_file_flows_to_the_outputs_and_bad_rows_are_quarantined(
     assert "no export date" in files["startlan_2023.csv"]["notes"][0]  # Husbanken exports are dated
     quarantine = pd.read_parquet(base / "exports/internal/quarantine.parquet")
     reasons = dict(zip(quarantine["row"], quarantine["reason"], strict=True))
+    assert quarantine["sheet"].isna().all()  # a CSV has no sheets; an Excel row names its sheet here
     assert "9998" in reasons[4] and "negative" in reasons[5].lower()
     public = pd.read_parquet(base / "exports/public/latest/indicator_values.parquet")
     oslo = public[

@@ -69,7 +69,7 @@ def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str)
         to_arrow(shares, SUPPRESSION_SHARE_SCHEMA), folder / "qc" / "suppression_hidden_share.parquet"
     )
     ensure_tables(con)
-    quarantine = con.sql('SELECT * FROM quarantine ORDER BY source_id, file, "row"').to_arrow_table()
+    quarantine = con.sql('SELECT * FROM quarantine ORDER BY source_id, file, sheet, "row"').to_arrow_table()
     written["quarantine"] = write_parquet_atomic(
         cast_to_schema(quarantine, QUARANTINE_SCHEMA), folder / "quarantine.parquet"
     )

@@ -143,8 +143,8 @@ SUPPRESSION_SHARE_SCHEMA = bi_schema(
 )  # fmt: skip
 QUARANTINE_SCHEMA = bi_schema(
     "INTERNAL: every row of a dropped file that was not loaded, and why",
-    "source_id:string", "file:string", "row:int64", "column:string?", "raw_value:string?", "reason:string",
-    "processed_at:string",
+    "source_id:string", "file:string", "sheet:string?", "row:int64", "column:string?", "raw_value:string?",
+    "reason:string", "processed_at:string",
 )  # fmt: skip
 QC_SCHEMA = bi_schema(
     "INTERNAL: what changed since the previous release",
