@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.geography.levels import comparison_groups
+from pipelines.inbox.validate import validate_file
 from pipelines.indicators.compute import build_indicator_values
 from pipelines.sources.load import LoadedSource, load_reference_geography, load_source
 from pipelines.staging.measures import measure_values, unavailable_years
@@ -92,3 +93,17 @@ def test_the_indicator_is_missing_before_2022_and_shown_from_it(tmp_path: Path, 
     assert before["numerator"].isna().all()  # never 0
     nation = values[(values.year == 2022) & (values.geo_code == "EAK")].iloc[0]
     assert nation.status == "shown" and nation.value == pytest.approx(2700 / 3800 * 100)
+
+
+def test_an_inbox_file_with_earlier_years_has_them_quarantined_with_the_reason(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
+    """A coded IMDi file (no names) with a 2019 row: the contract starts in 2022, like the source,
+    so the row is quarantined saying why, not loaded and then hidden by staging."""
+    path = tmp_path / "bosetting.csv"
+    path.write_text("kommunenr;år;bosatte\n0301;2019;1000\n0301;2022;2900\n", encoding="utf-8")
+    result = validate_file(path, catalogue.contracts["refugee_settlement"])
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    reasons = result.quarantine["reason"].tolist()
+    assert any("year 2019 is outside the contract's years 2022–2030" in r for r in reasons), reasons
+    assert set(result.loaded["year"]) == {2022}
