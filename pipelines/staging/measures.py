@@ -319,13 +319,22 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
     return merged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)
 
 
-def unavailable_years(staged: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
+def _strictest_origin(origins) -> str | None:
+    """The origin the indicator query gives a mix of rows: synthetic if any is, then file, then ssb."""
+    present = set(origins)
+    return next((o for o in ("synthetic", "file", "ssb") if o in present), None)
+
+
+def unavailable_years(
+    staged: pd.DataFrame, catalogue: Catalogue, origins: dict[str, str | None] | None = None
+) -> pd.DataFrame:
     """Every measure of a source with ``available_from`` (assets/sources.yaml) is missing in the
     reporting years before it: one row per geography of the source's level (in the pipeline's
     borders) × year × measure, value null, ``source_status`` ``..`` and the source's
     ``earlier_years_note_nb``, replacing whatever was staged for those keys. The one place this rule
     is applied, after the inbox, so no file can fill such a year with a value, and no year shows
-    as 0 or as a value made of a few municipalities."""
+    as 0 or as a value made of a few municipalities. ``origins``: per source, the data origin of
+    its whole raw table (the same in a run of some years as in a full run); else that of ``staged``."""
     declared = [s for s in catalogue.sources.values() if s.available_from is not None]
     early = [(s, [y for y in catalogue.settings.years if y < s.available_from]) for s in declared]
     early = [(s, years) for s, years in early if years]
@@ -337,11 +346,12 @@ def unavailable_years(staged: pd.DataFrame, catalogue: Catalogue) -> pd.DataFram
         codes = geographies.loc[geographies["geo_level"] == source.geo_level, "geo_code"].astype(str)
         of_source = staged["source_id"] == source.id
         replaced |= of_source & staged["year"].lt(source.available_from)
-        origins = staged.loc[of_source, "data_origin"]
         origin = (
             source.data_origin
             if source.data_origin != "column"
-            else (origins.mode().iloc[0] if len(origins) else "file")
+            else (origins or {}).get(source.id)
+            or _strictest_origin(staged.loc[of_source, "data_origin"])
+            or "file"
         )
         ref = source.path if source.path.startswith(STATBANK_PREFIX) else f"file:{source.path}"
         grid = pd.MultiIndex.from_product(
@@ -383,7 +393,14 @@ def build_measure_values(
         for source_id in catalogue.sources
     }
     staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
-    staged = unavailable_years(staged, catalogue)
+    origins = {
+        s.id: _strictest_origin(
+            r for (r,) in con.execute(f'SELECT DISTINCT data_origin FROM "raw_{s.id}"').fetchall()
+        )
+        for s in catalogue.sources.values()
+        if s.available_from is not None
+    }
+    staged = unavailable_years(staged, catalogue, origins)
     if years is not None:
         staged = staged[staged["year"].isin(years)].reset_index(drop=True)
     staged["preliminary"] = preliminary
