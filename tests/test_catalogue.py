@@ -206,3 +206,52 @@ def test_analytical_target_needs_author_and_reason(assets_copy: Path) -> None:
         CatalogueError, match=rf"targets.yaml: targets\[{analytical}\] .*needs 'author' and 'reason'"
     ):
         load_catalogue(assets_copy)
+
+
+def _position(path: Path, key: str, field: str, value: str) -> int:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return next(i for i, entry in enumerate(document[key]) if entry[field] == value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("earlier_years_note_nb", None, r"earlier_years_note_nb: required with available_from"),
+        ("available_from", None, r"earlier_years_note_nb: set only together with available_from"),
+        ("available_from", 2014, r"available_from: 2014 must lie after the pipeline's first year 2014"),
+        ("available_from", 2031, r"available_from: Input should be less than or equal to 2030"),
+        ("available_from", "soon", r"available_from: Input should be a valid integer"),
+    ],
+)
+def test_broken_available_from_names_file_and_field(
+    assets_copy: Path, field: str, value: object, expected: str
+) -> None:
+    """IMDi per municipality from 2022: `available_from` and its Norwegian note come together."""
+    path = assets_copy / "sources.yaml"
+    position = _position(path, "sources", "id", "refugee_settlement")
+    if field == "available_from" and value is None:  # the note alone
+        _edit(path, "sources", position, "available_from", None)
+    else:
+        _edit(path, "sources", position, field, value)
+    with pytest.raises(
+        CatalogueError, match=rf"sources.yaml: sources\[{position}\] \(refugee_settlement\)\.{expected}"
+    ):
+        load_catalogue(assets_copy)
+
+
+def test_a_contract_may_not_accept_years_its_source_does_not_have(assets_copy: Path) -> None:
+    path = assets_copy / "contracts.yaml"
+    position = _position(path, "contracts", "source", "refugee_settlement")
+    _edit(path, "contracts", position, "first_year", 2014)
+    with pytest.raises(
+        CatalogueError,
+        match=rf"contracts.yaml: contracts\[{position}\] \(refugee_settlement\).first_year: 2014 is before "
+        r"the source's available_from 2022",
+    ):
+        load_catalogue(assets_copy)
+
+
+def test_refugee_settlement_is_available_from_2022_with_a_norwegian_note() -> None:
+    source = load_catalogue().sources["refugee_settlement"]
+    assert source.available_from == 2022 and source.first_loaded_year == 2022
+    assert "fra 2022" in source.earlier_years_note_nb

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.catalogue import load_catalogue
 from pipelines.demo import (
     accounts,
     evictions,
@@ -35,6 +36,7 @@ class DemoFile:
     columns: tuple[str, ...]
     targets: dict[str, dict[int, int]]
     subsets: tuple[tuple[str, str], ...] = ()
+    years: tuple[int, ...] = tuple(YEARS)  # the years the file has rows for
 
 
 FILES: dict[str, DemoFile] = {
@@ -95,6 +97,7 @@ FILES: dict[str, DemoFile] = {
         refugees.COLUMNS,
         refugees.NATIONAL_TARGETS,
         (("refugees_settled_within_6_months", "refugees_settled"),),
+        refugees.YEARS,  # IMDi per municipality from 2022 only
     ),
     "helsedir_rus.csv": DemoFile(
         substance.write_substance,
@@ -282,10 +285,11 @@ def test_municipal_files_have_every_municipality_and_year(
     frames: dict[str, pd.DataFrame], municipalities: pd.DataFrame, name: str
 ) -> None:
     data = frames[name]
-    assert len(data) == 357 * 11
+    years = list(FILES[name].years)
+    assert len(data) == 357 * len(years)
     assert sorted(data["kommunenr"].unique()) == sorted(municipalities["code"])
     assert data["kommunenr"].str.fullmatch(r"\d{4}").all()
-    assert data.groupby("kommunenr")["year"].apply(list).map(lambda ys: ys == YEARS).all()
+    assert data.groupby("kommunenr")["year"].apply(list).map(lambda ys: ys == years).all()
     assert (data.index == data.sort_values(["kommunenr", "year"]).index).all()
 
 
@@ -439,11 +443,18 @@ def test_refugee_settlement_is_plausible(
     assert fast.between(0.6, 0.9).all(), fast.to_dict()
     assert totals["refugees_settled"].idxmax() == 2022
     data = _with_population(frames["imdi_bosetting.csv"], inhabitants)
+    assert data["year"].min() == 2022  # IMDi publishes per municipality from 2022 only
     zeros = (data["refugees_settled"] == 0).groupby(data["year"]).sum()
-    assert zeros[2020] > 100  # many small municipalities settle no one in a low year
     assert zeros[2022] < 40  # nearly every municipality settled refugees from Ukraine
+    assert zeros[2024] > zeros[2022]  # fewer settled: more small municipalities settle no one
     settling = data[data["refugees_settled"] > 0]
     assert settling["population"].min() < 2_000  # small municipalities do settle in high years
+
+
+def test_refugee_demo_starts_when_imdi_publishes_per_municipality() -> None:
+    """The generator writes no year the pipeline shows as not available (sources.yaml)."""
+    assert load_catalogue().sources["refugee_settlement"].available_from == refugees.FIRST_YEAR
+    assert min(refugees.YEARS) == refugees.FIRST_YEAR
 
 
 def test_substance_survey_is_plausible(

@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 
 from pipelines.catalogue import Catalogue, load_catalogue
+from pipelines.geography.levels import comparison_groups
 from pipelines.inbox.ingest import inbox_overrides, ingest_contract, ingest_records
+from pipelines.indicators.compute import build_indicator_values
 from pipelines.records.generate import STARTLAN_SCHEMA
 from pipelines.staging.measures import STAGED_COLUMNS, apply_inbox
+from pipelines.warehouse import replace_table
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = "kommunenr;år;antall_startlan;startlan_kr;barnefamilier;unge\n"
@@ -252,6 +255,73 @@ def test_a_partial_set_of_merged_municipalities_is_never_published_as_complete(
     ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
     stavanger = _staged(apply_inbox(base, inbox_overrides(con), catalogue), "start_loans", "1103", 2019)
     assert stavanger.value == 471.0 and pd.isna(stavanger.note)
+
+
+# Rogaland with two municipalities: enough to see Stavanger's cell and the county built on it
+ROGALAND = pd.DataFrame(
+    {
+        "kommunenr": ["1103", "1108"],
+        "kommune_name": ["Stavanger", "Sandnes"],
+        "county_code": ["11", "11"],
+        "county_name": ["Rogaland", "Rogaland"],
+    }
+)
+
+
+def _startlan_per_1000(con: duckdb.DuckDBPyConnection, staged: pd.DataFrame, catalogue) -> pd.DataFrame:
+    """``indicator_values`` of 2019 (all of its people), computed from ``staged`` by the real query
+    (assets/sql/indicator_values.sql) over the two Rogaland municipalities."""
+    replace_table(con, "dim_municipality", ROGALAND)
+    replace_table(con, "dim_comparison_group", comparison_groups(2024).iloc[0:0])
+    replace_table(con, "stg_measure_values", staged)
+    build_indicator_values(con, catalogue, years=[2019], indicator_ids=["startlan_per_1000"])
+    return con.execute(
+        "SELECT geo_code, status, value, numerator, denominator, units_reported, units_total, source "
+        "FROM indicator_values WHERE target_group = 'alle' ORDER BY geo_code"
+    ).df().set_index("geo_code")  # fmt: skip
+
+
+def test_a_partial_set_of_merged_municipalities_is_missing_in_indicator_values(
+    tmp_path, con, catalogue
+) -> None:
+    """The same partial Stavanger 2019 file (1103 loaded, 1141 Finnøy quarantined, 1142 Rennesøy
+    absent), one stage further: the indicator for Stavanger 2019 is `missing`, never 405 as if it
+    were the whole of today's Stavanger, and Rogaland and the nation count Sandnes alone, saying so
+    (1 of 2 units). When the absent parts arrive the cell is shown, from the whole sum."""
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "stavanger_2019.csv", HEADER + "1103;2019;405;800000000;100;90\n"
+          "1141;2019;-66;1000000;1;1\n")  # fmt: skip
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    base = _base([("1103", 2019, "start_loans", 471.0), ("1108", 2019, "start_loans", 300.0)])
+    inhabitants = _base(
+        [
+            ("1103", 2019, "inhabitants_end_of_year", 144_000.0),
+            ("1108", 2019, "inhabitants_end_of_year", 80_000.0),
+        ]
+    ).assign(source_id="population")
+    staged = apply_inbox(pd.concat([base, inhabitants], ignore_index=True), inbox_overrides(con), catalogue)
+
+    values = _startlan_per_1000(con, staged, catalogue)
+    stavanger = values.loc["1103"]
+    assert stavanger.status == "missing"
+    assert pd.isna(stavanger.value) and pd.isna(stavanger.numerator)
+    assert (stavanger.units_reported, stavanger.units_total) == (0, 1)
+    for aggregate in ("11", "EAK"):  # Sandnes only, and the count says the sum is partial
+        row = values.loc[aggregate]
+        assert row.status == "shown" and row.numerator == 300 and row.denominator == 80_000
+        assert (row.units_reported, row.units_total) == (1, 2)
+    assert values["numerator"].ne(405).all() and values["numerator"].ne(705).all()
+
+    # the absent parts arrive: Stavanger 2019 is the whole sum, shown and counted
+    _drop(folder, "finnoy_rennesoy_2019.csv", HEADER + "1141;2019;40;1000000;1;1\n1142;2019;26;1000000;1;1\n")
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    staged = apply_inbox(pd.concat([base, inhabitants], ignore_index=True), inbox_overrides(con), catalogue)
+    values = _startlan_per_1000(con, staged, catalogue)
+    stavanger = values.loc["1103"]
+    assert stavanger.status == "shown" and stavanger.numerator == 405 + 40 + 26
+    assert stavanger.value == pytest.approx(471 / 144_000 * 1000)
+    assert "finnoy_rennesoy_2019.csv" in stavanger.source and "stavanger_2019.csv" in stavanger.source
+    assert (values.loc["11"].units_reported, values.loc["11"].units_total) == (2, 2)
 
 
 def _files(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:

@@ -197,3 +197,37 @@ def test_chart_target_line_is_the_level_progress_is_judged_against() -> None:
         2024: pytest.approx(by_strategy.loc["atth", "target_value"]),
     }
     assert drawn[2020] == pytest.approx(0.5 * (20.0 - 0.7 * 2))  # half the 2016 value
+
+
+def test_refugee_share_without_values_before_2022_is_too_little_data_for_bfv() -> None:
+    """IMDi per municipality exists from 2022 only (sources.yaml `available_from`): Bolig for velferd
+    (2014–2020) has no refugee value to judge, so it says too little data (never a judgment made
+    of nothing, never a crash); Alle trenger et trygt hjem starts from 2022 and says so."""
+    from pipelines.catalogue import load_catalogue
+    from pipelines.progress.attainment import goal_attainment
+
+    catalogue = load_catalogue()
+    indicator = "flyktninger_bosatt_6mnd_andel"
+    years = range(2014, 2025)
+    values = pd.DataFrame(
+        {
+            "indicator_id": indicator,
+            "target_group": "flyktninger",
+            "geo_level": "land",
+            "geo_code": "EAK",
+            "geo_name": "Landet",
+            "year": list(years),
+            "value": [np.nan if y < 2022 else {2022: 90.0, 2023: 78.0, 2024: 71.0}[y] for y in years],
+            "status": ["missing" if y < 2022 else "shown" for y in years],
+            "unit": catalogue.indicators[indicator].unit,
+            "data_origin": "synthetic",
+        }
+    )
+    judged = goal_attainment(values, catalogue)
+    judged = judged[judged["indicator_id"] == indicator].set_index("strategy_id")
+    bfv = judged.loc["bfv"]
+    assert bfv["status"] == "insufficient_data"
+    assert pd.isna(bfv["baseline_year"]) and pd.isna(bfv["current_year"])
+    atth = judged.loc["atth"]
+    assert atth["baseline_year"] == 2022 and atth["current_year"] == 2024
+    assert "no value in 2020" in atth["note"]

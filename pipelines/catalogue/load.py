@@ -198,6 +198,7 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
                 f"'{source.survey.kind}' needs geo_level '{needed[source.survey.kind]}', "
                 f"not '{source.geo_level}'"
             )
+        _check_available_from(cat, source, f"{where['sources']}: sources[{position}] ({source.id})")
     for position, measure in enumerate(cat.measures.values()):
         if measure.source not in cat.sources:
             raise CatalogueError(
@@ -225,6 +226,13 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
         label = f"{where['contracts']}: contracts[{position}] ({contract.source})"
         if contract.source not in cat.sources:
             raise CatalogueError(f"{label}.source: unknown source '{contract.source}'")
+        available_from = cat.sources[contract.source].available_from
+        if available_from is not None and contract.first_year < available_from:
+            raise CatalogueError(
+                f"{label}.first_year: {contract.first_year} is before the source's available_from "
+                f"{available_from} ({where['sources']}): set first_year: {available_from}, so a file's "
+                "earlier rows are quarantined with the reason instead of loaded and then discarded"
+            )
         columns = {m.column for m in cat.measures_of(contract.source)}
         for column in contract.columns:
             if column.name not in columns:
@@ -244,6 +252,33 @@ def _check_references(cat: Catalogue, where: dict[str, str]) -> None:
             )
     for position, target in enumerate(cat.targets):
         _check_target(cat, target, f"{where['targets']}: targets[{position}] ({target.indicator})")
+
+
+def _check_available_from(cat: Catalogue, source: Source, label: str) -> None:
+    """``available_from`` and ``earlier_years_note_nb`` come together, and the year lies inside the
+    source's own years (``first_year``–``last_year``) and after the pipeline's first year."""
+    if source.available_from is None:
+        if source.earlier_years_note_nb is not None:
+            raise CatalogueError(f"{label}.earlier_years_note_nb: set only together with available_from")
+        return
+    if source.earlier_years_note_nb is None:
+        raise CatalogueError(
+            f"{label}.earlier_years_note_nb: required with available_from (the Norwegian note shown "
+            "for the years before it)"
+        )
+    first, last = cat.settings.first_year, cat.settings.last_year
+    if not first < source.available_from <= last:
+        raise CatalogueError(
+            f"{label}.available_from: {source.available_from} must lie after the pipeline's first year "
+            f"{first} and not after its last year {last} (assets/settings.yaml)"
+        )
+    if source.first_year is not None and source.available_from <= source.first_year:
+        raise CatalogueError(
+            f"{label}.available_from: {source.available_from} is not after first_year "
+            f"{source.first_year}: drop one of them"
+        )
+    if source.last_year is not None and source.available_from > source.last_year:
+        raise CatalogueError(f"{label}.available_from: {source.available_from} is after last_year")
 
 
 def _check_relation(cat: Catalogue, relation: MeasureRelation, label: str) -> None:

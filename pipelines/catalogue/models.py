@@ -75,6 +75,17 @@ class Source(_Strict):
     first_year: int | None = None
     last_year: int | None = None
     survey: Survey | None = None
+    # The first year the producer publishes at this level (IMDi per municipality: 2022). Earlier
+    # years are not available: every measure of the source is staged as missing (`..`) with
+    # ``earlier_years_note_nb``, never 0; rows of earlier years in a file are counted, not loaded.
+    available_from: int | None = Field(default=None, ge=2014, le=2030)
+    earlier_years_note_nb: str | None = Field(default=None, min_length=10)
+
+    @property
+    def first_loaded_year(self) -> int | None:
+        """The first year whose rows are loaded: the later of ``first_year`` and ``available_from``."""
+        years = [y for y in (self.first_year, self.available_from) if y is not None]
+        return max(years) if years else None
 
 
 Confidence = Literal["confirmed", "likely", "unknown"]

@@ -4,17 +4,18 @@ The Directorate of Integration and Diversity (IMDi) publishes, per municipality 
 refugees settled (bosatte flyktninger) and how many of them were settled within 6 months of the
 decision that gave them residence. Those figures are not bundled with the project, so this module
 writes a clearly labelled stand-in, ``data/demo/imdi_bosetting.csv``, one row per 2024
-municipality and year 2014–2024.
+municipality and year 2022–2024: IMDi publishes settlement per municipality only from 2022
+(``available_from`` of ``refugee_settlement`` in ``assets/sources.yaml``; docs/real_sources.md 1h),
+so the stand-in has no earlier rows either, and the pipeline shows 2014–2021 as not available.
 
 Nothing in a single municipality's row is real, and no national figure is published for these
 measures in ``data/reference/published_national_figures.csv``: the national totals are invented
-to follow the real pattern (the 2015–17 arrivals, the low years 2019–21, refugees from Ukraine
-2022–24; see :data:`NATIONAL_TARGETS`).
+to follow the real pattern (refugees from Ukraine 2022–24; see :data:`NATIONAL_TARGETS`).
 
 How the rows are made: whether a municipality settles anyone in a year depends on its size and
 on the national volume (a persistent uniform draw mixed with a yearly one, against a logistic
-chance that rises with both), so in the low years many small municipalities settle 0 and in 2022
-nearly all settle some. The settled are shared out by largest remainder with weights
+chance that rises with both), so in 2022 nearly all settle some and in 2024 more small ones
+settle 0. The settled are shared out by largest remainder with weights
 inhabitants^0.85 (settlement is spread, so small municipalities get relatively many) × persistent
 lognormal propensity × AR(1) noise; those settled within 6 months within them (cap = settled)
 with a municipal Beta share.
@@ -29,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines.demo import common
 from pipelines.demo.allocation import largest_remainder
 from pipelines.demo.common import (
-    YEARS,
     NationalTargets,
     allocate_years,
     ar1_log_noise,
@@ -50,33 +51,21 @@ SEED = 7_2014
 OUTPUT_FILENAME = "imdi_bosetting.csv"
 COUNT_COLUMNS: tuple[str, ...] = ("refugees_settled", "refugees_settled_within_6_months")
 COLUMNS: tuple[str, ...] = ("kommunenr", "year", *COUNT_COLUMNS, "data_origin")
+# IMDi per municipality from 2022 only: the same year as `available_from` in assets/sources.yaml
+# (tests/test_demo_sources.py checks they agree). No row is written for earlier years.
+FIRST_YEAR = 2022
+YEARS: tuple[int, ...] = tuple(y for y in common.YEARS if y >= FIRST_YEAR)
 
 # ---------------------------------------------------------------------------------------------
-# National targets per year. Nothing is published for these measures: all invented.
+# National targets per year from FIRST_YEAR. Nothing is published for these measures: all invented.
 # ---------------------------------------------------------------------------------------------
 NATIONAL_TARGETS: dict[str, dict[int, int]] = {
     "refugees_settled": {
-        2014: 7_800,  # invented
-        2015: 11_300,  # invented (arrivals of 2015)
-        2016: 15_300,  # invented, peak after the 2015 arrivals
-        2017: 11_700,  # invented
-        2018: 5_400,  # invented
-        2019: 4_600,  # invented
-        2020: 3_600,  # invented (COVID-19: fewer resettlement refugees)
-        2021: 5_600,  # invented
         2022: 35_000,  # invented (refugees from Ukraine)
         2023: 33_500,  # invented
         2024: 22_000,  # invented
     },
     "refugees_settled_within_6_months": {  # share varies with the pressure on the municipalities
-        2014: 4_992,  # invented, 64 % of settled
-        2015: 6_780,  # invented, 60 %
-        2016: 10_710,  # invented, 70 %
-        2017: 9_360,  # invented, 80 %
-        2018: 4_644,  # invented, 86 %
-        2019: 4_048,  # invented, 88 %
-        2020: 2_988,  # invented, 83 %
-        2021: 4_592,  # invented, 82 %
         2022: 31_500,  # invented, 90 % (fast settlement of refugees from Ukraine)
         2023: 26_130,  # invented, 78 %
         2024: 15_620,  # invented, 71 %
@@ -85,7 +74,7 @@ NATIONAL_TARGETS: dict[str, dict[int, int]] = {
 SUBSETS = (("refugees_settled_within_6_months", "refugees_settled"),)
 
 _SETTLEMENT_REFERENCE = (
-    11_300.0  # national volume (2015) at which a 2 000-inhabitant municipality settles at odds 1:1
+    11_300.0  # national volume at which a 2 000-inhabitant municipality settles at odds 1:1
 )
 
 
@@ -95,7 +84,8 @@ def check_national_targets(targets: NationalTargets) -> list[str]:
 
 
 def generate_refugees(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """Synthetic settlement rows (:data:`COLUMNS`) for all 2024 municipalities, 2014–2024."""
+    """Synthetic settlement rows (:data:`COLUMNS`) for all 2024 municipalities, :data:`YEARS`
+    (2022–2024)."""
     reference_dir = Path(reference_dir)
     raise_if(check_national_targets(NATIONAL_TARGETS), "refugee-settlement targets")
     codes = list(load_municipalities(reference_dir)["code"])
@@ -112,8 +102,8 @@ def generate_refugees(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     largest = int(np.argmax(inhabitants[:, -1]))
 
     def allocate(t: int, year: int, target: dict[str, int]) -> dict[str, np.ndarray]:
-        # Odds 1:1 at 2 000 inhabitants in a year like 2015; the threshold size falls as the
-        # national volume rises (≈ 650 inhabitants in 2022, ≈ 6 300 in 2020).
+        # Odds 1:1 at 2 000 inhabitants at a national volume of 11 300; the threshold size falls as
+        # the national volume rises (≈ 650 inhabitants in 2022, ≈ 1 000 in 2024).
         threshold = 2_000.0 * _SETTLEMENT_REFERENCE / target["refugees_settled"]
         chance = logistic(1.5 * (np.log(inhabitants[:, t]) - np.log(threshold)))
         settles = 0.7 * willingness + 0.3 * yearly_willingness[:, t] < chance

@@ -48,6 +48,15 @@ def raw_table(source_id: str) -> str:
     return f"raw_{source_id}"
 
 
+def _available_note(source: Source) -> str:
+    if source.available_from is None:
+        return ""
+    return (
+        f" Not available before {source.available_from}: staging shows every earlier year as missing "
+        f"(`..`) with the note «{source.earlier_years_note_nb}»."
+    )
+
+
 def _source_asset(source: Source) -> dg.AssetsDefinition:
     measures = catalogue().measures_of(source.id)
     measure_list = "\n".join(f"- `{m.id}`: {m.name_nb}" for m in measures)
@@ -73,8 +82,9 @@ def _source_asset(source: Source) -> dg.AssetsDefinition:
         f"Published at {source.url}.\n\nReads `{source.path}` into table `{name}`. "
         "A run recomputes the reporting years it is configured for (`reporting.years`; all years by "
         "default) and replaces exactly their rows, in one transaction. Every row is loaded, or the asset "
-        "fails with the file, row and column of the problem (rows before the source's first year, if set, "
-        f"are counted in the metadata, not loaded). Data origin: {origin}.{statbank_note}\n\n"
+        "fails with the file, row and column of the problem (rows before the source's first year or the "
+        "year it is available from, if set, are counted in the metadata, not loaded)."
+        f"{_available_note(source)} Data origin: {origin}.{statbank_note}\n\n"
         f"Measures it feeds:\n{measure_list}\n\nDeclared in `assets/sources.yaml` and `assets/measures.yaml`."
     )
 

@@ -134,7 +134,8 @@ def _tag_partition_years(
     code_column, year_column = source.key_columns
     reporting = years if years is not None else catalogue.settings.years
     offsets = sorted({m.year_offset for m in catalogue.measures_of(source.id)})
-    low, high = source.first_year or -10_000, source.last_year or 10_000
+    # rows before first_year or available_from are outside the scope: counted by the caller, not stored
+    low, high = source.first_loaded_year or -10_000, source.last_year or 10_000
     frame = frame.assign(_line=frame.index + 2)
     parts = [
         frame[(frame[year_column] == year + offset) & frame[year_column].between(low, high)].assign(

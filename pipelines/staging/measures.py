@@ -14,8 +14,10 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.models import Source
+from pipelines.catalogue.modes import STATBANK_PREFIX
 from pipelines.geography.harmonise import code_problems, harmonise
 from pipelines.geography.history import crosswalk, load_history
+from pipelines.geography.levels import dim_geography
 from pipelines.inbox.ingest import inbox_overrides
 from pipelines.sources.statbank_source import (
     PROVENANCE_SUFFIXES,
@@ -340,6 +342,65 @@ def mark_surveys(staged: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return staged
 
 
+def _strictest_origin(origins) -> str | None:
+    """The origin the indicator query gives a mix of rows: synthetic if any is, then file, then ssb."""
+    present = set(origins)
+    return next((o for o in ("synthetic", "file", "ssb") if o in present), None)
+
+
+def unavailable_years(
+    staged: pd.DataFrame, catalogue: Catalogue, origins: dict[str, str | None] | None = None
+) -> pd.DataFrame:
+    """Every measure of a source with ``available_from`` (assets/sources.yaml) is missing in the
+    reporting years before it: one row per geography of the source's level (in the pipeline's
+    borders) × year × measure, value null, ``source_status`` ``..`` and the source's
+    ``earlier_years_note_nb``, replacing whatever was staged for those keys. The one place this rule
+    is applied, after the inbox, so no file can fill such a year with a value, and no year shows
+    as 0 or as a value made of a few municipalities. ``origins``: per source, the data origin of
+    its whole raw table (the same in a run of some years as in a full run); else that of ``staged``."""
+    declared = [s for s in catalogue.sources.values() if s.available_from is not None]
+    early = [(s, [y for y in catalogue.settings.years if y < s.available_from]) for s in declared]
+    early = [(s, years) for s, years in early if years]
+    if not early:
+        return staged
+    geographies = dim_geography(catalogue.settings.geography_vintage)
+    parts, replaced = [], pd.Series(False, index=staged.index)
+    for source, years in early:
+        codes = geographies.loc[geographies["geo_level"] == source.geo_level, "geo_code"].astype(str)
+        of_source = staged["source_id"] == source.id
+        replaced |= of_source & staged["year"].lt(source.available_from)
+        origin = (
+            source.data_origin
+            if source.data_origin != "column"
+            else (origins or {}).get(source.id)
+            or _strictest_origin(staged.loc[of_source, "data_origin"])
+            or "file"
+        )
+        ref = source.path if source.path.startswith(STATBANK_PREFIX) else f"file:{source.path}"
+        grid = pd.MultiIndex.from_product(
+            [[m.id for m in catalogue.measures_of(source.id)], list(codes), years],
+            names=["measure_id", "geo_code", "year"],
+        ).to_frame(index=False)
+        parts.append(
+            grid.assign(
+                geo_level=source.geo_level,
+                year=grid["year"].astype("int32"),
+                value=float("nan"),
+                data_origin=origin,
+                source_id=source.id,
+                is_estimate=False,
+                note=pd.Series(source.earlier_years_note_nb, index=grid.index, dtype="string"),
+                source_ref=ref,
+                vintage=pd.Series(pd.NA, index=grid.index, dtype="string"),
+                stale=False,
+                source_status=pd.Series("..", index=grid.index, dtype="string"),
+                preliminary=False,
+            )[STAGED_COLUMNS]
+        )
+    merged = pd.concat([staged[~replaced], *parts], ignore_index=True)
+    return merged.sort_values(["measure_id", "geo_code", "year"]).reset_index(drop=True)[STAGED_COLUMNS]
+
+
 def build_measure_values(
     con: duckdb.DuckDBPyConnection,
     catalogue: Catalogue,
@@ -354,9 +415,16 @@ def build_measure_values(
         source_id: con.execute(f'SELECT * FROM "raw_{source_id}"{where}').df()
         for source_id in catalogue.sources
     }
-    staged = mark_surveys(
-        apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue), catalogue
-    )
+    staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
+    origins = {
+        s.id: _strictest_origin(
+            r for (r,) in con.execute(f'SELECT DISTINCT data_origin FROM "raw_{s.id}"').fetchall()
+        )
+        for s in catalogue.sources.values()
+        if s.available_from is not None
+    }
+    staged = unavailable_years(staged, catalogue, origins)
+    staged = mark_surveys(staged, catalogue)
     if years is not None:
         staged = staged[staged["year"].isin(years)].reset_index(drop=True)
     staged["preliminary"] = preliminary
