@@ -74,6 +74,8 @@ class FileReport:
     reason: str = ""  # why a file was skipped or could not be read
     notes: list[str] = field(default_factory=list)  # e.g. the workbook sheets that were skipped
     vintage: str | None = None  # the export date the file states (YYYY-MM-DD), if any
+    # headers neither mapped to a contract column nor a key; a note names them too
+    unknown_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -106,6 +108,8 @@ class IngestReport:
                 entry["vintage"] = f.vintage
             if f.notes:
                 entry["notes"] = list(f.notes)
+            if f.unknown_columns:
+                entry["unknown_columns"] = list(f.unknown_columns)
             metadata[f.file] = entry
         return metadata
 
@@ -212,8 +216,14 @@ def _replace_keys(
         source_id=source_id, geo_level=geo_level, file=report.file, fingerprint=fingerprint, vintage=vintage
     )
     values = values[VALUE_COLUMNS].astype(
-        {"geo_code": str, "year": "int64", "value": "float64", "status": "object", "file_row": "int64",
-         "vintage": "object"}  # fmt: skip
+        {
+            "geo_code": str,
+            "year": "int64",
+            "value": "float64",
+            "status": "object",
+            "file_row": "int64",
+            "vintage": "object",
+        }  # fmt: skip
     )
     quarantine = quarantine.assign(source_id=source_id, file=report.file, processed_at=now)[
         ["source_id", "file", "row", "column", "raw_value", "reason", "processed_at"]
@@ -332,6 +342,7 @@ def ingest_contract(
             ),
             notes=[*(result.reading.get("skipped_sheets") or []), *result.notes],
             vintage=result.reading.get("vintage"),
+            unknown_columns=list(result.ignored_columns),
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(
