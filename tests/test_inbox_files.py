@@ -555,6 +555,51 @@ def test_unknown_columns_are_a_warning_and_in_the_metadata(tmp_path: Path):
     )
 
 
+def test_a_year_after_the_pipelines_last_year_is_quarantined_not_loaded_and_lost(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    assert catalogue().settings.last_year == 2024
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "tidy.csv").write_text(
+        "kommunenr;år;startlån\n0301;2024;1250\n0301;2025;1300\n5501;2025;140\n", encoding="utf-8"
+    )
+    (folder / "long.csv").write_text(
+        "kommunenr;år;measure;value\n4601;2024;start_loans;610\n4601;2025;start_loans;620\n"
+        "4601;2025;start_loans_young;150\n",
+        encoding="utf-8",
+    )
+    (folder / "wide.csv").write_text(
+        "kommunenr;2023;2024;2025*\n1103;390;400;410\n1108;250;;\n", encoding="utf-8"
+    )
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), contract_for("startlan"), folder)
+        stored = con.execute("SELECT file, geo_code, year FROM inbox_values ORDER BY ALL").fetchall()
+        quarantine = con.execute('SELECT file, "row", "column", raw_value, reason FROM quarantine').df()
+    assert not [row for row in stored if row[2] > 2024], "nothing stored that would never be published"
+    meta = report.as_metadata()
+    counts = {name: (m["read"], m["loaded"], m["quarantined"]) for name, m in meta.items()}
+    assert counts == {"long.csv": (3, 1, 2), "tidy.csv": (3, 1, 2), "wide.csv": (2, 2, 0)}
+    for read, loaded, quarantined in counts.values():
+        assert read == loaded + quarantined
+    tidy = quarantine[quarantine.file == "tidy.csv"].set_index("row")
+    assert (
+        sorted(tidy.index) == [3, 4] and (tidy["column"] == "år").all() and (tidy.raw_value == "2025").all()
+    )
+    assert (
+        "year 2025 is outside the pipeline's years 2014–2024 (assets/settings.yaml)" in tidy.loc[3, "reason"]
+    )
+    assert "never published; raise last_year there" in tidy.loc[3, "reason"]
+    assert sorted(quarantine[quarantine.file == "long.csv"]["row"]) == [3, 4]
+    # a wide file's year column outside the years is set aside with a note; its other years load
+    assert ("wide.csv", "1103", 2024) in stored and ("wide.csv", "1108", 2023) in stored
+    assert any("'2025*' outside the pipeline's years 2014–2024" in n and "1 figure not loaded" in n
+               for n in meta["wide.csv"]["notes"])  # fmt: skip
+
+
 def test_quarantine_entries_name_column_and_raw_value():
     result = validate_file(FIXTURES / "startlan_thousands_nbsp.csv", contract_for("startlan"))
     entries = result.quarantine.set_index("row")

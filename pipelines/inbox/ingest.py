@@ -312,6 +312,11 @@ def ingest_contract(
     ensure_tables(con)
     report = IngestReport(contract.source)
     columns = [c.name for c in contract.columns]
+    # the pipeline's years as years of the file (a measure may take year Y from the file's Y + offset):
+    # a row of another year would be stored and never published, so it is quarantined instead
+    offsets = [m.year_offset for m in catalogue.measures_of(contract.source)] or [0]
+    settings = catalogue.settings
+    years = (settings.first_year + min(offsets), settings.last_year + max(offsets))
     files, skipped = inbox_listing(folder, FILE_SUFFIXES)
     report.files.extend(FileReport(name, "skipped", reason=reason) for name, reason in skipped)
     for path in files:
@@ -324,7 +329,7 @@ def ingest_contract(
             report.files.append(FileReport(path.name, "unchanged"))
             continue
         try:
-            result = validate_file(path, contract)
+            result = validate_file(path, contract, years=years)
         except UnreadableFileError as exc:  # the other files are still read; the caller fails after
             report.files.append(FileReport(path.name, "unreadable", reason=exc.problem))
             continue

@@ -109,8 +109,12 @@ class FileResult:
 # ------------------------------------------------------------------------------ entry point
 
 
-def validate_file(path: Path, contract: Contract) -> FileResult:
+def validate_file(path: Path, contract: Contract, *, years: tuple[int, int] | None = None) -> FileResult:
     """Read ``path``, check it against ``contract``, and load or quarantine every data row.
+
+    ``years`` are the pipeline's years (``first_year``–``last_year`` of ``assets/settings.yaml``, as
+    years of the file): a record of another year would be stored but never published, so it is
+    quarantined saying so; in a wide file, a year column outside them is set aside with a note.
 
     Raises :class:`UnreadableFileError` when the file as a whole cannot be used: unreadable,
     no header, no data rows, a missing geography/year/required column, or a layout the contract
@@ -128,6 +132,18 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
         quarantine.add(resolved.rows, resolved.columns, resolved.raw, resolved.reasons)
         grid = resolved.grid
     plan = _plan(path, grid, attrs, contract)
+    plan.years = years
+    notes: list[str] = []  # filled below, read by FileResult
+    if years is not None and plan.layout == "wide_by_year":
+        outside = [c for c in plan.year_columns if not years[0] <= c[2] <= years[1]]
+        if outside and len(outside) < len(plan.year_columns):
+            plan.year_columns = [c for c in plan.year_columns if c not in outside]
+            figures = sum(int((grid[h].fillna("").str.strip() != "").sum()) for h, _, _ in outside)
+            notes.append(
+                f"column{'s' if len(outside) > 1 else ''} {', '.join(repr(h) for h, _, _ in outside)} "
+                f"outside the pipeline's years {years[0]}–{years[1]} (assets/settings.yaml): "
+                f"{figures} figure{'s' if figures != 1 else ''} not loaded, as they would never be published"
+            )
     if rows_read == 0:
         raise UnreadableFileError(path, f"has a header ({', '.join(plan.headers)}) but no data rows")
 
@@ -151,7 +167,6 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     build = {"tidy": _tidy, "long": _long, "wide_by_year": _wide}[plan.layout]
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
     loaded, rows_loaded = _finish(table, contract, quarantine)
-    notes: list[str] = []  # filled below, read by FileResult
     if districts is not None and len(districts):
         loaded, rows_loaded = _sum_districts(loaded, rows_loaded, districts, contract, quarantine, notes)
     del table, grid  # free the text before the quarantine is assembled
@@ -235,7 +250,7 @@ def _district_rows(grid: pd.DataFrame, plan: _Plan, contract: Contract) -> pd.Da
     ids, uniques = _factorize_text(grid[plan.geo])
     codes = pd.Series(np.array([normalise_code(u) for u in uniques] + [None], dtype=object)[ids])
     hit = codes.isin([*contract.oslo_districts.codes, contract.oslo_districts.into]).to_numpy()
-    years = [_parse_year(str(v), contract)[0] for v in grid[plan.year][hit]]
+    years = [_parse_year(str(v), contract, plan.years)[0] for v in grid[plan.year][hit]]
     return pd.DataFrame(
         {
             "row": grid["_row"].to_numpy()[hit],
@@ -382,6 +397,7 @@ class _Plan:
     value_header: str | None = None  # long
     year_columns: list[tuple[str, str, int]] = field(default_factory=list)  # wide: header, column, year
     preliminary: set[str] = field(default_factory=set)  # wide: headers marked "*" or "(foreløpig)"
+    years: tuple[int, int] | None = None  # the pipeline's years, as years of the file
     ignored: list[str] = field(default_factory=list)
 
 
@@ -547,14 +563,19 @@ class _Keys:
 
 
 def _check_keys(
-    geo_raw: pd.Series, year_raw: pd.Series, contract: Contract, *, districts: bool = False
+    geo_raw: pd.Series,
+    year_raw: pd.Series,
+    contract: Contract,
+    *,
+    districts: bool = False,
+    years: tuple[int, int] | None = None,
 ) -> _Keys:
     """Per row: the normalised code and year, and why either is unusable (each distinct value
     is parsed once; each distinct code × year checked once). With ``districts``, the contract's
     Oslo district codes are accepted as they are (they are summed into Oslo afterwards)."""
     year_ids, year_uniques = _factorize_text(year_raw)
     parsed_years = [
-        _excluded(u.strip(), contract.excluded_years) or _parse_year(u, contract) for u in year_uniques
+        _excluded(u.strip(), contract.excluded_years) or _parse_year(u, contract, years) for u in year_uniques
     ]
     year_of = np.array([y for y, _ in parsed_years] + [-1], dtype=np.int64)  # [-1]: empty input
     year_why = np.array([r for _, r in parsed_years] + [None], dtype=object)
@@ -650,7 +671,9 @@ def _mask(array) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _parse_year(text: str, contract: Contract) -> tuple[int, str | None]:
+def _parse_year(
+    text: str, contract: Contract, years: tuple[int, int] | None = None
+) -> tuple[int, str | None]:
     stripped = text.strip()
     if not stripped:
         return -1, "the year is empty"
@@ -660,6 +683,12 @@ def _parse_year(text: str, contract: Contract) -> tuple[int, str | None]:
     year = int(match[1])
     if not contract.first_year <= year <= contract.last_year:
         return -1, f"year {year} is outside the contract's years {contract.first_year}–{contract.last_year}"
+    if years is not None and not years[0] <= year <= years[1]:
+        change = "raise last_year" if year > years[1] else "lower first_year"
+        return -1, (
+            f"year {year} is outside the pipeline's years {years[0]}–{years[1]} (assets/settings.yaml), "
+            f"so it would be stored but never published; {change} there to load it"
+        )
     return year, None
 
 
@@ -947,7 +976,7 @@ def _tidy(
 ) -> _Table:
     rows = grid["_row"].to_numpy(dtype=np.int64)
     geo_raw, year_raw = grid[plan.geo], grid[plan.year]
-    keys = _check_keys(geo_raw, year_raw, contract, districts=True)
+    keys = _check_keys(geo_raw, year_raw, contract, districts=True, years=plan.years)
     _add_key_problems(quarantine, keys, rows, plan.geo, geo_raw, plan.year, year_raw)
     columns = _columns(contract)
     positions = np.arange(len(rows))
@@ -983,7 +1012,7 @@ def _wide(
     geo_raw = grid[plan.geo].iloc[index].reset_index(drop=True)
     year_header = np.array([by_year[y][0][0] for y in year_of], dtype=object)
     year_raw = pd.Series(year_of.astype(str), dtype=object)
-    keys = _check_keys(geo_raw, year_raw, contract)
+    keys = _check_keys(geo_raw, year_raw, contract, years=plan.years)
     _add_key_problems(
         quarantine, keys, record_rows, plan.geo, geo_raw, year_header, pd.Series(year_header, dtype=object)
     )
@@ -1038,7 +1067,7 @@ def _long(
 ) -> _Table:
     rows = grid["_row"].to_numpy(dtype=np.int64)
     geo_raw, year_raw = grid[plan.geo], grid[plan.year]
-    keys = _check_keys(geo_raw, year_raw, contract)
+    keys = _check_keys(geo_raw, year_raw, contract, years=plan.years)
     _add_key_problems(quarantine, keys, rows, plan.geo, geo_raw, plan.year, year_raw)
 
     lookup = _measure_lookup(contract)
