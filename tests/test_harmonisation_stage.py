@@ -366,3 +366,18 @@ def test_a_corrected_file_replaces_exactly_its_own_values_and_removes_the_rest(
         ("a.csv", 2, 2),
         ("other.csv", 1, 1),
     ]
+
+
+def test_a_figure_a_file_marks_preliminary_is_staged_as_preliminary(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "wide.csv", "kommunenr;2023;2024 (foreløpig)\n0301;1200;1250\n1103;400;410*\n")
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    for code in ["0301", "1103"]:
+        final, preliminary = (
+            _staged(staged, "start_loans", code, 2023),
+            _staged(staged, "start_loans", code, 2024),
+        )
+        assert not final.preliminary and pd.isna(final.source_status)
+        assert preliminary.preliminary and preliminary.source_status == "*"
+    assert _staged(staged, "start_loans", "1103", 2024).value == 410

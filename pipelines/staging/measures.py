@@ -364,7 +364,8 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
                     "vintage": rows["vintage"].astype(str),
                     "stale": False,
                     "source_status": rows["status"].astype("string"),
-                    "preliminary": False,
+                    # a file's '*' (or a column headed "2023 (foreløpig)"): a preliminary figure
+                    "preliminary": rows["status"].eq("*").fillna(False).astype(bool),
                 }
             )
         )
@@ -396,5 +397,7 @@ def build_measure_values(
     staged = apply_inbox(measure_values(raw, catalogue), inbox_overrides(con), catalogue)
     if years is not None:
         staged = staged[staged["year"].isin(years)].reset_index(drop=True)
-    staged["preliminary"] = preliminary
+    # a figure a dropped file marks preliminary stays so, whatever the schedule
+    from_file = staged["data_origin"].eq("file") & staged["preliminary"].fillna(False).astype(bool)
+    staged["preliminary"] = from_file | preliminary
     return replace_rows(con, STAGED_TABLE, staged, "year", years)
