@@ -381,3 +381,20 @@ def test_a_figure_a_file_marks_preliminary_is_staged_as_preliminary(tmp_path, co
         assert not final.preliminary and pd.isna(final.source_status)
         assert preliminary.preliminary and preliminary.source_status == "*"
     assert _staged(staged, "start_loans", "1103", 2024).value == 410
+
+
+def test_record_aggregates_of_a_year_after_the_pipelines_last_year_are_quarantined(
+    tmp_path, con, catalogue
+) -> None:
+    rows = [
+        (1, "0301", "2024-03-01", 2_000_000, "true", "under_25"),
+        (2, "0301", "2025-02-01", 1_500_000, "false", "25_34"),  # after last_year 2024
+    ]
+    folder = tmp_path / "husbanken_startlan_records"
+    lines = [",".join(STARTLAN_SCHEMA.names), *(",".join(map(str, r)) for r in rows)]
+    _drop(folder, "loans.csv", "\n".join(lines) + "\n")
+    ingest_records(con, catalogue, catalogue.records["husbanken_startlan_records"], folder)
+    assert _stored(con, "start_loans") == {("0301", 2024): 1.0}
+    (raw, reason), *others = con.execute("SELECT raw_value, reason FROM quarantine").fetchall()
+    assert raw == "0301" and others == []
+    assert "year 2025 is outside the pipeline's years 2014–2024" in reason and "never published" in reason

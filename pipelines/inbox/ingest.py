@@ -302,6 +302,15 @@ def _settle_conflicts(con: duckdb.DuckDBPyConnection, source_id: str, report: In
             file_report.rows_loaded, file_report.rows_quarantined = counts[file_report.file]
 
 
+def pipeline_years(catalogue: Catalogue, source_id: str) -> tuple[int, int]:
+    """The pipeline's years (``assets/settings.yaml``) as years of a source's files (a measure may take
+    year Y from the file's Y + ``year_offset``): a value of another year would be stored and never
+    published, so it is quarantined at ingest instead."""
+    offsets = [m.year_offset for m in catalogue.measures_of(source_id)] or [0]
+    settings = catalogue.settings
+    return settings.first_year + min(offsets), settings.last_year + max(offsets)
+
+
 def ingest_contract(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, contract: Contract, folder: Path
 ) -> IngestReport:
@@ -312,11 +321,7 @@ def ingest_contract(
     ensure_tables(con)
     report = IngestReport(contract.source)
     columns = [c.name for c in contract.columns]
-    # the pipeline's years as years of the file (a measure may take year Y from the file's Y + offset):
-    # a row of another year would be stored and never published, so it is quarantined instead
-    offsets = [m.year_offset for m in catalogue.measures_of(contract.source)] or [0]
-    settings = catalogue.settings
-    years = (settings.first_year + min(offsets), settings.last_year + max(offsets))
+    years = pipeline_years(catalogue, contract.source)  # a row of another year is quarantined
     files, skipped = inbox_listing(folder, FILE_SUFFIXES)
     report.files.extend(FileReport(name, "skipped", reason=reason) for name, reason in skipped)
     for path in files:
@@ -388,6 +393,13 @@ def ingest_records(
         result = aggregate(con, str(path))
         aggregates = result.aggregates.rename(columns={"kommunenr": "geo_code"})
         problems = code_problems(aggregates["geo_code"], aggregates["geo_code"], aggregates["year"])
+        problems = problems.astype(object)
+        first, last = pipeline_years(catalogue, record.feeds_source)
+        outside = problems.isna() & ~aggregates["year"].between(first, last)
+        problems[outside] = (
+            "year " + aggregates.loc[outside, "year"].astype(str) + f" is outside the pipeline's years "
+            f"{first}–{last} (assets/settings.yaml), so it would be stored but never published"
+        )
         bad = problems.notna()
         quarantine = result.problems.rename(columns=str)[["row", "column", "raw_value", "reason"]].copy()
         if bad.any():
