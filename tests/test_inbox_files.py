@@ -600,6 +600,18 @@ def test_a_year_after_the_pipelines_last_year_is_quarantined_not_loaded_and_lost
                for n in meta["wide.csv"]["notes"])  # fmt: skip
 
 
+def test_a_long_files_measure_names_may_carry_a_unit(tmp_path: Path):
+    path = tmp_path / "startlan_long_units.csv"
+    path.write_text(
+        "kommunenr;år;variabel;verdi\n0301;2023;Antall startlån (stk);1200\n"
+        "0301;2023;Beløp (kr);3400000000\n",
+        encoding="utf-8",
+    )
+    result = validate_file(path, contract_for("startlan"))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
+    assert _value(result, "0301", 2023, "start_loans_nok") == 3400000000
+
+
 def test_quarantine_entries_name_column_and_raw_value():
     result = validate_file(FIXTURES / "startlan_thousands_nbsp.csv", contract_for("startlan"))
     entries = result.quarantine.set_index("row")

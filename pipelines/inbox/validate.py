@@ -1073,7 +1073,14 @@ def _long(
     lookup = _measure_lookup(contract)
     name_raw = grid[plan.measure_header]
     name_ids, name_uniques = _factorize_text(name_raw)
-    mapped = np.array([lookup.get(normalise_header(u)) for u in name_uniques] + [None], dtype=object)
+    mapped = np.array(
+        [
+            lookup.get(normalise_header(u)) or lookup.get(normalise_header(_QUALIFIER.sub("", u)))
+            for u in name_uniques
+        ]
+        + [None],
+        dtype=object,
+    )
     measure = mapped[name_ids]
     unknown = np.equal(measure, None)
     if unknown.any():
