@@ -394,3 +394,77 @@ def test_a_blank_optional_cell_never_erases_a_value(tmp_path, con, catalogue) ->
     bergen_base = _staged(staged, "start_loans_nok", "4601", 2023)  # the base source's value stays
     assert bergen_base.value == 777.0 and bergen_base.source_ref == "file:data/demo/husbanken_startlan.csv"
     assert _staged(staged, "start_loans", "4601", 2023).value == 800.0
+
+
+def test_ssb_symbols_of_a_renumbered_or_merged_code_keep_their_status(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    # 0219 Bærum (3201 from 2024): a renumbering; Asker's 2019 parts (3203): a merger, one part suppressed
+    _drop(folder, "symbols_2019.csv", HEADER + "0219;2019;77;..;30;:\n"
+          "0220;2019;40;80000000;10;:\n0627;2019;11;20000000;3;2\n0628;2019;7;9000000;1;1\n")  # fmt: skip
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    young = _staged(staged, "start_loans_young", "3201", 2019)
+    assert pd.isna(young.value) and young.source_status == ":"  # suppressed stays suppressed
+    nok = _staged(staged, "start_loans_nok", "3201", 2019)
+    assert pd.isna(nok.value) and nok.source_status == ".."
+    assert _staged(staged, "start_loans", "3201", 2019).value == 77.0
+    asker = _staged(staged, "start_loans_young", "3203", 2019)
+    assert pd.isna(asker.value) and asker.source_status == ":"  # a suppressed part: never a partial sum
+    assert pd.isna(_staged(staged, "start_loans_nok", "3203", 2019).source_status)  # all parts reported
+
+
+def test_a_corrected_file_replaces_exactly_its_own_values_and_removes_the_rest(
+    tmp_path, con, catalogue
+) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    contract = catalogue.contracts["husbanken_startlan"]
+    _drop(folder, "a.csv", HEADER + "0301;2023;1200;3400000000;400;300\n1103;2023;400;900000000;150;99\n"
+          "1108;2023;260;-5;50;40\n")  # fmt: skip
+    _drop(folder, "other.csv", HEADER + "4601;2023;600;1600000000;220;175\n")
+    ingest_contract(con, catalogue, contract, folder)
+    assert _stored(con, "start_loans") == {("0301", 2023): 1200, ("1103", 2023): 400, ("4601", 2023): 600}
+    assert con.execute('SELECT file, "row" FROM quarantine').fetchall() == [("a.csv", 4)]
+    # corrected a.csv: Oslo's figure changes, Stavanger (1103) is gone, Tromsø (5401) is new
+    _drop(folder, "a.csv", HEADER + "0301;2023;1250;3500000000;410;310\n5401;2023;130;300000000;40;30\n")
+    report = ingest_contract(con, catalogue, contract, folder)
+    assert _stored(con, "start_loans") == {("0301", 2023): 1250, ("4601", 2023): 600, ("5401", 2023): 130}
+    assert _stored(con, "start_loans_young") == {("0301", 2023): 310, ("4601", 2023): 175, ("5401", 2023): 30}
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 0  # its old quarantine too
+    files = {f.file: (f.status, f.rows_read, f.rows_loaded, f.rows_quarantined) for f in report.files}
+    assert files == {"a.csv": ("loaded", 2, 2, 0), "other.csv": ("unchanged", 0, 0, 0)}
+    assert con.execute("SELECT file, rows_read, rows_loaded FROM inbox_files ORDER BY file").fetchall() == [
+        ("a.csv", 2, 2),
+        ("other.csv", 1, 1),
+    ]
+
+
+def test_a_figure_a_file_marks_preliminary_is_staged_as_preliminary(tmp_path, con, catalogue) -> None:
+    folder = tmp_path / "husbanken_startlan"
+    _drop(folder, "wide.csv", "kommunenr;2023;2024 (foreløpig)\n0301;1200;1250\n1103;400;410*\n")
+    ingest_contract(con, catalogue, catalogue.contracts["husbanken_startlan"], folder)
+    staged = apply_inbox(_base([]), inbox_overrides(con), catalogue)
+    for code in ["0301", "1103"]:
+        final, preliminary = (
+            _staged(staged, "start_loans", code, 2023),
+            _staged(staged, "start_loans", code, 2024),
+        )
+        assert not final.preliminary and pd.isna(final.source_status)
+        assert preliminary.preliminary and preliminary.source_status == "*"
+    assert _staged(staged, "start_loans", "1103", 2024).value == 410
+
+
+def test_record_aggregates_of_a_year_after_the_pipelines_last_year_are_quarantined(
+    tmp_path, con, catalogue
+) -> None:
+    rows = [
+        (1, "0301", "2024-03-01", 2_000_000, "true", "under_25"),
+        (2, "0301", "2025-02-01", 1_500_000, "false", "25_34"),  # after last_year 2024
+    ]
+    folder = tmp_path / "husbanken_startlan_records"
+    lines = [",".join(STARTLAN_SCHEMA.names), *(",".join(map(str, r)) for r in rows)]
+    _drop(folder, "loans.csv", "\n".join(lines) + "\n")
+    ingest_records(con, catalogue, catalogue.records["husbanken_startlan_records"], folder)
+    assert _stored(con, "start_loans") == {("0301", 2024): 1.0}
+    (raw, reason), *others = con.execute("SELECT raw_value, reason FROM quarantine").fetchall()
+    assert raw == "0301" and others == []
+    assert "year 2025 is outside the pipeline's years 2014–2024" in reason and "never published" in reason

@@ -377,6 +377,50 @@ CASES: dict[str, Loads | Fails] = {
         },
         geo_codes=("50",),
     ),
+    # dot-grouped figures in a point-decimal file or an Excel text cell: never read as decimals
+    "startlan_dot_thousands.csv": Loads(
+        6,
+        2,
+        {
+            3: ("'3.000' is ambiguous: '.' could be a thousands separator", "start_loans (loans)"),
+            4: ("'700.000' is ambiguous", "start_loans_nok (NOK)", 'thousands: "."'),
+            5: ("'1.234.567' is ambiguous",),
+            7: ("'3.000*' is ambiguous",),
+        },
+        values={("0301", 2023, "start_loans_nok"): 3456789012.25, ("1108", 2023, "start_loans_nok"): 12.25},
+        reading={"separator": ",", "decimal": "."},
+    ),
+    "startlan_dot_thousands_text_cells.xlsx": Loads(
+        4,
+        2,
+        {3: ("'3.000' is ambiguous",), 4: ("'700.000' is ambiguous",)},
+        values={("5001", 2023, "start_loans_nok"): 12.25},
+        reading={"format": "xlsx", "decimal": "either"},
+    ),
+    # headers with a unit in parentheses; a column the contract does not know is named
+    "startlan_header_units.csv": Loads(
+        2,
+        2,
+        values={
+            ("0301", 2023, "start_loans"): 1200,
+            ("0301", 2023, "start_loans_nok"): 3400000000,
+            ("1103", 2023, "start_loans_families_with_children"): 150,
+        },
+        ignored=("Saksbehandler (navn)",),
+    ),
+    "startlan_wide_preliminary.csv": Loads(
+        2,
+        6,
+        rows_loaded=2,
+        values={("0301", 2023, "start_loans"): 1200, ("1103", 2024, "start_loans"): 410},
+        statuses={
+            ("0301", 2022, "start_loans"): None,
+            ("0301", 2023, "start_loans"): "*",
+            ("0301", 2024, "start_loans"): "*",
+            ("1103", 2023, "start_loans"): ":",
+        },
+        layout="wide_by_year",
+    ),
     # ---- unusable files
     "empty.csv": Fails(("is empty",)),
     "header_only.csv": Fails(("has a header (kommunenr, år, startlån) but no data rows",)),
@@ -486,6 +530,120 @@ def test_loaded_columns_and_types():
     assert result.loaded["year"].dtype == np.int64
     assert all(result.loaded[c].dtype == np.float64 for c in ("start_loans", "start_loans_nok"))
     assert result.loaded["start_loans__status"].tolist() == [None, None, None, "*", ".."]
+
+
+def _declaring_dot_thousands() -> Contract:
+    """Husbanken's start-loan contract, as if its count and NOK columns declared `thousands: "."`."""
+    contract = contract_for("startlan")
+    grouped = {"start_loans", "start_loans_nok", "start_loans_young"}
+    columns = [c.model_copy(update={"thousands": "."}) if c.name in grouped else c for c in contract.columns]
+    return contract.model_copy(update={"columns": columns})
+
+
+@pytest.mark.parametrize("name", ["startlan_dot_thousands.csv", "startlan_dot_thousands_text_cells.xlsx"])
+def test_a_declared_dot_groups_thousands(name: str):
+    result = validate_file(FIXTURES / name, _declaring_dot_thousands())
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+    assert _value(result, "1103", 2023, "start_loans") == 3000
+    assert _value(result, "4601", 2023, "start_loans_nok") == 700000
+    reasons = dict(zip(result.quarantine["row"], result.quarantine["reason"], strict=True))
+    if name.endswith(".csv"):
+        assert _value(result, "5001", 2023, "start_loans_nok") == 1234567
+        # a dot that is not a thousands group contradicts the declaration: refused, not guessed
+        assert sorted(reasons) == [2, 6, 7]
+        assert "'12.25' is not a number as the contract reads it: '.' groups thousands" in reasons[6]
+        assert "start_loans_young (3000) exceeds start_loans (311)" in reasons[7]  # '3.000*' read as 3000
+    else:
+        assert sorted(reasons) == [5] and "'12.25'" in reasons[5]
+
+
+def test_the_thousands_mark_is_checked_by_the_contract_model():
+    base = contracts()["husbanken_startlan"].model_dump()
+    column = {"name": "start_loans", "unit": "loans", "thousands": "."}
+    assert Contract(**{**base, "columns": [column]}).columns[0].thousands == "."
+    with pytest.raises(ValueError, match="thousands"):  # only a dot is a declared grouping mark
+        Contract(**{**base, "columns": [{**column, "thousands": ","}]})
+
+
+def test_unknown_columns_are_named_in_the_notes():
+    result = validate_file(FIXTURES / "startlan_header_units.csv", contract_for("startlan"))
+    assert "column not in the husbanken_startlan contract, not read: 'Saksbehandler (navn)'" in result.notes
+
+
+def test_unknown_columns_are_a_warning_and_in_the_metadata(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "units.csv").write_bytes((FIXTURES / "startlan_header_units.csv").read_bytes())
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), contract_for("startlan"), folder)
+    entry = report.as_metadata()["units.csv"]
+    assert entry["unknown_columns"] == ["Saksbehandler (navn)"]
+    assert (entry["read"], entry["loaded"], entry["quarantined"]) == (2, 2, 0)
+    assert any(
+        w.startswith("units.csv: column not in") and "'Saksbehandler (navn)'" in w for w in report.warnings()
+    )
+
+
+def test_a_year_after_the_pipelines_last_year_is_quarantined_not_loaded_and_lost(tmp_path: Path):
+    import duckdb
+
+    from pipelines.inbox.ingest import ingest_contract
+    from pipelines.resources import catalogue
+
+    assert catalogue().settings.last_year == 2024
+    folder = tmp_path / "husbanken_startlan"
+    folder.mkdir()
+    (folder / "tidy.csv").write_text(
+        "kommunenr;år;startlån\n0301;2024;1250\n0301;2025;1300\n5501;2025;140\n", encoding="utf-8"
+    )
+    (folder / "long.csv").write_text(
+        "kommunenr;år;measure;value\n4601;2024;start_loans;610\n4601;2025;start_loans;620\n"
+        "4601;2025;start_loans_young;150\n",
+        encoding="utf-8",
+    )
+    (folder / "wide.csv").write_text(
+        "kommunenr;2023;2024;2025*\n1103;390;400;410\n1108;250;;\n", encoding="utf-8"
+    )
+    with duckdb.connect() as con:
+        report = ingest_contract(con, catalogue(), contract_for("startlan"), folder)
+        stored = con.execute("SELECT file, geo_code, year FROM inbox_values ORDER BY ALL").fetchall()
+        quarantine = con.execute('SELECT file, "row", "column", raw_value, reason FROM quarantine').df()
+    assert not [row for row in stored if row[2] > 2024], "nothing stored that would never be published"
+    meta = report.as_metadata()
+    counts = {name: (m["read"], m["loaded"], m["quarantined"]) for name, m in meta.items()}
+    assert counts == {"long.csv": (3, 1, 2), "tidy.csv": (3, 1, 2), "wide.csv": (2, 2, 0)}
+    for read, loaded, quarantined in counts.values():
+        assert read == loaded + quarantined
+    tidy = quarantine[quarantine.file == "tidy.csv"].set_index("row")
+    assert (
+        sorted(tidy.index) == [3, 4] and (tidy["column"] == "år").all() and (tidy.raw_value == "2025").all()
+    )
+    assert (
+        "year 2025 is outside the pipeline's years 2014–2024 (assets/settings.yaml)" in tidy.loc[3, "reason"]
+    )
+    assert "never published; raise last_year there" in tidy.loc[3, "reason"]
+    assert sorted(quarantine[quarantine.file == "long.csv"]["row"]) == [3, 4]
+    # a wide file's year column outside the years is set aside with a note; its other years load
+    assert ("wide.csv", "1103", 2024) in stored and ("wide.csv", "1108", 2023) in stored
+    assert any("'2025*' outside the pipeline's years 2014–2024" in n and "1 figure not loaded" in n
+               for n in meta["wide.csv"]["notes"])  # fmt: skip
+
+
+def test_a_long_files_measure_names_may_carry_a_unit(tmp_path: Path):
+    path = tmp_path / "startlan_long_units.csv"
+    path.write_text(
+        "kommunenr;år;variabel;verdi\n0301;2023;Antall startlån (stk);1200\n"
+        "0301;2023;Beløp (kr);3400000000\n",
+        encoding="utf-8",
+    )
+    result = validate_file(path, contract_for("startlan"))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 2, 0)
+    assert _value(result, "0301", 2023, "start_loans_nok") == 3400000000
 
 
 def test_quarantine_entries_name_column_and_raw_value():

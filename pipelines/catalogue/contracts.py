@@ -23,6 +23,12 @@ class ContractColumn(_Strict):
     min: float | None = 0
     max: float | None = None
     required: bool = False  # a file without this column is rejected; otherwise it may be absent
+    # "." when the producer groups thousands with a dot ("3.000" is three thousand, "1.234,5" has a
+    # decimal comma): such cells are read as thousands in every file, and a dot that is not a group
+    # of three digits is refused. Unset, a dot-grouped figure ("3.000") in an integer or NOK column
+    # of a file whose decimal mark may be a point is quarantined as ambiguous, never read as 3.0.
+    # Excel number cells arrive without grouping; declare it only for producers whose cells are text.
+    thousands: Literal["."] | None = None
 
 
 class Relation(_Strict):

@@ -78,6 +78,8 @@ class FileReport:
     reason: str = ""  # why a file was skipped or could not be read
     notes: list[str] = field(default_factory=list)  # e.g. the workbook sheets that were skipped
     vintage: str | None = None  # the export date the file states (YYYY-MM-DD), if any
+    # headers neither mapped to a contract column nor a key; a note names them too
+    unknown_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +112,8 @@ class IngestReport:
                 entry["vintage"] = f.vintage
             if f.notes:
                 entry["notes"] = list(f.notes)
+            if f.unknown_columns:
+                entry["unknown_columns"] = list(f.unknown_columns)
             metadata[f.file] = entry
         return metadata
 
@@ -329,6 +333,15 @@ def _settle_conflicts(con: duckdb.DuckDBPyConnection, source_id: str, report: In
             file_report.rows_loaded, file_report.rows_quarantined = counts[file_report.file]
 
 
+def pipeline_years(catalogue: Catalogue, source_id: str) -> tuple[int, int]:
+    """The pipeline's years (``assets/settings.yaml``) as years of a source's files (a measure may take
+    year Y from the file's Y + ``year_offset``): a value of another year would be stored and never
+    published, so it is quarantined at ingest instead."""
+    offsets = [m.year_offset for m in catalogue.measures_of(source_id)] or [0]
+    settings = catalogue.settings
+    return settings.first_year + min(offsets), settings.last_year + max(offsets)
+
+
 def ingest_contract(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, contract: Contract, folder: Path
 ) -> IngestReport:
@@ -339,6 +352,7 @@ def ingest_contract(
     ensure_tables(con)
     report = IngestReport(contract.source)
     columns = [c.name for c in contract.columns]
+    years = pipeline_years(catalogue, contract.source)  # a row of another year is quarantined
     files, skipped = inbox_listing(folder, FILE_SUFFIXES)
     report.files.extend(FileReport(name, "skipped", reason=reason) for name, reason in skipped)
     for path in files:
@@ -351,7 +365,7 @@ def ingest_contract(
             report.files.append(FileReport(path.name, "unchanged"))
             continue
         try:
-            result = validate_file(path, contract)
+            result = validate_file(path, contract, years=years)
         except UnreadableFileError as exc:  # the other files are still read; the caller fails after
             report.files.append(FileReport(path.name, "unreadable", reason=exc.problem))
             continue
@@ -369,6 +383,7 @@ def ingest_contract(
             ),
             notes=[*(result.reading.get("skipped_sheets") or []), *result.notes],
             vintage=result.reading.get("vintage"),
+            unknown_columns=list(result.ignored_columns),
         )
         long = _long_as_reported(result.loaded, columns)
         _replace_keys(
@@ -413,6 +428,13 @@ def ingest_records(
         result = aggregate(con, str(path))
         aggregates = result.aggregates.rename(columns={"kommunenr": "geo_code"})
         problems = code_problems(aggregates["geo_code"], aggregates["geo_code"], aggregates["year"])
+        problems = problems.astype(object)
+        first, last = pipeline_years(catalogue, record.feeds_source)
+        outside = problems.isna() & ~aggregates["year"].between(first, last)
+        problems[outside] = (
+            "year " + aggregates.loc[outside, "year"].astype(str) + f" is outside the pipeline's years "
+            f"{first}–{last} (assets/settings.yaml), so it would be stored but never published"
+        )
         bad = problems.notna()
         quarantine = result.problems.rename(columns=str)[["row", "column", "raw_value", "reason"]].copy()
         if bad.any():

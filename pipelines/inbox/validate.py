@@ -43,6 +43,12 @@ from pipelines.inbox.read import UnreadableFileError, normalise_header, read_gri
 
 __all__ = ["FileResult", "UnreadableFileError", "validate_file"]
 
+# A trailing "(kr)", "(antall)", "(stk)" on a header is a unit or qualifier: matched without it.
+_QUALIFIER = re.compile(r"\s*\(([^()]*)\)\s*$")
+# A year column headed "2023*" or "2023 (foreløpig)" holds preliminary figures (status "*").
+PRELIMINARY_QUALIFIERS = frozenset(
+    {"forelopig", "forelopige", "forelopig_tall", "forelopige_tall", "prelim", "preliminary"}
+)
 MEASURE_NAME_HEADERS = frozenset({"measure", "maal", "mal", "variabel", "variable"})
 VALUE_HEADERS = frozenset({"value", "verdi"})
 # SSB's symbols for a missing figure; "-" is a true zero.
@@ -54,11 +60,15 @@ _LISTED_ROWS = 5
 # spaces (" ", no-break U+00A0, narrow no-break U+202F) with either decimal mark.
 _FAST = {",": r"^-?\d+(?:,\d+)?$", ".": r"^-?\d+(?:\.\d+)?$", "either": r"^-?\d+(?:\.\d+)?$"}
 _SPACED_RE2 = "^-?\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+(?:[.,]\\d+)?$"
+# A figure grouped by dots and nothing else ("3.000", "1.234.567"): thousands, or a decimal point?
+_DOT_THOUSANDS_RE2 = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$"
 _STATUSES = (None, ".", "..", "...", ":", "-", "*")  # stored as int8 codes until the end
 _STATUS_CODE = {symbol: code for code, symbol in enumerate(_STATUSES)}
 _SPACED = re.compile(r"([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?:[.,](\d+))?")
 _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?\d{1,3}(?:\.\d{3}){2,}")
 _COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}")
+_DOT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _SIMPLE = re.compile(r"([+-]?)(\d*)(?:([.,])(\d+))?")
 _COUNTY = re.compile(r"^\s*(?:F-)?(\d{1,2})(?:\s*(?:-\s*)?\D.*)?\s*$", re.IGNORECASE)
 _QUARANTINE_COLUMNS = ["file", "row", "column", "raw_value", "reason"]
@@ -101,8 +111,12 @@ class FileResult:
 # ------------------------------------------------------------------------------ entry point
 
 
-def validate_file(path: Path, contract: Contract) -> FileResult:
+def validate_file(path: Path, contract: Contract, *, years: tuple[int, int] | None = None) -> FileResult:
     """Read ``path``, check it against ``contract``, and load or quarantine every data row.
+
+    ``years`` are the pipeline's years (``first_year``–``last_year`` of ``assets/settings.yaml``, as
+    years of the file): a record of another year would be stored but never published, so it is
+    quarantined saying so; in a wide file, a year column outside them is set aside with a note.
 
     Raises :class:`UnreadableFileError` when the file as a whole cannot be used: unreadable,
     no header, no data rows, a missing geography/year/required column, or a layout the contract
@@ -111,11 +125,11 @@ def validate_file(path: Path, contract: Contract) -> FileResult:
     path = Path(path)
     grids = read_grids(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
     if len(grids) == 1:
-        return _validate_grid(path, grids[0], contract)
+        return _validate_grid(path, grids[0], contract, years)
     results = []
     for grid in grids:
         try:
-            results.append(_validate_grid(path, grid, contract))
+            results.append(_validate_grid(path, grid, contract, years))
         except UnreadableFileError as exc:  # name the sheet: the others may be fine
             raise UnreadableFileError(path, f"sheet {grid.attrs['sheet']!r}: {exc.problem}") from exc
     return _combine_sheets(results)
@@ -166,8 +180,11 @@ def _combine_sheets(results: list[FileResult]) -> FileResult:
     )
 
 
-def _validate_grid(path: Path, grid: pd.DataFrame, contract: Contract) -> FileResult:
-    """Check one grid (a text file, or one sheet of a workbook) against ``contract``."""
+def _validate_grid(
+    path: Path, grid: pd.DataFrame, contract: Contract, years: tuple[int, int] | None
+) -> FileResult:
+    """Check one grid (a text file, or one sheet of a workbook) against ``contract`` and the
+    pipeline's ``years`` (see :func:`validate_file`)."""
     attrs = dict(grid.attrs)
     grid.attrs = {}
     quarantine = _Quarantine()
@@ -178,6 +195,18 @@ def _validate_grid(path: Path, grid: pd.DataFrame, contract: Contract) -> FileRe
         quarantine.add(resolved.rows, resolved.columns, resolved.raw, resolved.reasons)
         grid = resolved.grid
     plan = _plan(path, grid, attrs, contract)
+    plan.years = years
+    notes: list[str] = []  # filled below, read by FileResult
+    if years is not None and plan.layout == "wide_by_year":
+        outside = [c for c in plan.year_columns if not years[0] <= c[2] <= years[1]]
+        if outside and len(outside) < len(plan.year_columns):
+            plan.year_columns = [c for c in plan.year_columns if c not in outside]
+            figures = sum(int((grid[h].fillna("").str.strip() != "").sum()) for h, _, _ in outside)
+            notes.append(
+                f"column{'s' if len(outside) > 1 else ''} {', '.join(repr(h) for h, _, _ in outside)} "
+                f"outside the pipeline's years {years[0]}–{years[1]} (assets/settings.yaml): "
+                f"{figures} figure{'s' if figures != 1 else ''} not loaded, as they would never be published"
+            )
     if rows_read == 0:
         raise UnreadableFileError(path, f"has a header ({', '.join(plan.headers)}) but no data rows")
 
@@ -201,7 +230,6 @@ def _validate_grid(path: Path, grid: pd.DataFrame, contract: Contract) -> FileRe
     build = {"tidy": _tidy, "long": _long, "wide_by_year": _wide}[plan.layout]
     table = build(grid, plan, contract, attrs["decimal"], quarantine)
     loaded, rows_loaded = _finish(table, contract, quarantine)
-    notes: list[str] = []  # filled below, read by FileResult
     if districts is not None and len(districts):
         loaded, rows_loaded = _sum_districts(loaded, rows_loaded, districts, contract, quarantine, notes)
     del table, grid  # free the text before the quarantine is assembled
@@ -222,6 +250,11 @@ def _validate_grid(path: Path, grid: pd.DataFrame, contract: Contract) -> FileRe
         notes.append(
             "no export date in the file name (YYYY-MM-DD or DD.MM.YYYY) or in an «Eksportert …» line "
             "above the header; the file's fingerprint stands for its vintage"
+        )
+    if plan.ignored:  # named, never silently dropped
+        notes.append(
+            f"column{'s' if len(plan.ignored) > 1 else ''} not in the {contract.source} contract, "
+            f"not read: {', '.join(repr(h) for h in plan.ignored)}"
         )
     return FileResult(
         loaded=loaded,
@@ -280,7 +313,7 @@ def _district_rows(grid: pd.DataFrame, plan: _Plan, contract: Contract) -> pd.Da
     ids, uniques = _factorize_text(grid[plan.geo])
     codes = pd.Series(np.array([normalise_code(u) for u in uniques] + [None], dtype=object)[ids])
     hit = codes.isin([*contract.oslo_districts.codes, contract.oslo_districts.into]).to_numpy()
-    years = [_parse_year(str(v), contract)[0] for v in grid[plan.year][hit]]
+    years = [_parse_year(str(v), contract, plan.years)[0] for v in grid[plan.year][hit]]
     return pd.DataFrame(
         {
             "row": grid["_row"].to_numpy()[hit],
@@ -426,6 +459,8 @@ class _Plan:
     measure_header: str | None = None  # long
     value_header: str | None = None  # long
     year_columns: list[tuple[str, str, int]] = field(default_factory=list)  # wide: header, column, year
+    preliminary: set[str] = field(default_factory=set)  # wide: headers marked "*" or "(foreløpig)"
+    years: tuple[int, int] | None = None  # the pipeline's years, as years of the file
     ignored: list[str] = field(default_factory=list)
 
 
@@ -449,6 +484,9 @@ def _plan(path: Path, grid: pd.DataFrame, attrs: dict, contract: Contract) -> _P
 
     def candidates(header: str) -> list[str]:
         names = [normalise_header(header)]
+        bare = _QUALIFIER.sub("", header)
+        if bare != header and bare.strip():  # "Beløp (kr)" is matched as "Beløp"
+            names.append(normalise_header(bare))
         if header in levels:  # a two-level Excel header: "Startlån_antall" may be "antall_startlan"
             upper, lower = levels[header]
             names += [normalise_header(f"{lower}_{upper}"), normalise_header(lower)]
@@ -515,6 +553,8 @@ def _plan(path: Path, grid: pd.DataFrame, attrs: dict, contract: Contract) -> _P
                 )
             seen[(name, year_value)] = header
             plan.year_columns.append((header, name, year_value))
+            if _is_preliminary(header):
+                plan.preliminary.add(header)
         if not plan.year_columns:
             raise UnreadableFileError(
                 path,
@@ -538,6 +578,13 @@ def _plan(path: Path, grid: pd.DataFrame, attrs: dict, contract: Contract) -> _P
         )
     plan.ignored = [h for h in headers if h not in used]
     return plan
+
+
+def _is_preliminary(header: str) -> bool:
+    """A wide column headed "2023*" or "2023 (foreløpig)": its figures are preliminary."""
+    text = header.strip()
+    qualifier = _QUALIFIER.search(text)
+    return text.endswith("*") or bool(qualifier and normalise_header(qualifier[1]) in PRELIMINARY_QUALIFIERS)
 
 
 def _wide_column(header: str, names: list[str], lookup: dict[str, str], required: list[str]):
@@ -579,14 +626,19 @@ class _Keys:
 
 
 def _check_keys(
-    geo_raw: pd.Series, year_raw: pd.Series, contract: Contract, *, districts: bool = False
+    geo_raw: pd.Series,
+    year_raw: pd.Series,
+    contract: Contract,
+    *,
+    districts: bool = False,
+    years: tuple[int, int] | None = None,
 ) -> _Keys:
     """Per row: the normalised code and year, and why either is unusable (each distinct value
     is parsed once; each distinct code × year checked once). With ``districts``, the contract's
     Oslo district codes are accepted as they are (they are summed into Oslo afterwards)."""
     year_ids, year_uniques = _factorize_text(year_raw)
     parsed_years = [
-        _excluded(u.strip(), contract.excluded_years) or _parse_year(u, contract) for u in year_uniques
+        _excluded(u.strip(), contract.excluded_years) or _parse_year(u, contract, years) for u in year_uniques
     ]
     year_of = np.array([y for y, _ in parsed_years] + [-1], dtype=np.int64)  # [-1]: empty input
     year_why = np.array([r for _, r in parsed_years] + [None], dtype=object)
@@ -682,7 +734,9 @@ def _mask(array) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _parse_year(text: str, contract: Contract) -> tuple[int, str | None]:
+def _parse_year(
+    text: str, contract: Contract, years: tuple[int, int] | None = None
+) -> tuple[int, str | None]:
     stripped = text.strip()
     if not stripped:
         return -1, "the year is empty"
@@ -692,6 +746,12 @@ def _parse_year(text: str, contract: Contract) -> tuple[int, str | None]:
     year = int(match[1])
     if not contract.first_year <= year <= contract.last_year:
         return -1, f"year {year} is outside the contract's years {contract.first_year}–{contract.last_year}"
+    if years is not None and not years[0] <= year <= years[1]:
+        change = "raise last_year" if year > years[1] else "lower first_year"
+        return -1, (
+            f"year {year} is outside the pipeline's years {years[0]}–{years[1]} (assets/settings.yaml), "
+            f"so it would be stored but never published; {change} there to load it"
+        )
     return year, None
 
 
@@ -728,6 +788,19 @@ def _parse_values(raw: pd.Series, column: ContractColumn, decimal: str) -> _Valu
     reason = np.full(n, None, dtype=object)
     empty = _mask(pc.equal(text, ""))
     fast = _mask(pc.match_substring_regex(text, _FAST[decimal]))
+    dot_grouped = _mask(pc.match_substring_regex(text, _DOT_THOUSANDS_RE2))
+    if column.thousands == ".":  # the contract says a dot groups thousands: "3.000" is 3000
+        values[dot_grouped] = pc.cast(
+            pc.replace_substring(pc.filter(text, pa.array(dot_grouped)), ".", ""), pa.float64()
+        ).to_numpy(zero_copy_only=False)
+        dotted = _mask(pc.match_substring(text, "."))
+        fast &= ~dotted  # any other dot ("3.5") is parsed (and refused) one spelling at a time
+        empty |= dot_grouped  # not empty: excluded from the slow tiers below, then restored
+    elif _guards_dots(column, decimal) and dot_grouped.any():
+        # a point-decimal file (or an Excel text cell): "3.000" could be 3 or 3000; never guess
+        _flag(reason, dot_grouped, text, lambda t, v: _ambiguous_dots(t, column))
+        fast &= ~dot_grouped
+        empty |= dot_grouped
     if fast.any():
         plain = pc.filter(text, pa.array(fast))
         if decimal == ",":
@@ -745,11 +818,13 @@ def _parse_values(raw: pd.Series, column: ContractColumn, decimal: str) -> _Valu
         slow = rest & ~spaced
         if slow.any():
             ids, uniques = pd.factorize(np.asarray(pc.filter(text, pa.array(slow)).to_pylist(), dtype=object))
-            parsed = [_parse_number(str(u), decimal) for u in uniques]
+            thousands = column.thousands or ("?" if _guards_dots(column, decimal) else None)
+            parsed = [_parse_number(str(u), decimal, thousands) for u in uniques]
             values[slow] = np.array([p[0] for p in parsed], dtype=np.float64)[ids]
             status[slow] = np.array([_STATUS_CODE[p[1]] for p in parsed], dtype=np.int8)[ids]
             reason[slow] = np.array([p[2] for p in parsed] + [None], dtype=object)[:-1][ids]
 
+    empty &= ~dot_grouped
     finite = np.isfinite(values) & np.equal(reason, None)
     if column.type == "integer":
         _flag(reason, finite & (values % 1 != 0), text, lambda t, v: _not_whole(t, column))
@@ -781,6 +856,19 @@ def _not_whole(text: str, column: ContractColumn) -> str:
     return f"{text!r} is not a whole number, but {column.name} counts {column.unit}"
 
 
+def _guards_dots(column: ContractColumn, decimal: str) -> bool:
+    """A dot-grouped figure is refused as ambiguous: the column counts (or is NOK), does not declare
+    its thousands mark, and the file's decimal mark may be a point."""
+    return column.thousands is None and decimal != "," and (column.type == "integer" or column.unit == "NOK")
+
+
+def _ambiguous_dots(text: str, column: ContractColumn) -> str:
+    return (
+        f"{text!r} is ambiguous: '.' could be a thousands separator or a decimal mark, and "
+        f'{column.name} ({column.unit}) does not say; the contract may declare thousands: "." on it'
+    )
+
+
 def _below(value: float, column: ContractColumn) -> str:
     if column.min == 0:
         kind = "count" if column.type == "integer" else "value"
@@ -796,9 +884,13 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else format(value, ".15g")
 
 
-def _parse_number(text: str, decimal: str) -> tuple[float, str | None, str | None]:
+def _parse_number(
+    text: str, decimal: str, thousands: str | None = None
+) -> tuple[float, str | None, str | None]:
     """(value, SSB status, reason) of one cell. ``decimal`` is the file's decimal mark
-    (``","``, ``"."``, or ``"either"`` for Excel, whose numbers arrive with a point)."""
+    (``","``, ``"."``, or ``"either"`` for Excel, whose numbers arrive with a point);
+    ``thousands`` is the column's declared grouping mark ("."), "?" when a dot-grouped figure is
+    ambiguous in the column, or None."""
     cleaned = text.replace("\u2212", "-")
     if cleaned in SSB_SYMBOLS:
         symbol = SSB_SYMBOLS[cleaned]
@@ -808,6 +900,17 @@ def _parse_number(text: str, decimal: str) -> tuple[float, str | None, str | Non
         cleaned, status = cleaned[:-1].rstrip(), "*"
         if not cleaned or cleaned in SSB_SYMBOLS:
             return np.nan, None, f"{text!r} is not a number"
+    if thousands == "." and "." in cleaned:
+        if _DOT_GROUPED.fullmatch(cleaned):
+            return float(cleaned.replace(".", "").replace(",", ".")), status, None
+        return (
+            np.nan,
+            None,
+            f"{text!r} is not a number as the contract reads it: '.' groups thousands in this "
+            "column (write 1.234,5 or 1234,5)",
+        )
+    if thousands == "?" and _DOT_THOUSANDS.fullmatch(cleaned):
+        return np.nan, None, f"{text!r} is ambiguous: '.' could be a thousands separator or a decimal mark"
     match = _SPACED.fullmatch(cleaned)
     if match:
         digits = re.sub(r"\D", "", match[2])
@@ -936,7 +1039,7 @@ def _tidy(
 ) -> _Table:
     rows = grid["_row"].to_numpy(dtype=np.int64)
     geo_raw, year_raw = grid[plan.geo], grid[plan.year]
-    keys = _check_keys(geo_raw, year_raw, contract, districts=True)
+    keys = _check_keys(geo_raw, year_raw, contract, districts=True, years=plan.years)
     _add_key_problems(quarantine, keys, rows, plan.geo, geo_raw, plan.year, year_raw)
     columns = _columns(contract)
     positions = np.arange(len(rows))
@@ -972,7 +1075,7 @@ def _wide(
     geo_raw = grid[plan.geo].iloc[index].reset_index(drop=True)
     year_header = np.array([by_year[y][0][0] for y in year_of], dtype=object)
     year_raw = pd.Series(year_of.astype(str), dtype=object)
-    keys = _check_keys(geo_raw, year_raw, contract)
+    keys = _check_keys(geo_raw, year_raw, contract, years=plan.years)
     _add_key_problems(
         quarantine, keys, record_rows, plan.geo, geo_raw, year_header, pd.Series(year_header, dtype=object)
     )
@@ -986,6 +1089,7 @@ def _wide(
             np.full(len(index), "", dtype=object),
             np.full(len(index), -1, dtype=np.int64),
         )
+        preliminary = np.zeros(len(index), dtype=bool)
         start = 0
         for y, segment in zip(years, segments, strict=True):
             stop = start + len(segment)
@@ -996,9 +1100,13 @@ def _wide(
                 pieces.append(grid[hit].iloc[segment].astype(object))
                 header[start:stop] = hit
                 row[start:stop] = rows[segment]
+                preliminary[start:stop] = hit in plan.preliminary
             start = stop
         source = pd.concat(pieces, ignore_index=True) if pieces else pd.Series([], dtype=object)
         parsed = _parse_values(source, columns[name], decimal)
+        # a figure under a "2023*" / "2023 (foreløpig)" header is preliminary; a symbol keeps its own
+        marked = preliminary & np.isfinite(parsed.values) & (parsed.status == 0)
+        parsed.status[marked] = _STATUS_CODE["*"]
         _add_value_problems(quarantine, parsed, record_rows, header, source)
         positions = np.where(row >= 0, np.arange(len(index)), -1)
         cells[name] = _Cell(parsed.values, parsed.status, source, positions, row, header, parsed.empty)
@@ -1022,13 +1130,20 @@ def _long(
 ) -> _Table:
     rows = grid["_row"].to_numpy(dtype=np.int64)
     geo_raw, year_raw = grid[plan.geo], grid[plan.year]
-    keys = _check_keys(geo_raw, year_raw, contract)
+    keys = _check_keys(geo_raw, year_raw, contract, years=plan.years)
     _add_key_problems(quarantine, keys, rows, plan.geo, geo_raw, plan.year, year_raw)
 
     lookup = _measure_lookup(contract)
     name_raw = grid[plan.measure_header]
     name_ids, name_uniques = _factorize_text(name_raw)
-    mapped = np.array([lookup.get(normalise_header(u)) for u in name_uniques] + [None], dtype=object)
+    mapped = np.array(
+        [
+            lookup.get(normalise_header(u)) or lookup.get(normalise_header(_QUALIFIER.sub("", u)))
+            for u in name_uniques
+        ]
+        + [None],
+        dtype=object,
+    )
     measure = mapped[name_ids]
     unknown = np.equal(measure, None)
     if unknown.any():

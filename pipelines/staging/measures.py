@@ -10,6 +10,7 @@ indicator; the harmonised inbox values then replace the base values for the keys
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
@@ -66,9 +67,16 @@ def harmonised_source(raw: pd.DataFrame, source: Source, catalogue: Catalogue) -
         return work.assign(is_estimate=False, note=pd.NA)
     # SSB's symbols (`.`, `..`, `:`) stay with the municipality they were sent for; where a reform
     # merged or split it, the harmonised value is missing and `note` says why.
-    statuses = work[
-        ["kommunenr", "year", "partition_year", *(c for c in work.columns if c.endswith(STATUS_SUFFIX))]
-    ].drop_duplicates(["kommunenr", "year", "partition_year"])
+    status_columns = [c for c in work.columns if c.endswith(STATUS_SUFFIX)]
+    statuses = work[["kommunenr", "year", "partition_year", *status_columns]].drop_duplicates(
+        ["kommunenr", "year", "partition_year"]
+    )
+    if status_columns:  # carried to the code they were harmonised to (a renumbering keeps them)
+        code_year = statuses["year"] if source.codes_valid_in == "row_year" else source.codes_valid_in
+        statuses = statuses_to_targets(
+            statuses, "kommunenr", code_year, ["year", "partition_year"], status_columns,
+            crosswalk(catalogue.settings.geography_vintage),
+        )  # fmt: skip
     if source.codes_valid_in == "row_year":
         out = harmonise(work, "kommunenr", "year", columns, by=keep, non_additive=non_additive,
                         vintage=catalogue.settings.geography_vintage)  # fmt: skip
@@ -202,8 +210,11 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
                 .groupby(INBOX_KEY, sort=False)[["source_ref", "vintage"]]
                 .agg(lambda texts: " + ".join(dict.fromkeys(texts)))  # a file named once
             )
-            # SSB's symbols stay with the municipality they were sent for, as for the raw tables.
-            statuses = once[[*INBOX_KEY, "status"]]
+            # SSB's symbols go where the municipality they were sent for went, as for the raw tables.
+            statuses = statuses_to_targets(
+                once[[*INBOX_KEY, "status"]], "geo_code", once["year"], ["source_id", "year", "column_name"],
+                ["status"], mapping,
+            )  # fmt: skip
             out = values.merge(provenance, on=INBOX_KEY, how="left", validate="one_to_one").merge(
                 statuses, on=INBOX_KEY, how="left", validate="one_to_one"
             )
@@ -212,6 +223,57 @@ def harmonised_inbox(inbox: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             out = _partial_parts_missing(out, once[~from_records.loc[once.index]], mapping)
             parts.append(out.assign(geo_level="kommune")[INBOX_HARMONISED])
     return pd.concat(parts, ignore_index=True)
+
+
+_MISSING_SYMBOLS = (":", "..", "...", ".")  # ':' (suppressed) first: it is the reason to respect
+
+
+def statuses_to_targets(
+    statuses: pd.DataFrame,
+    code: str,
+    code_year,
+    keys: list[str],
+    columns: list[str],
+    mapping: pd.DataFrame,
+) -> pd.DataFrame:
+    """SSB's symbols (``columns``) of rows keyed by ``code`` (valid in ``code_year``, a Series or one
+    year) × ``keys``, moved to the code each was harmonised to (``mapping``: the crosswalk).
+
+    A code that is unchanged or renumbered (the target's only part, wholly) keeps its symbols: a
+    suppressed ``:`` for 0219 in 2019 stays suppressed for 3201. A target made of several parts (a
+    merger) or of a piece (a split) takes ``:`` when any part is suppressed, else the first other
+    missing symbol; ``-`` only when every part reported ``-``; ``*`` when any part is preliminary."""
+    frame = statuses.assign(_code_year=np.broadcast_to(np.asarray(code_year), len(statuses)).astype("int64"))
+    links = mapping[["year", "code", "code_target", "weight"]].rename(
+        columns={"year": "_code_year", "code": code}
+    )
+    parts = links.groupby(["_code_year", "code_target"]).size().rename("_parts").reset_index()
+    linked = frame.merge(links, on=["_code_year", code]).merge(parts, on=["_code_year", "code_target"])
+    single = (linked["_parts"] == 1) & (linked["weight"] >= 1 - 1e-9)
+    whole = linked[single].drop(columns=[code]).rename(columns={"code_target": code})
+    result = [whole[[code, *keys, *columns]]]
+    shared = linked[~single]
+    if len(shared):
+        group = ["code_target", *keys]
+        rows = []
+        for key, part in shared.groupby(group, sort=False, dropna=False):
+            row = dict(zip(group, key, strict=True))
+            for column in columns:
+                present = [v for v in part[column] if isinstance(v, str) and v]
+                row[column] = _combined(present, int(part["_parts"].iloc[0]))
+            rows.append(row)
+        out = pd.DataFrame(rows, columns=[*group, *columns]).rename(columns={"code_target": code})
+        result.append(out[[code, *keys, *columns]])
+    return pd.concat(result, ignore_index=True).drop_duplicates([code, *keys])
+
+
+def _combined(symbols: list[str], parts: int) -> str | None:
+    for symbol in _MISSING_SYMBOLS:
+        if symbol in symbols:
+            return symbol
+    if symbols and len(symbols) == parts and all(s == "-" for s in symbols):
+        return "-"
+    return "*" if "*" in symbols else None
 
 
 def _partial_parts_missing(out: pd.DataFrame, group: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
@@ -304,7 +366,8 @@ def apply_inbox(staged: pd.DataFrame, inbox: pd.DataFrame, catalogue: Catalogue)
                     "vintage": rows["vintage"].astype(str),
                     "stale": False,
                     "source_status": rows["status"].astype("string"),
-                    "preliminary": False,
+                    # a file's '*' (or a column headed "2023 (foreløpig)"): a preliminary figure
+                    "preliminary": rows["status"].eq("*").fillna(False).astype(bool),
                 }
             )
         )
@@ -427,5 +490,7 @@ def build_measure_values(
     staged = mark_surveys(staged, catalogue)
     if years is not None:
         staged = staged[staged["year"].isin(years)].reset_index(drop=True)
-    staged["preliminary"] = preliminary
+    # a figure a dropped file marks preliminary stays so, whatever the schedule
+    from_file = staged["data_origin"].eq("file") & staged["preliminary"].fillna(False).astype(bool)
+    staged["preliminary"] = from_file | preliminary
     return replace_rows(con, STAGED_TABLE, staged, "year", years)
