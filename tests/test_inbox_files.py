@@ -1383,6 +1383,23 @@ def test_a_suppressed_district_makes_oslo_missing_not_a_partial_sum(tmp_path: Pa
     assert _value(result, "0301", 2023, "bostotte_households_december", "__status") == ":"
 
 
+def test_husbankens_own_suppression_mark_stays_suppressed_never_a_number(tmp_path: Path):
+    """'<4' (the contract's suppressed_marks) is read as ':'; without the declaration the same cell
+    is text in a number cell and goes to quarantine, never a 4 or a 0."""
+    lines = ["4601;Bergen;2023;12;2500", "1103;Stavanger;2023;12;<4", "5001;Trondheim;2023;12; < 4 "]
+    path = _bostotte_csv(tmp_path / "bostotte.csv", lines)
+    result = validate_file(path, _bostotte())
+    _accounts(result)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 3, 0)
+    for code in ("1103", "5001"):
+        assert math.isnan(_value(result, code, 2023, "bostotte_households_december"))
+        assert _value(result, code, 2023, "bostotte_households_december", "__status") == ":"
+    undeclared = validate_file(path, _bostotte().model_copy(update={"suppressed_marks": []}))
+    _accounts(undeclared)
+    assert (undeclared.rows_loaded, undeclared.rows_quarantined) == (1, 2)
+    assert all("'<4'" in r or "'< 4'" in r for r in _reasons(undeclared).values())
+
+
 def test_a_quarantined_district_keeps_oslo_out_for_that_year_only(tmp_path: Path):
     lines = [
         "0311;Gamle Oslo;2023;12;500",

@@ -94,6 +94,9 @@ class Contract(_Strict):
     # a file without one is loaded with its fingerprint as vintage, and a note says so.
     export_dated: bool = False
     month_convention: MonthConvention | None = None
+    # The producer's own marks for a suppressed cell (e.g. "<4"), read like SSB's ':' (suppressed,
+    # no value): the cell keeps that status and is never a 0 or a number. ':' is always suppressed.
+    suppressed_marks: list[str] = Field(default_factory=list)
     # Set, files may name municipalities instead of giving codes (IMDi's settlement pages): names are
     # matched to the codes of the row's year, with the county from a column (``county_aliases``) or
     # a web page's heading above each table; rows before this year are refused (the figures are not

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -777,11 +778,17 @@ class _Values:
     empty: np.ndarray  # bool: no figure and no symbol
 
 
-def _parse_values(raw: pd.Series, column: ContractColumn, decimal: str) -> _Values:
+def _parse_values(
+    raw: pd.Series, column: ContractColumn, decimal: str, suppressed_marks: Sequence[str] = ()
+) -> _Values:
     """Vectorised in Arrow: plain numbers in the file's convention, and space-grouped ones, go
     through a regex and a cast; the rest (SSB symbols, ``*``, dot groups, text) is parsed once
-    per distinct spelling."""
+    per distinct spelling. A producer's own mark for a suppressed cell (the contract's
+    ``suppressed_marks``, e.g. ``<4``) is read as SSB's ``:``."""
     text = _arrow_text(raw)
+    if suppressed_marks:
+        marked = pc.is_in(pc.utf8_trim_whitespace(text), value_set=pa.array(list(suppressed_marks)))
+        text = pc.if_else(marked, ":", text)
     n = len(text)
     values = np.full(n, np.nan)
     status = np.zeros(n, dtype=np.int8)
@@ -1046,7 +1053,7 @@ def _tidy(
     cells = {}
     for name in [c.name for c in contract.columns if c.name in plan.measures]:
         header = plan.measures[name]
-        parsed = _parse_values(grid[header], columns[name], decimal)
+        parsed = _parse_values(grid[header], columns[name], decimal, contract.suppressed_marks)
         _add_value_problems(quarantine, parsed, rows, header, grid[header])
         cells[name] = _Cell(parsed.values, parsed.status, grid[header], positions, rows, header, parsed.empty)
     key_text = _key_text(keys, geo_raw, year_raw)
@@ -1103,7 +1110,7 @@ def _wide(
                 preliminary[start:stop] = hit in plan.preliminary
             start = stop
         source = pd.concat(pieces, ignore_index=True) if pieces else pd.Series([], dtype=object)
-        parsed = _parse_values(source, columns[name], decimal)
+        parsed = _parse_values(source, columns[name], decimal, contract.suppressed_marks)
         # a figure under a "2023*" / "2023 (foreløpig)" header is preliminary; a symbol keeps its own
         marked = preliminary & np.isfinite(parsed.values) & (parsed.status == 0)
         parsed.status[marked] = _STATUS_CODE["*"]
@@ -1174,7 +1181,7 @@ def _long(
     for name in present:
         select = measure == name
         subset = value_raw[select]
-        parsed = _parse_values(subset, columns[name], decimal)
+        parsed = _parse_values(subset, columns[name], decimal, contract.suppressed_marks)
         values[select], status[select], empty[select] = parsed.values, parsed.status, parsed.empty
         _add_value_problems(quarantine, parsed, rows[select], plan.value_header, subset)
 
