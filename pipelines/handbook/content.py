@@ -238,6 +238,8 @@ def _source_items(cat: Catalogue, indicator: Indicator) -> Item:
                 )
         if source.survey is not None:  # what a survey's figures are: voluntary, or national estimates
             parts.append(f". {source.survey.about_nb}")
+        if source.available_from is not None:  # earlier years are `..`, and the reader is told why
+            parts.append(f". {source.earlier_years_note_nb}")
         children.append(Item(inline(*parts)))
     return Item(inline(strong("Kilder til grunnlagstallene:")), tuple(children))
 
