@@ -6,10 +6,14 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB, KIND_LABELS_NB, UNIT_LABELS_EN, UNIT_LABELS_NB
+from pipelines.exports import origin
 from pipelines.indicators.compute import base_level
 
 
-def dim_indicator(catalogue: Catalogue) -> pd.DataFrame:
+def dim_indicator(catalogue: Catalogue, origins: dict[str, dict[str, int]] | None = None) -> pd.DataFrame:
+    """One row per indicator. ``origins`` (indicator → rows per data origin, from the published
+    values) decides what ``source_nb`` may say: invented figures are never credited to a source."""
+    origins = origins or {}
     return pd.DataFrame(
         [
             {
@@ -31,7 +35,8 @@ def dim_indicator(catalogue: Catalogue) -> pd.DataFrame:
                 "kind_nb": KIND_LABELS_NB[i.kind],
                 "target_groups": ",".join(i.target_groups),
                 "unit_level": base_level(catalogue, i.numerator, i.denominator),
-                "source_nb": i.source_nb,
+                "source_nb": origin.source_text(i.source_nb, origins.get(i.id, {})),
+                "data_origin": origin.origin_code(origins.get(i.id, {})),
                 "source_url": i.source_url,
             }
             for i in catalogue.indicators.values()

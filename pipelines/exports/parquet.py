@@ -102,7 +102,7 @@ DIM_INDICATOR_SCHEMA = bi_schema(
     "numerator_measure:string", "denominator_measure:string?", "factor:float64", "unit:string",
     "unit_nb:string", "unit_en:string", "decimals:int32", "direction:string", "direction_nb:string",
     "kind:string", "kind_nb:string", "target_groups:string", "unit_level:string", "source_nb:string",
-    "source_url:string",
+    "source_url:string", "data_origin:string?",
 )  # fmt: skip
 DIM_GOAL_SCHEMA = bi_schema(
     "Strategies, their main goals, priority areas and result targets; goal_key = strategy_id:goal_id",

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.catalogue import Catalogue
-from pipelines.exports import dimensions
-from pipelines.exports.jsonstat import indicator_dataset
+from pipelines.exports import dimensions, origin
+from pipelines.exports.jsonstat import LANGUAGES, indicator_dataset
 from pipelines.exports.parquet import (
     BRIDGE_INDICATOR_GOAL_SCHEMA,
     DIM_GEOGRAPHY_SCHEMA,
@@ -38,11 +38,15 @@ from pipelines.privacy.cells import series_parts
 
 PUBLIC_DIR = Path("exports") / "public"
 LATEST_DIR = PUBLIC_DIR / LATEST
-SOURCE_CREDIT = "Kilde: Statistisk sentralbyrå (SSB) m.fl.; se dim_indicator.source_nb"
+# The catalogue's credit for the release as a whole; published only through origin.source_text,
+# which says whether the rows are real, synthetic or a mix.
+SOURCE_CREDIT = "Statistisk sentralbyrå (SSB) m.fl.; se dim_indicator.source_nb"
 
 VIEWS_SQL = """-- DuckDB views over this release. Run from this folder:
 --     duckdb -c ".read views.sql"        (or open it with: duckdb -init views.sql)
 -- then e.g.  SELECT * FROM indicator_values_labelled WHERE geo_level = 'fylke' LIMIT 10;
+-- Tallene: {source}
+-- Figures: {source_en}
 {views}
 CREATE OR REPLACE VIEW indicator_values_labelled AS
 SELECT v.*, i.name_nb AS indicator_name_nb, i.unit_nb, i.direction, g.name_nb AS target_group_name_nb,
@@ -71,14 +75,21 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
     def table(query: str, schema: pa.Schema) -> pa.Table:
         return cast_to_schema(con.sql(query).to_arrow_table(), schema)
 
+    values = table(f'SELECT * FROM "{PUBLIC_TABLE}"', INDICATOR_VALUES_SCHEMA)
+    origins = {
+        str(i): origin.origin_counts(rows)
+        for i, rows in values.select(["indicator_id", "data_origin"])
+        .to_pandas()
+        .groupby("indicator_id")["data_origin"]
+    }
     return {
-        "indicator_values": table(f'SELECT * FROM "{PUBLIC_TABLE}"', INDICATOR_VALUES_SCHEMA),
+        "indicator_values": values,
         "goal_attainment": table("SELECT * FROM goal_attainment", GOAL_ATTAINMENT_SCHEMA),
         "goal_rollup": table("SELECT * FROM goal_rollup", GOAL_ROLLUP_SCHEMA),
         "dim_geography": table(
             "SELECT * FROM dim_geography ORDER BY geo_order, geo_code", DIM_GEOGRAPHY_SCHEMA
         ),
-        "dim_indicator": to_arrow(dimensions.dim_indicator(catalogue), DIM_INDICATOR_SCHEMA),
+        "dim_indicator": to_arrow(dimensions.dim_indicator(catalogue, origins), DIM_INDICATOR_SCHEMA),
         "dim_indicator_target_group": to_arrow(series_parts(catalogue), DIM_INDICATOR_TARGET_GROUP_SCHEMA),
         "dim_goal": to_arrow(dimensions.dim_goal(catalogue), DIM_GOAL_SCHEMA),
         "dim_target_group": to_arrow(dimensions.dim_target_group(catalogue), DIM_TARGET_GROUP_SCHEMA),
@@ -89,22 +100,53 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
     }
 
 
-def write_public_files(folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str) -> None:
-    """Parquet files, JSON-stat per indicator, views.sql — everything a release holds."""
+def release_credit(tables: dict[str, pa.Table], lang: str = "nb") -> str:
+    """The release's source text, from the origins of every indicator row."""
+    counts = origin.origin_counts(tables["indicator_values"].column("data_origin").to_pylist())
+    return origin.source_text(SOURCE_CREDIT, counts, lang)
+
+
+def source_metadata(name: str, table: pa.Table, tables: dict[str, pa.Table]) -> dict[str, str]:
+    """``source``/``source_en`` keys for a file whose rows carry data (``dim_geography`` keeps its
+    own, true credit to SSB's reference data); other dimension files name no source."""
+    if name == "dim_indicator":
+        return {"source": release_credit(tables), "source_en": release_credit(tables, "en")}
+    if "data_origin" not in table.column_names:
+        return {}
+    counts = origin.origin_counts(table.column("data_origin").to_pylist())
+    return {
+        "source": origin.source_text(SOURCE_CREDIT, counts),
+        "source_en": origin.source_text(SOURCE_CREDIT, counts, "en"),
+    }
+
+
+def write_public_files(
+    folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str, stamp: str
+) -> None:
+    """Parquet files, JSON-stat per indicator and language, views.sql — everything a release holds.
+
+    ``stamp`` is the build time (JSON-stat's ``updated``)."""
     for name, table in tables.items():
-        write_parquet(with_metadata(table, release=release), folder / f"{name}.parquet")
+        metadata = {"release": release, **source_metadata(name, table, tables)}
+        write_parquet(with_metadata(table, **metadata), folder / f"{name}.parquet")
     values = tables["indicator_values"].to_pandas()
-    jsonstat = folder / "jsonstat"
-    jsonstat.mkdir()
-    for indicator_id, rows in values.groupby("indicator_id", sort=True):
-        dataset = indicator_dataset(rows, catalogue.indicators[indicator_id], release, SOURCE_CREDIT)
-        (jsonstat / f"{indicator_id}.json").write_text(
-            json.dumps(dataset, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-        )
+    for lang in LANGUAGES:
+        jsonstat = folder / "jsonstat" / lang
+        jsonstat.mkdir(parents=True)
+        for indicator_id, rows in values.groupby("indicator_id", sort=True):
+            dataset = indicator_dataset(
+                rows, catalogue.indicators[indicator_id], catalogue.target_groups, stamp, lang
+            )
+            (jsonstat / f"{indicator_id}.json").write_text(
+                json.dumps(dataset, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
     views = "\n".join(
         f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{name}.parquet');" for name in tables
     )
-    (folder / "views.sql").write_text(VIEWS_SQL.format(views=views), encoding="utf-8")
+    (folder / "views.sql").write_text(
+        VIEWS_SQL.format(views=views, source=release_credit(tables), source_en=release_credit(tables, "en")),
+        encoding="utf-8",
+    )
 
 
 def publish_public(
@@ -113,5 +155,7 @@ def publish_public(
     """Publish one release atomically; returns its build folder (``latest`` points at it)."""
     tables = public_tables(con, catalogue)
     return publish(
-        base_dir / PUBLIC_DIR, release, lambda folder: write_public_files(folder, tables, catalogue, release)
+        base_dir / PUBLIC_DIR,
+        release,
+        lambda folder, stamp: write_public_files(folder, tables, catalogue, release, stamp),
     )

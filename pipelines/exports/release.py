@@ -26,18 +26,30 @@ LATEST = "latest"
 MANIFEST = "release.json"
 
 
-def content_digest(folder: Path) -> str:
-    """SHA-256 over every file's name and bytes, except the manifest (which holds a timestamp)."""
+def content_digest(folder: Path, stamp: str | None = None) -> str:
+    """SHA-256 over every file's name and bytes, except the manifest (which holds a timestamp).
+
+    ``stamp``, the build time as the files print it (JSON-stat's ``updated``), is not content:
+    it is left out, so the same data published again finds its build (and keeps its first stamp).
+    """
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        data = path.read_bytes()
+        digest.update(data.replace(stamp.encode(), b"") if stamp else data)
     return digest.hexdigest()
 
 
-def publish(public_dir: Path, release: str, write_files: Callable[[Path], None]) -> Path:
-    """Write a release with ``write_files(folder)`` and switch ``<release>`` and ``latest`` to it.
+def build_stamp(built_at: dt.datetime) -> str:
+    """The build time as files print it: UTC, ISO 8601 with ``Z`` (as SSB's ``updated``)."""
+    return built_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def publish(public_dir: Path, release: str, write_files: Callable[[Path, str], None]) -> Path:
+    """Write a release with ``write_files(folder, stamp)`` and switch ``<release>`` and ``latest`` to it.
+
+    ``stamp`` is the build time (:func:`build_stamp`), the same instant as the manifest's ``built_at``.
 
     Returns the build folder. Safe to run twice: identical content reuses the existing build.
     """
@@ -47,15 +59,16 @@ def publish(public_dir: Path, release: str, write_files: Callable[[Path], None])
     builds.mkdir(parents=True, exist_ok=True)
     staging = builds / f".tmp-{release}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
+    built_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        write_files(staging)
-        digest = content_digest(staging)
+        write_files(staging, build_stamp(built_at))
+        digest = content_digest(staging, build_stamp(built_at))
         (staging / MANIFEST).write_text(
             json.dumps(
                 {
                     "release": release,
                     "content_sha256": digest,
-                    "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                    "built_at": built_at.isoformat(),
                     "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()),
                 },
                 indent=2,

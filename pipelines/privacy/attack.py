@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.demo.allocation import round_half_up
 from pipelines.privacy.cells import CELL_KEY, ROLES
 from pipelines.privacy.hierarchy import sum_relations
 from pipelines.privacy.intervals import HiddenCells
@@ -54,7 +55,7 @@ class Printed:
 def read_release(folder: Path) -> tuple[Printed, pd.DataFrame, pd.DataFrame]:
     """(printed numbers, dim_indicator_target_group, dim_geography) from a public release folder."""
     rows = pd.read_parquet(folder / "indicator_values.parquet")
-    other = [_jsonstat_values(path) for path in sorted((folder / "jsonstat").glob("*.json"))]
+    other = [_exact_where_printed(folder, rows)] if (folder / "jsonstat").exists() else []
     attainment = folder / "goal_attainment.parquet"
     if attainment.exists():
         goals = pd.read_parquet(attainment)
@@ -72,6 +73,28 @@ def read_release(folder: Path) -> tuple[Printed, pd.DataFrame, pd.DataFrame]:
         pd.read_parquet(folder / "dim_indicator_target_group.parquet"),
         pd.read_parquet(folder / "dim_geography.parquet"),
     )
+
+
+def _exact_where_printed(folder: Path, rows: pd.DataFrame) -> pd.DataFrame:
+    """Every JSON-stat file's values (each language, every subfolder). JSON-stat prints values
+    rounded to the indicator's decimals: a value that is the rounding of the number Parquet prints
+    for the same row adds nothing, so it counts as that exact number; any other value is kept as
+    printed (a leak of a hidden cell, or a contradiction, is still found)."""
+    printed = pd.concat(
+        [_jsonstat_values(path) for path in sorted((folder / "jsonstat").rglob("*.json"))], ignore_index=True
+    )
+    decimals = pd.read_parquet(folder / "dim_indicator.parquet", columns=["indicator_id", "decimals"])
+    merged = printed.merge(
+        rows[[*ROW_KEY, "value"]].rename(columns={"value": "exact"}), on=ROW_KEY, how="left"
+    ).merge(decimals, on="indicator_id", how="left")
+    copy = [
+        not math.isnan(e) and not math.isnan(d) and round_half_up(e, int(d)) == v
+        for v, e, d in zip(
+            merged["value"], merged["exact"].astype(float), merged["decimals"].astype(float), strict=True
+        )
+    ]
+    merged.loc[copy, "value"] = merged.loc[copy, "exact"]
+    return merged[[*ROW_KEY, "value"]]
 
 
 def _jsonstat_values(path: Path) -> pd.DataFrame:
