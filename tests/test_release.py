@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,13 +16,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from jsonstat_validator import validate_jsonstat
+from pyjstat import pyjstat
 
 from pipelines.catalogue import load_catalogue
+from pipelines.demo.allocation import round_half_up
+from pipelines.exports import origin
 from pipelines.exports.parquet import BI_SAFE_TYPES
 from pipelines.exports.public import publish_public
-from pipelines.exports.release import content_digest
+from pipelines.exports.release import build_stamp, content_digest
 from pipelines.ssb.jsonstat import decode
 from pipelines.warehouse import connect
 
@@ -54,7 +61,8 @@ def test_dated_copy_and_latest_are_the_same_release(pipeline_run: Path) -> None:
     assert dated[0].resolve() == (public / "latest").resolve()
     manifest = json.loads((public / "latest" / "release.json").read_text())
     assert manifest["release"] == dated[0].name
-    assert manifest["content_sha256"] == content_digest(public / "latest")
+    stamp = build_stamp(dt.datetime.fromisoformat(manifest["built_at"]))
+    assert manifest["content_sha256"] == content_digest(public / "latest", stamp)
 
 
 def test_views_sql_lets_a_bi_developer_query_at_once(
@@ -74,14 +82,18 @@ def test_views_sql_lets_a_bi_developer_query_at_once(
     assert con.execute("SELECT count(*) FROM goal_rollup").fetchone()[0] > 0
 
 
-def test_jsonstat_files_parse_back_to_the_parquet(pipeline_run: Path) -> None:
+def test_jsonstat_files_parse_back_to_the_parquet_rounded(pipeline_run: Path) -> None:
     latest = pipeline_run / PUBLIC / "latest"
+    cat = load_catalogue()
     values = pd.read_parquet(latest / "indicator_values.parquet")
-    files = sorted((latest / "jsonstat").glob("*.json"))
+    manifest = json.loads((latest / "release.json").read_text())
+    files = sorted((latest / "jsonstat" / "nb").glob("*.json"))
     assert {f.stem for f in files} == set(values.indicator_id)
+    assert {f.stem for f in (latest / "jsonstat" / "en").glob("*.json")} == set(values.indicator_id)
     symbols = {"shown": None, "missing": "..", "not_applicable": ".", "suppressed": ":"}
     for path in files:
         document = json.loads(path.read_text(encoding="utf-8"))
+        english = json.loads((latest / "jsonstat" / "en" / path.name).read_text(encoding="utf-8"))
         assert document["version"] == "2.0" and document["class"] == "dataset"
         decoded = decode(document)[0].rename(
             columns={"Region": "geo_code", "Tid": "year", "Maalgruppe": "target_group"}
@@ -91,10 +103,177 @@ def test_jsonstat_files_parse_back_to_the_parquet(pipeline_run: Path) -> None:
         merged = expected.merge(decoded, on=["geo_code", "year", "target_group"], suffixes=("", "_json"))
         assert len(merged) == len(expected) == len(decoded)
         shown = merged.status == "shown"
-        assert (merged.loc[shown, "value"] - merged.loc[shown, "value_json"].astype(float)).abs().max() < 1e-9
+        decimals = cat.indicators[path.stem].decimals
+        rounded = [round_half_up(v, decimals) for v in merged.loc[shown, "value"]]
+        assert rounded == merged.loc[shown, "value_json"].astype(float).tolist(), path.name
         assert merged.loc[~shown, "value_json"].isna().all()
         assert (merged["status"].map(symbols).fillna("") == merged["status_json"].fillna("")).all()
         assert document["extension"]["synthetic"] is True
+        assert document["updated"] == build_stamp(dt.datetime.fromisoformat(manifest["built_at"]))
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", document["updated"])
+        # the English file: the same codes and numbers, English labels
+        assert english["value"] == document["value"] and english["status"] == document["status"]
+        assert english["dimension"]["Tid"]["label"] == "year"
+        assert (
+            english["dimension"]["ContentsCode"]["category"]["label"][path.stem]
+            == cat.indicators[path.stem].name_en
+        )
+        for lang, doc in (("nb", document), ("en", english)):
+            groups = doc["dimension"]["Maalgruppe"]["category"]["label"]
+            assert groups == {g: getattr(cat.target_groups[g], f"name_{lang}") for g in groups}
+            assert validate_jsonstat(doc)
+
+
+# pyjstat 2.4's documented Dataset.read(...).write("dataframe") calls its own deprecated
+# from_json_stat inside and warns; nothing of ours to change, so only that warning is ignored
+@pytest.mark.filterwarnings("ignore:Shouldn't use this function anymore:DeprecationWarning")
+def test_jsonstat_reads_in_pyjstat_with_names_not_codes(pipeline_run: Path) -> None:
+    """A data journalist's pyjstat gets a table with names and rounded numbers, in either language."""
+    latest = pipeline_run / PUBLIC / "latest"
+    cat = load_catalogue()
+    indicator = next(i for i in cat.indicators.values() if "barnefamilier" in i.target_groups)
+    for lang in ("nb", "en"):
+        text = (latest / "jsonstat" / lang / f"{indicator.id}.json").read_text(encoding="utf-8")
+        frame = pyjstat.Dataset.read(text).write("dataframe")
+        group_column = "målgruppe" if lang == "nb" else "target group"
+        assert getattr(cat.target_groups["barnefamilier"], f"name_{lang}") in set(frame[group_column])
+        shown = frame["value"].dropna()
+        assert (shown == shown.map(lambda v: round_half_up(v, indicator.decimals))).all()
+
+
+# --- no invented figure is credited to a real source -----------------------------------------------
+
+# Who the catalogue credits; none of them may be named as a source of synthetic figures.
+CREDITED = re.compile(
+    r"\b(SSB|Statistisk sentralbyrå|Statistics Norway|Husbanken|IMDi|Helsedirektoratet|NIBR|KoRus"
+    r"|[Pp]olitiet)\b"
+)
+SYNTHETIC_MARKS = (
+    origin.SYNTHETIC_NB,
+    origin.SYNTHETIC_EN,
+    origin.PARTLY_SYNTHETIC_NB,
+    origin.PARTLY_SYNTHETIC_EN,
+)
+CREDIT_NAME = re.compile(r"source|kilde|credit|utgiver|publisher|^note$", re.IGNORECASE)
+CREDIT_WORD = re.compile(r"kilde|source|credit|utgiver|publisher|tallene|figures", re.IGNORECASE)
+# True credits: the geography (borders, KLASS codes, population for the size bands) is SSB's real data.
+TRUE_CREDITS = {("dim_geography.parquet", "source")}
+
+
+def _strings(node: object):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def published_credit_texts(folder: Path):
+    """(where, text) for every text in a release that could credit a source, read by file suffix:
+    Parquet schema metadata and string columns named like a credit (source*, kilde*, note), every
+    string in a JSON file (JSON-stat source, label, note, extension …; release.json), every cell
+    of a spreadsheet and every line of a text file (.sql, .md, .csv, .txt) that uses a credit word."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        where, suffix = str(path.relative_to(folder)), path.suffix.lower()
+        if suffix == ".parquet":
+            for key, value in (pq.read_schema(path).metadata or {}).items():
+                name = key.decode()
+                if CREDIT_NAME.search(name) and (path.name, name) not in TRUE_CREDITS:
+                    yield f"{where} metadata {name}", value.decode()
+            table = pq.read_table(path)
+            for field in table.schema:
+                if pa.types.is_string(field.type) and CREDIT_NAME.search(field.name):
+                    for value in pc.unique(table[field.name]).drop_null().to_pylist():
+                        yield f"{where} column {field.name}", value
+        elif suffix == ".json":
+            for text in _strings(json.loads(path.read_text(encoding="utf-8"))):
+                yield where, text
+        elif suffix == ".xlsx":
+            import openpyxl
+
+            workbook = openpyxl.load_workbook(path, read_only=True)
+            for sheet in workbook.worksheets:
+                for row in sheet.iter_rows(values_only=True):
+                    for cell in row:
+                        if isinstance(cell, str):
+                            yield f"{where} {sheet.title}", cell
+        elif suffix in {".sql", ".md", ".csv", ".txt", ".tsv"}:
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if CREDIT_WORD.search(line):
+                    yield where, line
+
+
+def false_credits(folder: Path) -> list[tuple[str, str]]:
+    """Texts that name a real source without saying, in the same text, that the figures are synthetic."""
+    return sorted(
+        {
+            (where, text[:160])
+            for where, text in published_credit_texts(folder)
+            # a link (https://www.politiet.no/) names no one as a source; the text around it may
+            if CREDITED.search(re.sub(r"https?://\S+", "", text))
+            and not any(mark in text for mark in SYNTHETIC_MARKS)
+        }
+    )
+
+
+def test_no_published_text_credits_a_real_source_for_synthetic_figures(pipeline_run: Path) -> None:
+    latest = pipeline_run / PUBLIC / "latest"
+    texts = list(published_credit_texts(latest))
+    # it reads what it should: JSON-stat in both languages, dim_indicator, Parquet metadata, views.sql
+    wheres = {where.split(" ")[0].split("/")[0] for where, _ in texts}
+    assert {"jsonstat", "dim_indicator.parquet", "indicator_values.parquet", "views.sql"} <= wheres
+    assert false_credits(latest) == []
+    dim = pd.read_parquet(latest / "dim_indicator.parquet")
+    assert set(dim.data_origin) == {"synthetic"}
+    assert dim.source_nb.str.startswith(origin.SYNTHETIC_NB).all()
+
+
+def test_the_credit_check_catches_the_old_credit(pipeline_run: Path, tmp_path: Path) -> None:
+    """The guard above fails on the texts this release used to print (SSB credited for demo data)."""
+    copy = tmp_path / "release"
+    shutil.copytree((pipeline_run / PUBLIC / "latest").resolve(), copy)
+    assert false_credits(copy) == []
+    jsonstat = sorted((copy / "jsonstat" / "nb").glob("*.json"))[0]
+    document = json.loads(jsonstat.read_text(encoding="utf-8"))
+    document["source"] = "Kilde: Statistisk sentralbyrå (SSB) m.fl.; se dim_indicator.source_nb"
+    jsonstat.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    cat = load_catalogue()
+    dim = pq.read_table(copy / "dim_indicator.parquet")
+    old = [cat.indicators[i].source_nb for i in dim.column("indicator_id").to_pylist()]
+    pq.write_table(dim.set_column(dim.schema.get_field_index("source_nb"), "source_nb", pa.array(old)),
+                   copy / "dim_indicator.parquet")  # fmt: skip
+    values = pq.read_table(copy / "indicator_values.parquet")
+    pq.write_table(values.replace_schema_metadata({b"source": b"Kilde: Husbanken"}),
+                   copy / "indicator_values.parquet")  # fmt: skip
+    (copy / "README.md").write_text("Kilde: IMDi\n", encoding="utf-8")
+    found = {where.split(" ")[0] for where, _ in false_credits(copy)}
+    assert found == {
+        f"jsonstat/nb/{jsonstat.name}",
+        "dim_indicator.parquet",
+        "indicator_values.parquet",
+        "README.md",
+    }
+
+
+def test_source_text_is_true_for_every_mix_of_origins() -> None:
+    real = "Statistisk sentralbyrå (SSB), KOSTRA"
+    assert origin.source_text(real, {"ssb": 10}) == real
+    assert origin.source_text(real, {"synthetic": 10}) == f"{origin.SYNTHETIC_NB} (viser formen til: {real})"
+    mixed = origin.source_text(real, {"ssb": 1200, "synthetic": 300})
+    assert origin.SYNTHETIC_NB in mixed and "300 av 1\u00a0500 rader" in mixed and "1\u00a0200 rader" in mixed
+    assert origin.SYNTHETIC_EN in origin.source_text(real, {"file": 1, "synthetic": 1}, "en")
+    both = origin.source_text(real, {"ssb": 2, "file": 1})
+    assert "2 rader fra Statistisk sentralbyrå (SSB)" in both and "1 rader fra fagdatafil" in both
+    assert not CREDITED.search(origin.source_text(real, {}))  # no rows: no source named
+    assert origin.label_suffix({"ssb": 1}) == ""
+    counts = origin.origin_counts(["synthetic", None, "ssb", float("nan")])
+    assert origin.origin_code(counts) == "ssb,synthetic"
+    with pytest.raises(ValueError, match="unknown data_origin"):
+        origin.origin_counts(["demo"])
 
 
 @pytest.fixture()

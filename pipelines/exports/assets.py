@@ -43,7 +43,7 @@ def public_release(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeRe
     `exports/public/latest/` (stable names) and `exports/public/<release>/` (the dated copy) hold the
     star schema as Parquet — `indicator_values`, `goal_attainment`, `goal_rollup`, `dim_indicator`,
     `dim_indicator_target_group`, `dim_goal`, `dim_target_group`, `bridge_indicator_goal`,
-    `dim_geography`, `dim_year` — plus `jsonstat/<indicator>.json` (JSON-stat 2.0, as SSB's API) and
+    `dim_geography`, `dim_year` — plus `jsonstat/{nb,en}/<indicator>.json` (JSON-stat 2.0, as SSB's API) and
     `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder).
 
     Written atomically: a run killed half-way leaves the previous release in place; publishing the
