@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from pipelines.catalogue import Catalogue
 from pipelines.exports import dimensions, origin
+from pipelines.exports.dictionary import check_tables, datapackage, describe, lesmeg
 from pipelines.exports.jsonstat import LANGUAGES, indicator_dataset
 from pipelines.exports.parquet import (
     BRIDGE_INDICATOR_GOAL_SCHEMA,
@@ -67,6 +68,21 @@ def dim_year(catalogue: Catalogue) -> pd.DataFrame:
             "alle_trenger_et_trygt_hjem": [y in periods.get("atth", ()) for y in catalogue.settings.years],
         }
     )
+
+
+# Every public Parquet file and its schema, in the order the dictionary and README list them.
+PUBLIC_SCHEMAS: dict[str, pa.Schema] = {
+    "indicator_values": INDICATOR_VALUES_SCHEMA,
+    "goal_attainment": GOAL_ATTAINMENT_SCHEMA,
+    "goal_rollup": GOAL_ROLLUP_SCHEMA,
+    "dim_geography": DIM_GEOGRAPHY_SCHEMA,
+    "dim_indicator": DIM_INDICATOR_SCHEMA,
+    "dim_indicator_target_group": DIM_INDICATOR_TARGET_GROUP_SCHEMA,
+    "dim_goal": DIM_GOAL_SCHEMA,
+    "dim_target_group": DIM_TARGET_GROUP_SCHEMA,
+    "bridge_indicator_goal": BRIDGE_INDICATOR_GOAL_SCHEMA,
+    "dim_year": DIM_YEAR_SCHEMA,
+}
 
 
 def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[str, pa.Table]:
@@ -123,12 +139,15 @@ def source_metadata(name: str, table: pa.Table, tables: dict[str, pa.Table]) -> 
 def write_public_files(
     folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str, stamp: str
 ) -> None:
-    """Parquet files, JSON-stat per indicator and language, views.sql — everything a release holds.
+    """Parquet files, JSON-stat per indicator and language, views.sql, the data dictionary
+    (datapackage.json, LESMEG.md) — everything a release holds.
 
     ``stamp`` is the build time (JSON-stat's ``updated``)."""
+    check_tables(tables)  # an undescribed column is refused before anything is written
     for name, table in tables.items():
         metadata = {"release": release, **source_metadata(name, table, tables)}
-        write_parquet(with_metadata(table, **metadata), folder / f"{name}.parquet")
+        write_parquet(describe(name, with_metadata(table, **metadata)), folder / f"{name}.parquet")
+    write_dictionary(folder, tables, catalogue, release)
     values = tables["indicator_values"].to_pandas()
     for lang in LANGUAGES:
         jsonstat = folder / "jsonstat" / lang
@@ -159,3 +178,47 @@ def publish_public(
         release,
         lambda folder, stamp: write_public_files(folder, tables, catalogue, release, stamp),
     )
+
+
+def source_credits(catalogue: Catalogue, synthetic: bool) -> list[dict[str, str]]:
+    """«Kilde: …» per source; a source that may have given demo rows says its figures are invented
+    (real reference data, such as SSB's population, keeps its plain credit)."""
+    credits = []
+    for source in sorted(catalogue.sources.values(), key=lambda s: (s.producer_nb, s.name_nb)):
+        title = f"Kilde: {source.producer_nb} – {source.name_nb}"
+        # a source whose rows say their own origin is marked whenever the release holds demo rows
+        if source.data_origin == "synthetic" or (synthetic and source.data_origin == "column"):
+            title = f"{origin.SYNTHETIC_NB} (viser formen til {title[7:]})"
+        credits.append({"title": title, "path": source.url})
+    return credits
+
+
+def write_dictionary(folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str) -> None:
+    """datapackage.json (Frictionless) and LESMEG.md, from assets/release_columns.yaml."""
+    counts = origin.origin_counts(tables["indicator_values"].column("data_origin").to_pylist())
+    synthetic = origin.is_synthetic(counts)
+    credits = source_credits(catalogue, synthetic)
+    origin_nb = (
+        f"**{origin.SYNTHETIC_NB}.** Tallene i denne utgaven er laget av prosjektets demogenerator for å "
+        "vise formen på utgivelsen. Kildene under viser hvor de ekte tallene publiseres."
+        if synthetic
+        else "Tallene kommer fra kildene under (se kolonnen `data_origin` for hver rad)."
+    )
+    title = "Boligsosiale indikatorer" + (f" – {origin.SYNTHETIC_NB}" if synthetic else "")
+    package = datapackage(
+        release,
+        tables,
+        credits,
+        title_nb=title,
+        description_nb=origin_nb.replace("**", ""),
+    )
+    (folder / "datapackage.json").write_text(
+        json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    text = lesmeg(
+        release,
+        {name: table.schema for name, table in tables.items()},
+        origin_nb=origin_nb,
+        credits_nb=[c["title"] + f" ({c['path']})" for c in credits],
+    )
+    (folder / "LESMEG.md").write_text(text, encoding="utf-8")
