@@ -6,6 +6,7 @@ Everything here reads only public tables (`indicator_values_public`, `goal_attai
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pyarrow as pa
 from pipelines.catalogue import Catalogue
 from pipelines.exports import dimensions
 from pipelines.exports.jsonstat import indicator_dataset
+from pipelines.exports.keys import with_geo_key, with_is_headline
 from pipelines.exports.parquet import (
     BRIDGE_INDICATOR_GOAL_SCHEMA,
     DIM_GEOGRAPHY_SCHEMA,
@@ -59,6 +61,7 @@ def dim_year(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "year": catalogue.settings.years,
+            "date": [dt.date(y, 1, 1) for y in catalogue.settings.years],
             "bolig_for_velferd": [y in periods.get("bfv", ()) for y in catalogue.settings.years],
             "alle_trenger_et_trygt_hjem": [y in periods.get("atth", ()) for y in catalogue.settings.years],
         }
@@ -69,10 +72,11 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
     """Every public table of the star schema, cast to its explicit schema."""
 
     def table(query: str, schema: pa.Schema) -> pa.Table:
-        return cast_to_schema(con.sql(query).to_arrow_table(), schema)
+        return cast_to_schema(with_geo_key(con.sql(query).to_arrow_table()), schema)
 
+    values = with_is_headline(con.sql(f'SELECT * FROM "{PUBLIC_TABLE}"').to_arrow_table(), catalogue)
     return {
-        "indicator_values": table(f'SELECT * FROM "{PUBLIC_TABLE}"', INDICATOR_VALUES_SCHEMA),
+        "indicator_values": cast_to_schema(with_geo_key(values), INDICATOR_VALUES_SCHEMA),
         "goal_attainment": table("SELECT * FROM goal_attainment", GOAL_ATTAINMENT_SCHEMA),
         "goal_rollup": table("SELECT * FROM goal_rollup", GOAL_ROLLUP_SCHEMA),
         "dim_geography": table(
