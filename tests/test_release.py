@@ -310,3 +310,16 @@ def test_readme_documents_exactly_the_published_columns_and_files() -> None:
     assert sorted(documented) == sorted(INDICATOR_VALUES_SCHEMA.names)
     files = {name for row in _readme_table("### The public release, for BI developers") for name in row[:2]}
     assert files >= STAR
+
+
+def test_without_inherited_rows_the_main_goals_have_no_indicator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failure the bridge's inherited rows guard against: a report filtered on a main goal
+    (Bolig for velferd H1–H3, declared by no indicator) would show nothing."""
+    from pipelines.exports import dimensions
+
+    cat = load_catalogue()
+    goals = set(dimensions.dim_goal(cat).goal_key)
+    assert set(dimensions.bridge_indicator_goal(cat).goal_key) == goals
+    monkeypatch.setattr(dimensions, "_ancestors", lambda catalogue, strategy, goal: [])
+    unreached = goals - set(dimensions.bridge_indicator_goal(cat).goal_key)
+    assert {"bfv:H1", "bfv:H2", "bfv:H3"} <= unreached
