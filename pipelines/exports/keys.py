@@ -40,13 +40,15 @@ def headline_groups(catalogue: Catalogue) -> dict[str, str]:
 
 def with_is_headline(table: pa.Table, catalogue: Catalogue) -> pa.Table:
     """``table`` with ``is_headline``: whether the row's target group is its indicator's headline group."""
+    separator = "\x1f"  # in no id: the pair (indicator, group) as one string
     headline = pa.array(
-        [geo_key(indicator, group) for indicator, group in headline_groups(catalogue).items()], pa.string()
+        [f"{indicator}{separator}{group}" for indicator, group in headline_groups(catalogue).items()],
+        pa.string(),
     )
     series = pc.binary_join_element_wise(
         table.column("indicator_id").cast(pa.string()),
         table.column("target_group").cast(pa.string()),
-        GEO_KEY_SEPARATOR,
+        separator,
     )
     return _set_column(table, "is_headline", pc.is_in(series, value_set=headline))
 

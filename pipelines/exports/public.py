@@ -52,7 +52,7 @@ SELECT v.*, i.name_nb AS indicator_name_nb, i.unit_nb, i.direction, g.name_nb AS
 FROM indicator_values v
 JOIN dim_indicator i USING (indicator_id)
 JOIN dim_target_group g USING (target_group)
-JOIN dim_geography geo USING (geo_level, geo_code);
+JOIN dim_geography geo USING (geo_key);
 """
 
 

@@ -122,11 +122,11 @@ def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     group rows only, so each relates to its dimension on one column.
 
     A goal's roll-up includes the indicators of its priority areas. Per goal, each indicator
-    counts once (its first target group's series); per target group, every indicator series for
-    that group counts.
+    counts once (the series of its headline target group, ``headline_target_group``); per target
+    group, every indicator series for that group counts.
     """
     scope = attainment[attainment["geo_level"].isin(ROLLUP_LEVELS)]
-    first_group = {i.id: i.target_groups[0] for i in catalogue.indicators.values()}
+    headline = {i.id: i.headline_group for i in catalogue.indicators.values()}
     members = []  # (strategy, by, rollup id, name, indicator, target group or None = the first)
     for strategy in catalogue.strategies.values():
         for goal in strategy.goals:
@@ -134,7 +134,7 @@ def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             for indicator in catalogue.indicators.values():
                 if any(r.strategy == strategy.id and r.goal in covered for r in indicator.serves):
                     members.append((strategy.id, "goal", goal.id, goal.name_nb, indicator.id,
-                                    first_group[indicator.id]))  # fmt: skip
+                                    headline[indicator.id]))  # fmt: skip
         in_strategy = scope[scope["strategy_id"] == strategy.id]
         for group in catalogue.target_groups.values():
             for indicator_id in in_strategy.loc[
