@@ -52,7 +52,7 @@ def run_all(
         build_goal_attainment(con, catalogue, "public")
         build_goal_attainment(con, catalogue, "internal")
         publish_public(con, catalogue, base_dir, release)
-        write_internal(con, base_dir, release)
+        write_internal(con, base_dir, release, catalogue)
         if charts:  # the publication products: charts, then profiles and the report that embeds charts
             from pipelines.charts.build import build_charts
             from pipelines.profiles.build import build_profiles

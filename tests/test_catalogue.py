@@ -43,6 +43,16 @@ def test_bundled_catalogue_loads() -> None:
     assert cat.settings.years[0] == 2014
 
 
+def test_every_indicator_has_a_headline_target_group_declared_unless_it_has_alle() -> None:
+    cat = load_catalogue()
+    for indicator in cat.indicators.values():
+        assert indicator.headline_group in indicator.target_groups, indicator.id
+        if "alle" not in indicator.target_groups:
+            assert indicator.headline_target_group is not None, indicator.id
+    without_alle = [i for i in cat.indicators.values() if "alle" not in i.target_groups]
+    assert len(without_alle) == 20  # the count: each now says which group stands for it
+
+
 def test_every_goal_priority_area_and_target_group_is_covered() -> None:
     cat = load_catalogue()
     served = {(r.strategy, r.goal) for i in cat.indicators.values() for r in i.serves}
@@ -162,6 +172,20 @@ def _edit(path: Path, key: str, position: int, field: str, value: object) -> Non
             r"targets\[0\] .*give exactly one of 'value' and 'change'",
         ),
         ("targets.yaml", "targets", "goal", "Z1", r"targets\[0\] .*goal: strategy 'bfv' has no goal 'Z1'"),
+        (
+            "indicators.yaml",
+            "indicators",
+            "headline_target_group",
+            "unge",
+            r"indicators\[0\] .*headline_target_group: 'unge' is not one of the indicator's target_groups",
+        ),
+        (
+            "indicators.yaml",
+            "indicators",
+            "target_groups",
+            ["unge", "barnefamilier"],
+            r"indicators\[0\] .*headline_target_group: required when 'alle' is not one of the target_groups",
+        ),
         ("strategies.yaml", "strategies", "baseline_year", "soon", r"strategies\[0\] .*baseline_year"),
     ],
 )

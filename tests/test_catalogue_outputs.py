@@ -120,6 +120,7 @@ NEW_INDICATOR = """
     decimals: 0
     direction: lower_is_better
     target_groups: [bostedslose]
+    headline_target_group: bostedslose
     kind: reconstruction
     source_nb: Test
     source_url: https://example.org/

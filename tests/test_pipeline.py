@@ -168,6 +168,8 @@ def test_export_schema_is_power_bi_safe(pipeline_run: Path) -> None:
     assert {"indicator_id", "geo_level", "geo_code", "year", "target_group", "unit", "data_origin"} <= set(
         types
     )
+    # single-column keys for Power BI's one-column relationships
+    assert types["geo_key"] == pa.string() and types["is_headline"] == pa.bool_()
     assert not any(pa.types.is_dictionary(t) or pa.types.is_unsigned_integer(t) for t in types.values())
 
 

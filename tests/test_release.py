@@ -345,3 +345,147 @@ def test_qc_report_lists_changes_since_the_previous_release(run_copy: Path) -> N
     report = (run_copy / "exports/internal/qc/2099-01-01.md").read_text()
     assert "INTERN" in report and "Opphevede prikkinger" in report and removed in report
     assert os.path.islink(run_copy / PUBLIC / "2099-01-01")
+
+
+# --- single-column keys for BI tools (issue 21, point 4) -------------------------------------
+
+
+def _read(pipeline_run: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(pipeline_run / PUBLIC / "latest" / f"{name}.parquet")
+
+
+def test_geo_key_is_one_column_join_from_every_table_to_dim_geography(pipeline_run: Path) -> None:
+    geography = _read(pipeline_run, "dim_geography")
+    assert geography.geo_key.is_unique
+    assert {"kommune:0301", "fylke:03", "land:EAK"} <= set(geography.geo_key)
+    for name in ("indicator_values", "goal_attainment", "goal_rollup", "dim_geography"):
+        table = _read(pipeline_run, name)
+        assert (table.geo_key == table.geo_level + ":" + table.geo_code).all(), name
+        assert set(table.geo_key) <= set(geography.geo_key), name
+    internal = pd.read_parquet(pipeline_run / "exports/internal/indicator_values.parquet")
+    assert (internal.geo_key == internal.geo_level + ":" + internal.geo_code).all()
+
+
+def test_goal_rollup_has_one_key_column_per_dimension(pipeline_run: Path) -> None:
+    rollup = _read(pipeline_run, "goal_rollup")
+    goals, groups = rollup[rollup.rollup_by == "goal"], rollup[rollup.rollup_by == "target_group"]
+    assert len(goals) + len(groups) == len(rollup) and len(goals) and len(groups)
+    assert set(goals.goal_key) <= set(_read(pipeline_run, "dim_goal").goal_key)
+    assert (goals.goal_key == goals.strategy_id + ":" + goals.rollup_id).all()
+    assert goals.target_group.isna().all()
+    assert set(groups.target_group) == set(_read(pipeline_run, "dim_target_group").target_group)
+    assert (groups.target_group == groups.rollup_id).all()
+    assert groups.goal_key.isna().all()
+
+
+def test_bridge_reaches_the_main_goals_through_their_sub_goals(pipeline_run: Path) -> None:
+    cat = load_catalogue()
+    bridge = _read(pipeline_run, "bridge_indicator_goal")
+    assert not bridge.duplicated(["indicator_id", "goal_key"]).any()
+    assert set(bridge.link) == {"direct", "via_subgoal"}
+    declared = {(i.id, f"{r.strategy}:{r.goal}") for i in cat.indicators.values() for r in i.serves}
+    direct = bridge[bridge.link == "direct"]
+    assert set(zip(direct.indicator_id, direct.goal_key, strict=True)) == declared
+    # every goal of dim_goal now has an indicator, main goals (H1–H3) included
+    assert set(bridge.goal_key) == set(_read(pipeline_run, "dim_goal").goal_key)
+    parents = {f"{s.id}:{g.id}": g.parent for s in cat.strategies.values() for g in s.goals}
+    for row in bridge[bridge.link == "via_subgoal"].itertuples():
+        below = _descendants(parents, row.goal_key)
+        assert below and any((row.indicator_id, key) in declared for key in below), row
+    # KOSboligSper10000000 is declared for bfv 1b, a priority area under H1
+    h1 = bridge[(bridge.indicator_id == "KOSboligSper10000000") & (bridge.goal_key == "bfv:H1")]
+    assert h1.link.tolist() == ["via_subgoal"]
+
+
+def _descendants(parents: dict[str, str | None], goal_key: str) -> set[str]:
+    strategy = goal_key.split(":")[0]
+    found, frontier = set(), {goal_key}
+    while frontier:
+        frontier = {k for k, p in parents.items() if p is not None and f"{strategy}:{p}" in frontier}
+        frontier = {k for k in frontier if k.startswith(f"{strategy}:")} - found
+        found |= frontier
+    return found
+
+
+def test_bridge_keeps_a_goal_declared_and_inherited_as_direct() -> None:
+    from pipelines.catalogue.models import GoalRef
+    from pipelines.exports.dimensions import bridge_indicator_goal
+
+    cat = load_catalogue()
+    indicator = cat.indicators["KOSboligSper10000000"]
+    both = indicator.model_copy(
+        update={"serves": [GoalRef(strategy="bfv", goal="1b"), GoalRef(strategy="bfv", goal="H1")]}
+    )
+    bridge = bridge_indicator_goal(dataclasses.replace(cat, indicators={indicator.id: both}))
+    assert sorted(zip(bridge.goal_key, bridge.link, strict=True)) == [
+        ("bfv:1b", "direct"),
+        ("bfv:H1", "direct"),
+    ]
+
+
+def _headline_problems(values: pd.DataFrame, indicator_ids: set[str]) -> list[str]:
+    """What stops "filter the fact on is_headline" from giving one series per indicator."""
+    headline = values[values.is_headline]
+    groups = headline.groupby("indicator_id").target_group.nunique()
+    problems = [f"{i}: {n} target groups" for i, n in groups.items() if n != 1]
+    problems += [f"{i}: no headline rows" for i in sorted(indicator_ids - set(headline.indicator_id))]
+    return problems
+
+
+def test_filtering_the_fact_on_is_headline_gives_one_series_per_indicator(pipeline_run: Path) -> None:
+    values = _read(pipeline_run, "indicator_values")
+    dim_indicator = _read(pipeline_run, "dim_indicator")
+    ids = set(dim_indicator.indicator_id)
+    assert len(ids) == 34
+    assert _headline_problems(values, ids) == []
+    headline = values[values.is_headline][["indicator_id", "target_group"]].drop_duplicates()
+    assert dict(zip(headline.indicator_id, headline.target_group, strict=True)) == dict(
+        zip(dim_indicator.indicator_id, dim_indicator.headline_target_group, strict=True)
+    )
+    # a whole series: every row of the headline group is flagged, no other row is
+    flagged = values.merge(dim_indicator[["indicator_id", "headline_target_group"]], on="indicator_id")
+    assert (flagged.is_headline == (flagged.target_group == flagged.headline_target_group)).all()
+    # the check catches what it guards against: filtering on "alle" loses 20 indicators, and a
+    # flag on every row gives several series for the indicators with more than one group
+    assert len(_headline_problems(values.assign(is_headline=values.target_group == "alle"), ids)) == 20
+    assert _headline_problems(values.assign(is_headline=True), ids)
+
+
+def test_dim_year_date_is_a_parquet_date_every_reader_reads_as_a_date(pipeline_run: Path) -> None:
+    import datetime as dt
+
+    import polars as pl
+
+    path = pipeline_run / PUBLIC / "latest" / "dim_year.parquet"
+    assert pq.read_schema(path).field("date").type == pa.date32()
+    assert str(pq.ParquetFile(path).schema.column(1).logical_type) == "Date"
+    years = pd.read_parquet(path)
+    assert (years.date == [dt.date(y, 1, 1) for y in years.year]).all()
+    assert duckdb.sql(f"SELECT DISTINCT typeof(date) FROM read_parquet('{path}')").fetchall() == [("DATE",)]
+    assert pl.read_parquet(path).schema["date"] == pl.Date
+    # date32 is the one date type allowed; timestamps (units, time zones, INT96) still are not
+    assert not any(pa.types.is_timestamp(t) for t in BI_SAFE_TYPES)
+
+
+def test_readme_lists_every_file_of_the_star_schema() -> None:
+    """The file table at the top of «The public release, for BI developers» names every file; the
+    columns are checked against the files in tests/test_release_dictionary.py."""
+    import re
+
+    text = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### The public release, for BI developers") :]
+    table = section[: section.index("\n\n", section.index("| file |"))]
+    assert set(re.findall(r"^\| `([a-z_]+)`", table, re.M)) | set(re.findall(r", `([a-z_]+)`", table)) >= STAR
+
+
+def test_without_inherited_rows_the_main_goals_have_no_indicator(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The failure the bridge's inherited rows guard against: a report filtered on a main goal
+    (Bolig for velferd H1–H3, declared by no indicator) would show nothing."""
+    from pipelines.exports import dimensions
+
+    cat = load_catalogue()
+    goals = set(dimensions.dim_goal(cat).goal_key)
+    assert set(dimensions.bridge_indicator_goal(cat).goal_key) == goals
+    monkeypatch.setattr(dimensions, "_ancestors", lambda catalogue, strategy, goal: [])
+    unreached = goals - set(dimensions.bridge_indicator_goal(cat).goal_key)
+    assert {"bfv:H1", "bfv:H2", "bfv:H3"} <= unreached

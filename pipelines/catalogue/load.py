@@ -316,6 +316,16 @@ def _check_indicator(cat: Catalogue, indicator: Indicator, label: str) -> None:
                 f"{label}.target_groups: unknown target group '{group}' "
                 f"(known: {', '.join(cat.target_groups)})"
             )
+    if indicator.headline_target_group is None and "alle" not in indicator.target_groups:
+        raise CatalogueError(
+            f"{label}.headline_target_group: required when 'alle' is not one of the target_groups "
+            f"(choose one of: {', '.join(indicator.target_groups)})"
+        )
+    if indicator.headline_group not in indicator.target_groups:
+        raise CatalogueError(
+            f"{label}.headline_target_group: '{indicator.headline_group}' is not one of the "
+            f"indicator's target_groups ({', '.join(indicator.target_groups)})"
+        )
     for group in indicator.group_measures:
         if group not in indicator.target_groups[1:]:
             raise CatalogueError(

@@ -241,6 +241,9 @@ class Indicator(_Strict):
     decimals: int = Field(ge=0, le=3)
     direction: Direction
     target_groups: list[str] = Field(min_length=1)
+    # The group a report shows when it shows one series per indicator; None = "alle", allowed only
+    # when "alle" is one of target_groups (checked in load.py, which names file and field).
+    headline_target_group: str | None = None
     group_measures: dict[str, GroupMeasures] = Field(default_factory=dict)
     kind: IndicatorKind
     source_nb: str
@@ -248,6 +251,11 @@ class Indicator(_Strict):
     serves: list[GoalRef] = Field(min_length=1)
     suppression: SuppressionOverride | None = None
     checks: IndicatorChecks | None = None
+
+    @property
+    def headline_group(self) -> str:
+        """The declared headline target group, or "alle" when none is declared."""
+        return self.headline_target_group or "alle"
 
     def parts(self, target_group: str) -> tuple[str, str | None]:
         """(numerator, denominator) measure ids for one of the indicator's target groups."""

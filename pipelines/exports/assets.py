@@ -83,7 +83,7 @@ def internal_exports(warehouse: Warehouse, paths: OutputPaths) -> dg.Materialize
     """
     release = paths.release_id
     with warehouse.get_connection() as con:
-        written = write_internal(con, paths.base, release)
+        written = write_internal(con, paths.base, release, catalogue())
     qc = pq.read_table(written["qc_parquet"]).to_pandas()
     values = written["indicator_values"]
     return dg.MaterializeResult(

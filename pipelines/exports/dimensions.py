@@ -34,6 +34,7 @@ def dim_indicator(catalogue: Catalogue, origins: dict[str, dict[str, int]] | Non
                 "kind": i.kind,
                 "kind_nb": KIND_LABELS_NB[i.kind],
                 "target_groups": ",".join(i.target_groups),
+                "headline_target_group": i.headline_group,
                 "unit_level": base_level(catalogue, i.numerator, i.denominator),
                 "source_nb": origin.source_text(i.source_nb, origins.get(i.id, {})),
                 "data_origin": origin.origin_code(origins.get(i.id, {})),
@@ -81,16 +82,42 @@ def dim_target_group(catalogue: Catalogue) -> pd.DataFrame:
     )
 
 
+BRIDGE_LINKS = ("direct", "via_subgoal")
+
+
 def bridge_indicator_goal(catalogue: Catalogue) -> pd.DataFrame:
+    """Which goals each indicator serves: the goals declared in ``serves`` (``link`` = ``direct``)
+    and every ancestor of those goals — the main goal over a priority area or result target —
+    (``via_subgoal``), once per indicator × goal. A goal both declared and inherited is ``direct``.
+    Without the inherited rows, a report filtered on a main goal (H1–H3) would show nothing."""
+    rows: dict[tuple[str, str, str], str] = {}
+    for indicator in catalogue.indicators.values():
+        for ref in indicator.serves:
+            rows[(indicator.id, ref.strategy, ref.goal)] = "direct"
+        for ref in indicator.serves:
+            for ancestor in _ancestors(catalogue, ref.strategy, ref.goal):
+                rows.setdefault((indicator.id, ref.strategy, ancestor), "via_subgoal")
     return pd.DataFrame(
         [
             {
-                "indicator_id": i.id,
-                "goal_key": f"{r.strategy}:{r.goal}",
-                "strategy_id": r.strategy,
-                "goal_id": r.goal,
+                "indicator_id": indicator_id,
+                "goal_key": f"{strategy}:{goal}",
+                "strategy_id": strategy,
+                "goal_id": goal,
+                "link": link,
             }
-            for i in catalogue.indicators.values()
-            for r in i.serves
-        ]
+            for (indicator_id, strategy, goal), link in rows.items()
+        ],
+        columns=["indicator_id", "goal_key", "strategy_id", "goal_id", "link"],
     )
+
+
+def _ancestors(catalogue: Catalogue, strategy_id: str, goal_id: str) -> list[str]:
+    """The parent of a goal, its parent, and so on (none for a main goal)."""
+    parents = {g.id: g.parent for g in catalogue.strategies[strategy_id].goals}
+    found: list[str] = []
+    parent = parents.get(goal_id)
+    while parent is not None and parent not in found:
+        found.append(parent)
+        parent = parents.get(parent)
+    return found

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.catalogue import Catalogue
+from pipelines.exports.keys import with_geo_key, with_is_headline
 from pipelines.exports.parquet import (
     GOAL_ATTAINMENT_SCHEMA,
     GOAL_ROLLUP_SCHEMA,
@@ -31,22 +33,28 @@ from pipelines.paths import INTERNAL_DIR
 from pipelines.privacy.build import AUDIT_TABLE, CELLS_TABLE, FLAGGED_TABLE, SHARES_TABLE, SUMMARY_TABLE
 
 
-def write_internal(con: duckdb.DuckDBPyConnection, base_dir: Path, release: str) -> dict[str, Path]:
+def write_internal(
+    con: duckdb.DuckDBPyConnection, base_dir: Path, release: str, catalogue: Catalogue
+) -> dict[str, Path]:
     """Write the internal tier, the release snapshot and the QC report; returns the paths."""
     folder = base_dir / INTERNAL_DIR
-    flagged = con.sql(f'SELECT * FROM "{FLAGGED_TABLE}"').to_arrow_table()
+    flagged = with_geo_key(
+        with_is_headline(con.sql(f'SELECT * FROM "{FLAGGED_TABLE}"').to_arrow_table(), catalogue)
+    )
     flagged = with_metadata(cast_to_schema(flagged, INTERNAL_INDICATOR_VALUES_SCHEMA), release=release)
     written = {
         "indicator_values": write_parquet_atomic(flagged, folder / "indicator_values.parquet"),
         "goal_attainment": write_parquet_atomic(
             cast_to_schema(
-                con.sql("SELECT * FROM goal_attainment_internal").to_arrow_table(), GOAL_ATTAINMENT_SCHEMA
+                with_geo_key(con.sql("SELECT * FROM goal_attainment_internal").to_arrow_table()),
+                GOAL_ATTAINMENT_SCHEMA,
             ),
             folder / "goal_attainment.parquet",
         ),
         "goal_rollup": write_parquet_atomic(
             cast_to_schema(
-                con.sql("SELECT * FROM goal_rollup_internal").to_arrow_table(), GOAL_ROLLUP_SCHEMA
+                with_geo_key(con.sql("SELECT * FROM goal_rollup_internal").to_arrow_table()),
+                GOAL_ROLLUP_SCHEMA,
             ),
             folder / "goal_rollup.parquet",
         ),

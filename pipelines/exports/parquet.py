@@ -5,6 +5,17 @@ dictionary-only columns, so every export is cast to an explicit pyarrow schema b
 the types in :data:`BI_SAFE_TYPES`, written with snappy compression and Parquet format version 1.0, to
 a temporary file that is then renamed into place (a reader never sees half a file). Format
 version 1.0 is the one every Parquet reader accepts; none of our types needs more.
+
+Dates: the one date column (``dim_year.date``, 1 January of the year, for Power BI's date tables)
+is a Parquet DATE — ``pa.date32()``, stored as an int32 day count with the DATE annotation that
+format 1.0 already has. Unlike timestamps it has no unit, time zone or INT96 variants to get wrong.
+Measured on a file written as here: pyarrow reads ``date32[day]``, DuckDB ``DATE``, polars
+``Date``, pandas ``datetime.date`` values (object dtype, pyarrow's default), and Power BI reads
+the DATE annotation as a Date. So ``date32`` is allowed; timestamps still are not.
+
+Keys: beside the readable compound keys, single-column keys for tools that relate tables on one
+column (see :mod:`pipelines.exports.keys`): ``geo_key`` = ``<geo_level>:<geo_code>``,
+``goal_key`` = ``<strategy>:<goal>``, and ``is_headline`` in the fact.
 """
 
 from __future__ import annotations
@@ -17,16 +28,20 @@ import pyarrow.parquet as pq
 
 from pipelines.atomic import atomic_path
 
-BI_SAFE_TYPES = frozenset({pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_(), pa.int8()})
+BI_SAFE_TYPES = frozenset(
+    {pa.string(), pa.int32(), pa.int64(), pa.float64(), pa.bool_(), pa.int8(), pa.date32()}
+)
 
 INDICATOR_VALUES_SCHEMA = pa.schema(
     [
         pa.field("indicator_id", pa.string(), nullable=False),
         pa.field("geo_level", pa.string(), nullable=False),
         pa.field("geo_code", pa.string(), nullable=False),
+        pa.field("geo_key", pa.string(), nullable=False),
         pa.field("geo_name", pa.string(), nullable=False),
         pa.field("year", pa.int32(), nullable=False),
         pa.field("target_group", pa.string(), nullable=False),
+        pa.field("is_headline", pa.bool_(), nullable=False),
         pa.field("numerator", pa.float64()),
         pa.field("denominator", pa.float64()),
         pa.field("value", pa.float64()),
@@ -50,6 +65,9 @@ INDICATOR_VALUES_SCHEMA = pa.schema(
         "status_values": "shown | missing (..) | not_applicable (.) | suppressed (:)",
         "numerator_denominator": "counts as float64: values apportioned from municipal splits are fractional",
         "data_origin_values": "ssb | file | synthetic (synthetic = demo data, not official figures)",
+        "keys": "geo_key = geo_level:geo_code (as dim_geography.geo_key); is_headline = the row's "
+        "target_group is the indicator's headline group (dim_indicator.headline_target_group): "
+        "filtering on it gives one series per indicator",
     },
 )
 
@@ -57,6 +75,7 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
     [
         pa.field("geo_level", pa.string(), nullable=False),
         pa.field("geo_code", pa.string(), nullable=False),
+        pa.field("geo_key", pa.string(), nullable=False),
         pa.field("geo_name", pa.string(), nullable=False),
         pa.field("geo_order", pa.int32(), nullable=False),
         pa.field("county_code", pa.string()),
@@ -69,7 +88,8 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
         pa.field("vintage", pa.int32(), nullable=False),
     ],
     metadata={
-        "description": "Geographies of every level in one vintage of borders; join on (geo_level, geo_code)",
+        "description": "Geographies of every level in one vintage of borders; join on geo_key "
+        "(= geo_level:geo_code, unique) or (geo_level, geo_code)",
         "levels": "land, fylke, kostragruppe, sentralitet, storrelsesgruppe, kommune",
         "valid_years": "first/last year the code is valid on 1 January since 2014; null = open",
         "source": "Kilde: Statistisk sentralbyrå (SSB), KLASS 131/104/112/128 and table 07459, CC BY 4.0",
@@ -83,6 +103,7 @@ _TYPES = {
     "int64": pa.int64(),
     "float64": pa.float64(),
     "bool": pa.bool_(),
+    "date32": pa.date32(),
 }
 
 
@@ -101,8 +122,8 @@ DIM_INDICATOR_SCHEMA = bi_schema(
     "indicator_id:string", "name_nb:string", "name_en:string", "definition_nb:string", "definition_en:string",
     "numerator_measure:string", "denominator_measure:string?", "factor:float64", "unit:string",
     "unit_nb:string", "unit_en:string", "decimals:int32", "direction:string", "direction_nb:string",
-    "kind:string", "kind_nb:string", "target_groups:string", "unit_level:string", "source_nb:string",
-    "source_url:string", "data_origin:string?",
+    "kind:string", "kind_nb:string", "target_groups:string", "headline_target_group:string",
+    "unit_level:string", "source_nb:string", "source_url:string", "data_origin:string?",
 )  # fmt: skip
 DIM_GOAL_SCHEMA = bi_schema(
     "Strategies, their main goals, priority areas and result targets; goal_key = strategy_id:goal_id",
@@ -115,16 +136,17 @@ DIM_TARGET_GROUP_SCHEMA = bi_schema(
     "target_group:string", "name_nb:string", "name_en:string", "definition_nb:string",
 )  # fmt: skip
 BRIDGE_INDICATOR_GOAL_SCHEMA = bi_schema(
-    "Which goals and priority areas each indicator serves (many-to-many)",
-    "indicator_id:string", "goal_key:string", "strategy_id:string", "goal_id:string",
+    "Which goals each indicator serves (many-to-many): link = direct (declared in serves) or via_subgoal "
+    "(a main goal over a declared priority area or result target)",
+    "indicator_id:string", "goal_key:string", "strategy_id:string", "goal_id:string", "link:string",
 )  # fmt: skip
 DIM_INDICATOR_TARGET_GROUP_SCHEMA = bi_schema(
     "Which measures make up each indicator × target group (numerator and denominator)",
     "indicator_id:string", "target_group:string", "numerator_measure:string", "denominator_measure:string?",
 )  # fmt: skip
 DIM_YEAR_SCHEMA = bi_schema(
-    "Reporting years and the strategy periods they belong to",
-    "year:int32", "bolig_for_velferd:bool", "alle_trenger_et_trygt_hjem:bool",
+    "Reporting years and the strategy periods they belong to; date = 1 January of the year (Parquet DATE)",
+    "year:int32", "date:date32", "bolig_for_velferd:bool", "alle_trenger_et_trygt_hjem:bool",
 )  # fmt: skip
 SUPPRESSED_CELLS_SCHEMA = bi_schema(
     "INTERNAL: every measure cell hidden in the public tier and why",
@@ -154,15 +176,18 @@ QC_SCHEMA = bi_schema(
 GOAL_ATTAINMENT_SCHEMA = bi_schema(
     "Progress status per strategy × indicator × target group × geography (compound annual growth method)",
     "strategy_id:string", "indicator_id:string", "target_group:string", "geo_level:string", "geo_code:string",
-    "geo_name:string", "direction:string", "baseline_year:int32?", "baseline_value:float64?",
-    "current_year:int32?", "current_value:float64?", "target_kind:string?", "target_value:float64?",
+    "geo_key:string", "geo_name:string", "direction:string", "baseline_year:int32?",
+    "baseline_value:float64?", "current_year:int32?", "current_value:float64?", "target_kind:string?",
+    "target_value:float64?",
     "target_year:int32?", "observed_cagr:float64?", "required_cagr:float64?", "ratio:float64?",
     "status:string", "status_nb:string", "note:string?", "data_origin:string?",
 )  # fmt: skip
 GOAL_ROLLUP_SCHEMA = bi_schema(
-    "Progress statuses counted per goal and per target group, for the nation and every county",
-    "strategy_id:string", "rollup_by:string", "rollup_id:string", "rollup_name_nb:string", "geo_level:string",
-    "geo_code:string", "geo_name:string", "n_series:int32", "n_assessed:int32", "n_target_achieved:int32",
+    "Progress statuses counted per goal and per target group, for the nation and every county; "
+    "goal_key (as dim_goal) on goal rows, target_group (as dim_target_group) on target group rows",
+    "strategy_id:string", "rollup_by:string", "rollup_id:string", "rollup_name_nb:string", "goal_key:string?",
+    "target_group:string?", "geo_level:string", "geo_code:string", "geo_key:string", "geo_name:string",
+    "n_series:int32", "n_assessed:int32", "n_target_achieved:int32",
     "n_substantial_progress:int32", "n_moderate_progress:int32", "n_limited_progress:int32",
     "n_deterioration:int32", "n_insufficient_data:int32", "n_not_assessed:int32", "mean_score:float64?",
     "status:string", "status_nb:string", "data_origin:string?",

@@ -6,6 +6,7 @@ Everything here reads only public tables (`indicator_values_public`, `goal_attai
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.exports import dimensions, origin
 from pipelines.exports.dictionary import check_tables, datapackage, describe, lesmeg
 from pipelines.exports.jsonstat import LANGUAGES, indicator_dataset
+from pipelines.exports.keys import with_geo_key, with_is_headline
 from pipelines.exports.parquet import (
     BRIDGE_INDICATOR_GOAL_SCHEMA,
     DIM_GEOGRAPHY_SCHEMA,
@@ -55,7 +57,7 @@ SELECT v.*, i.name_nb AS indicator_name_nb, i.unit_nb, i.direction, g.name_nb AS
 FROM indicator_values v
 JOIN dim_indicator i USING (indicator_id)
 JOIN dim_target_group g USING (target_group)
-JOIN dim_geography geo USING (geo_level, geo_code);
+JOIN dim_geography geo USING (geo_key);
 """
 
 
@@ -64,6 +66,7 @@ def dim_year(catalogue: Catalogue) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "year": catalogue.settings.years,
+            "date": [dt.date(y, 1, 1) for y in catalogue.settings.years],
             "bolig_for_velferd": [y in periods.get("bfv", ()) for y in catalogue.settings.years],
             "alle_trenger_et_trygt_hjem": [y in periods.get("atth", ()) for y in catalogue.settings.years],
         }
@@ -89,9 +92,10 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
     """Every public table of the star schema, cast to its explicit schema."""
 
     def table(query: str, schema: pa.Schema) -> pa.Table:
-        return cast_to_schema(con.sql(query).to_arrow_table(), schema)
+        return cast_to_schema(with_geo_key(con.sql(query).to_arrow_table()), schema)
 
-    values = table(f'SELECT * FROM "{PUBLIC_TABLE}"', INDICATOR_VALUES_SCHEMA)
+    values = with_is_headline(con.sql(f'SELECT * FROM "{PUBLIC_TABLE}"').to_arrow_table(), catalogue)
+    values = cast_to_schema(with_geo_key(values), INDICATOR_VALUES_SCHEMA)
     origins = {
         str(i): origin.origin_counts(rows)
         for i, rows in values.select(["indicator_id", "data_origin"])

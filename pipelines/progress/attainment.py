@@ -117,12 +117,16 @@ def _series_ends(frame: pd.DataFrame) -> pd.DataFrame:
 def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Statuses counted per goal and per target group, for the nation and every county.
 
+    ``rollup_by`` says which (goal | target_group) and ``rollup_id`` names it; ``goal_key``
+    (``strategy:goal``, as ``dim_goal``) is filled on goal rows only and ``target_group`` on target
+    group rows only, so each relates to its dimension on one column.
+
     A goal's roll-up includes the indicators of its priority areas. Per goal, each indicator
-    counts once (its first target group's series); per target group, every indicator series for
-    that group counts.
+    counts once (the series of its headline target group, ``headline_target_group``); per target
+    group, every indicator series for that group counts.
     """
     scope = attainment[attainment["geo_level"].isin(ROLLUP_LEVELS)]
-    first_group = {i.id: i.target_groups[0] for i in catalogue.indicators.values()}
+    headline = {i.id: i.headline_group for i in catalogue.indicators.values()}
     members = []  # (strategy, by, rollup id, name, indicator, target group or None = the first)
     for strategy in catalogue.strategies.values():
         for goal in strategy.goals:
@@ -130,7 +134,7 @@ def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             for indicator in catalogue.indicators.values():
                 if any(r.strategy == strategy.id and r.goal in covered for r in indicator.serves):
                     members.append((strategy.id, "goal", goal.id, goal.name_nb, indicator.id,
-                                    first_group[indicator.id]))  # fmt: skip
+                                    headline[indicator.id]))  # fmt: skip
         in_strategy = scope[scope["strategy_id"] == strategy.id]
         for group in catalogue.target_groups.values():
             for indicator_id in in_strategy.loc[
@@ -163,8 +167,14 @@ def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     frame["status"] = [summary_status([] if pd.isna(m) else [m]) for m in frame["mean_score"]]
     frame["data_origin"] = frame["origin_rank"].map(dict(enumerate(ORIGIN_STRICTNESS)))
     frame["status_nb"] = frame["status"].map(STATUS_LABELS_NB)
+    # One key column per dimension for BI tools (rollup_id mixes goals and target groups):
+    # goal_key as dim_goal's on goal rows, target_group as dim_target_group's on group rows.
+    by_goal = frame["rollup_by"] == "goal"
+    frame["goal_key"] = (frame["strategy_id"] + ":" + frame["rollup_id"]).where(by_goal, None)
+    frame["target_group"] = frame["rollup_id"].where(~by_goal, None)
     counted = [*STATUS_COUNT_COLUMNS.values(), "mean_score", "status", "data_origin", "status_nb"]
-    columns = [*rollup_keys, "geo_level", "geo_code", "geo_name", "n_series", "n_assessed", *counted]
+    columns = [*rollup_keys, "goal_key", "target_group", "geo_level", "geo_code", "geo_name", "n_series",
+               "n_assessed", *counted]  # fmt: skip
     return frame[columns]
 
 

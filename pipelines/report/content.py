@@ -302,13 +302,13 @@ def _strategy_section(
         if row is None:
             continue
         # The same membership as goal_rollup: indicators serving the goal or one of its
-        # priority areas, each once, with its first (main) target group.
+        # priority areas, each once, with its headline target group.
         covered = {goal.id} | {g.id for g in strategy.goals if g.parent == goal.id}
         members = [
-            series[(i.id, i.target_groups[0])]
+            series[(i.id, i.headline_group)]
             for i in catalogue.indicators.values()
             if any(r.strategy == strategy.id and r.goal in covered for r in i.serves)
-            and (i.id, i.target_groups[0]) in series
+            and (i.id, i.headline_group) in series
         ]
         goals.append(_rollup(row, "goal", goal.kind, goal.parent, sorted(members, key=sort_key)))
 
