@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -33,6 +34,7 @@ from pipelines.exports.parquet import (
     write_parquet,
 )
 from pipelines.exports.release import LATEST, publish
+from pipelines.formatting import data_origin_codes
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.privacy.cells import series_parts
 
@@ -40,8 +42,16 @@ PUBLIC_DIR = Path("exports") / "public"
 LATEST_DIR = PUBLIC_DIR / LATEST
 SOURCE_CREDIT = "Kilde: Statistisk sentralbyrå (SSB) m.fl.; se dim_indicator.source_nb"
 
-VIEWS_SQL = """-- DuckDB views over this release. Run from this folder:
+VIEWS_SQL = """-- DuckDB views over this release. The file names below are relative to this folder: DuckDB
+-- looks for them in the working directory and in the folders of its setting file_search_path.
+-- In this folder:
 --     duckdb -c ".read views.sql"        (or open it with: duckdb -init views.sql)
+-- From any other folder, name this one first (relative to the working directory, or absolute):
+--     duckdb -cmd "SET file_search_path = 'data/exports/public/latest'" \\
+--            -c ".read data/exports/public/latest/views.sql"
+--     Python: con.execute("SET file_search_path = '<folder>'")
+--             con.execute(open('<folder>/views.sql').read())
+-- The views find the files each time they are queried, so keep the setting while you query.
 -- then e.g.  SELECT * FROM indicator_values_labelled WHERE geo_level = 'fylke' LIMIT 10;
 {views}
 CREATE OR REPLACE VIEW indicator_values_labelled AS
@@ -107,11 +117,78 @@ def write_public_files(folder: Path, tables: dict[str, pa.Table], catalogue: Cat
     (folder / "views.sql").write_text(VIEWS_SQL.format(views=views), encoding="utf-8")
 
 
+LICENCE = {
+    "id": "CC-BY-4.0",
+    "name_nb": "Creative Commons Navngivelse 4.0 Internasjonal (CC BY 4.0)",
+    "name_en": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def source_origins(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[str, list[str]]:
+    """Per source, the origin codes of the rows it loaded: as declared, or read from the raw table
+    when the file carries a ``data_origin`` column (empty when the source was not loaded)."""
+    origins: dict[str, list[str]] = {}
+    for source in catalogue.sources.values():
+        if source.data_origin != "column":
+            origins[source.id] = [source.data_origin]
+            continue
+        table = f"raw_{source.id}"
+        columns = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        if "data_origin" not in columns:
+            origins[source.id] = []
+            continue
+        values = con.execute(
+            f'SELECT DISTINCT data_origin FROM "{table}" WHERE data_origin IS NOT NULL'
+        ).fetchall()
+        origins[source.id] = data_origin_codes([v for (v,) in values]) if values else []
+    return origins
+
+
+def licence(catalogue: Catalogue, origins: dict[str, list[str]]) -> dict[str, Any]:
+    """CC BY 4.0 with a credit per source: «Kilde: <producer>» for real figures; for synthetic demo
+    figures a credit that says they are not the producer's (never credit invented figures to it)."""
+    credits = []
+    for source in catalogue.sources.values():
+        origin = origins.get(source.id, [])
+        if "synthetic" in origin:
+            credit_nb = (
+                f"Syntetiske demodata, ikke tall fra {source.producer_nb} "
+                f"(står i stedet for: {source.name_nb})"
+            )
+            credit_en = (
+                f"Synthetic demo data, not figures from {source.producer_nb} "
+                f"(standing in for: {source.name_en})"
+            )
+        else:
+            credit_nb = f"Kilde: {source.producer_nb}"
+            credit_en = f"Source: {source.producer_nb}"
+        credits.append(
+            {
+                "source": source.id,
+                "producer_nb": source.producer_nb,
+                "url": source.url,
+                "data_origin": origin,
+                "credit_nb": credit_nb,
+                "credit_en": credit_en,
+            }
+        )
+    return LICENCE | {"credits": credits}
+
+
 def publish_public(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, base_dir: Path, release: str
 ) -> Path:
-    """Publish one release atomically; returns its build folder (``latest`` points at it)."""
+    """Publish one release atomically; returns its dated folder (``latest/`` holds the same files)."""
     tables = public_tables(con, catalogue)
     return publish(
-        base_dir / PUBLIC_DIR, release, lambda folder: write_public_files(folder, tables, catalogue, release)
+        base_dir / PUBLIC_DIR,
+        release,
+        lambda folder: write_public_files(folder, tables, catalogue, release),
+        licence=licence(catalogue, source_origins(con, catalogue)),
     )
