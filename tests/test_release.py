@@ -317,6 +317,43 @@ def test_publish_replaces_real_folders_atomically_with_or_without_exchange(
     assert manifest["synthetic"] is True and manifest["licence"] is None
 
 
+def test_publishing_the_same_small_release_twice_touches_no_file(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    publish(public, "2026-01-01", _writer("1"))
+    before = {name: _snapshot(public / name) for name in ("latest", "2026-01-01")}
+    publish(public, "2026-01-01", _writer("1"))
+    assert {name: _snapshot(public / name) for name in ("latest", "2026-01-01")} == before
+    _replace_by_a_real_copy(public / "latest")  # a sync tool's copy of the same content: kept as it is
+    synced = _snapshot(public / "latest")
+    publish(public, "2026-01-01", _writer("1"))
+    assert _snapshot(public / "latest") == synced
+
+
+def test_a_small_release_killed_half_way_leaves_latest_whole(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    publish(public, "2026-01-01", _writer("1"))
+    before = _snapshot(public / "latest")
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from pipelines.exports.release import publish
+        def dying(folder):
+            (folder / "data.csv").write_text("x,data_origin\\n2,synthetic\\n", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGKILL)
+        publish(Path({str(public)!r}), "2026-02-01", dying)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=Path.cwd(), capture_output=True, text=True)
+    assert result.returncode == -9, result.stderr
+    assert _snapshot(public / "latest") == before
+    assert sorted(p.name for p in public.iterdir()) == ["2026-01-01", "latest"]
+    assert any(work_dir(public).iterdir())  # the killed run's temporary folder
+    publish(public, "2026-02-01", _writer("2"))
+    assert not work_dir(public).exists()
+    assert (public / "latest" / "sub" / "note.txt").read_text() == "2"
+
+
 def test_publish_turns_the_old_symbolic_link_layout_into_real_folders(tmp_path: Path) -> None:
     public = tmp_path / "public"
     build = public / ".builds" / "2026-01-01-abc"
