@@ -5,6 +5,7 @@ Layout (what BI tools see)::
     exports/public/latest/         the newest release: a real folder with stable file names
     exports/public/<release>/      each release under its id (its date): a frozen real copy
     exports/.public-work/          hidden working folder beside ``public/``, empty between publishes
+                                   (inside ``public/`` only when ``public/`` is a mount of its own)
 
 A release is written in full to a temporary folder in ``.public-work/`` (the same file system as
 ``public/``), then put in place of ``public/<release>`` and of ``public/latest`` in one atomic
@@ -57,7 +58,12 @@ def content_digest(folder: Path) -> str:
 
 
 def work_dir(public_dir: Path) -> Path:
-    return public_dir.parent / WORK
+    """The working folder: beside ``public/``, or inside it (hidden) when ``public/`` is a mount
+    point of its own — a rename works only within one file system."""
+    beside = public_dir.parent / WORK
+    if public_dir.exists() and os.stat(public_dir).st_dev != os.stat(public_dir.parent).st_dev:
+        return public_dir / WORK
+    return beside
 
 
 def publish(
