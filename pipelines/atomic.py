@@ -1,4 +1,5 @@
-"""Replace a file (or a symbolic link) in one step, so a reader sees the old version or the new, never half.
+"""Replace a file, a symbolic link or a folder in one step, so a reader sees the old version or the new,
+never half.
 
 Everything is first written to a hidden temporary file in the target's own folder — ``os.replace``
 is atomic only within one file system — flushed to disk, then renamed over the target. On any
@@ -12,12 +13,14 @@ Permissions: a replaced file keeps the old file's permission bits; a new file ge
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "replace_symlink", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "exchange_paths", "replace_symlink", "write_bytes_atomic", "write_text_atomic"]
 
 
 @contextlib.contextmanager
@@ -66,6 +69,32 @@ def replace_symlink(link: Path | str, target: str) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+_AT_FDCWD = -100  # <fcntl.h>: paths relative to the working directory
+_RENAME_EXCHANGE = 2  # <linux/fs.h>: swap the two names
+
+
+def exchange_paths(a: Path | str, b: Path | str) -> bool:
+    """Swap the names ``a`` and ``b`` (two folders, or a folder and a link) in one atomic step.
+
+    Uses Linux ``renameat2(..., RENAME_EXCHANGE)`` (glibc ≥ 2.28, through ``ctypes`` on the C
+    library). Returns False, changing nothing, where that is not available (another OS, an old
+    glibc, a file system that does not support it); the caller then falls back to two renames.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False  # not supported here
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
 
 
 def _temporary_name(path: Path) -> Path:

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.atomic import atomic_path, replace_symlink, write_bytes_atomic, write_text_atomic
+from pipelines.atomic import (
+    atomic_path,
+    exchange_paths,
+    replace_symlink,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 
 
 def leftovers(folder: Path, keep: set[str]) -> list[str]:
@@ -118,3 +124,24 @@ def test_replace_symlink_failure_leaves_no_temporary_link(tmp_path):
         replace_symlink(occupied, "elsewhere")  # a non-empty folder cannot be replaced by a link
     assert (occupied / "file").read_text(encoding="utf-8") == "keep"
     assert leftovers(tmp_path, {"latest"}) == []
+
+
+def test_exchange_paths_swaps_two_folders_in_one_step(tmp_path):
+    old, new = tmp_path / "latest", tmp_path / "incoming"
+    old.mkdir()
+    (old / "a.txt").write_text("old", encoding="utf-8")
+    new.mkdir()
+    (new / "a.txt").write_text("new", encoding="utf-8")
+    if not exchange_paths(new, old):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available on this system or file system")
+    assert (old / "a.txt").read_text(encoding="utf-8") == "new"
+    assert (new / "a.txt").read_text(encoding="utf-8") == "old"  # the previous folder, to remove
+
+
+def test_exchange_paths_fails_loudly_on_a_missing_path(tmp_path):
+    (tmp_path / "here").mkdir()
+    try:
+        swapped = exchange_paths(tmp_path / "here", tmp_path / "missing")
+    except FileNotFoundError:
+        return
+    assert swapped is False  # only where the call does not exist at all

@@ -43,25 +43,29 @@ def public_release(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeRe
     `exports/public/latest/` (stable names) and `exports/public/<release>/` (the dated copy) hold the
     star schema as Parquet — `indicator_values`, `goal_attainment`, `goal_rollup`, `dim_indicator`,
     `dim_indicator_target_group`, `dim_goal`, `dim_target_group`, `bridge_indicator_goal`,
-    `dim_geography`, `dim_year` — plus `jsonstat/{nb,en}/<indicator>.json` (JSON-stat 2.0, as SSB's API) and
-    `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder).
+    `dim_geography`, `dim_year` — plus `jsonstat/{nb,en}/<indicator>.json` (JSON-stat 2.0, as SSB's
+    API), `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder, or
+    with `SET file_search_path` from anywhere), `release.json` (the manifest: rows, bytes, SHA-256
+    and data origin per file, licence and credits), `datapackage.json` (Frictionless: every column
+    described, keys and types) and `LESMEG.md` (the same for a reader, in Norwegian).
 
-    Written atomically: a run killed half-way leaves the previous release in place; publishing the
-    same data again changes nothing. Reads only public tables. Charts, profiles and the report are
+    Both are real folders (no symbolic links), each replaced in one atomic step: a run killed
+    half-way leaves the previous release in place; publishing the same data again changes nothing.
+    Reads only public tables. Charts, profiles and the report are
     built from this release, not from the warehouse.
     """
     release = paths.release_id
     with warehouse.get_connection() as con:
-        build = publish_public(con, catalogue(), paths.base, release)
-    values = build / "indicator_values.parquet"
+        dated = publish_public(con, catalogue(), paths.base, release)
+    values = dated / "indicator_values.parquet"
     return dg.MaterializeResult(
         metadata={
             "release": release,
             "latest": dg.MetadataValue.path(str(paths.base / PUBLIC_DIR / "latest")),
-            "build": dg.MetadataValue.path(str(build)),
+            "dated": dg.MetadataValue.path(str(dated)),
             "dagster/row_count": pq.read_metadata(values).num_rows,
             "dagster/column_schema": _schema(values),
-            "files": len([p for p in build.rglob("*") if p.is_file()]),
+            "files": len([p for p in dated.rglob("*") if p.is_file()]),
         }
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -36,6 +37,7 @@ from pipelines.exports.parquet import (
     write_parquet,
 )
 from pipelines.exports.release import LATEST, publish
+from pipelines.formatting import data_origin_codes
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.privacy.cells import series_parts
 
@@ -45,8 +47,16 @@ LATEST_DIR = PUBLIC_DIR / LATEST
 # which says whether the rows are real, synthetic or a mix.
 SOURCE_CREDIT = "Statistisk sentralbyrå (SSB) m.fl.; se dim_indicator.source_nb"
 
-VIEWS_SQL = """-- DuckDB views over this release. Run from this folder:
+VIEWS_SQL = """-- DuckDB views over this release. The file names below are relative to this folder: DuckDB
+-- looks for them in the working directory and in the folders of its setting file_search_path.
+-- In this folder:
 --     duckdb -c ".read views.sql"        (or open it with: duckdb -init views.sql)
+-- From any other folder, name this one first (relative to the working directory, or absolute):
+--     duckdb -cmd "SET file_search_path = 'data/exports/public/latest'" \\
+--            -c ".read data/exports/public/latest/views.sql"
+--     Python: con.execute("SET file_search_path = '<folder>'")
+--             con.execute(open('<folder>/views.sql').read())
+-- The views find the files each time they are queried, so keep the setting while you query.
 -- then e.g.  SELECT * FROM indicator_values_labelled WHERE geo_level = 'fylke' LIMIT 10;
 -- Tallene: {source}
 -- Figures: {source_en}
@@ -141,17 +151,23 @@ def source_metadata(name: str, table: pa.Table, tables: dict[str, pa.Table]) -> 
 
 
 def write_public_files(
-    folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str, stamp: str
+    folder: Path,
+    tables: dict[str, pa.Table],
+    catalogue: Catalogue,
+    release: str,
+    stamp: str,
+    terms: dict[str, Any],
 ) -> None:
     """Parquet files, JSON-stat per indicator and language, views.sql, the data dictionary
     (datapackage.json, LESMEG.md) — everything a release holds.
 
-    ``stamp`` is the build time (JSON-stat's ``updated``)."""
+    ``stamp`` is the build time (JSON-stat's ``updated``); ``terms`` the licence with a credit per
+    source (:func:`licence`)."""
     check_tables(tables)  # an undescribed column is refused before anything is written
     for name, table in tables.items():
         metadata = {"release": release, **source_metadata(name, table, tables)}
         write_parquet(describe(name, with_metadata(table, **metadata)), folder / f"{name}.parquet")
-    write_dictionary(folder, tables, catalogue, release)
+    write_dictionary(folder, tables, release, terms)
     values = tables["indicator_values"].to_pandas()
     for lang in LANGUAGES:
         jsonstat = folder / "jsonstat" / lang
@@ -172,36 +188,88 @@ def write_public_files(
     )
 
 
+LICENCE = {
+    "id": "CC-BY-4.0",
+    "name_nb": "Creative Commons Navngivelse 4.0 Internasjonal (CC BY 4.0)",
+    "name_en": "Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    "url": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+def source_origins(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[str, list[str]]:
+    """Per source, the origin codes of the rows it loaded: as declared, or read from the raw table
+    when the file carries a ``data_origin`` column (empty when the source was not loaded)."""
+    origins: dict[str, list[str]] = {}
+    for source in catalogue.sources.values():
+        if source.data_origin != "column":
+            origins[source.id] = [source.data_origin]
+            continue
+        table = f"raw_{source.id}"
+        columns = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+            ).fetchall()
+        }
+        if "data_origin" not in columns:
+            origins[source.id] = []
+            continue
+        values = con.execute(
+            f'SELECT DISTINCT data_origin FROM "{table}" WHERE data_origin IS NOT NULL'
+        ).fetchall()
+        origins[source.id] = data_origin_codes([v for (v,) in values]) if values else []
+    return origins
+
+
+def licence(catalogue: Catalogue, origins: dict[str, list[str]]) -> dict[str, Any]:
+    """CC BY 4.0 with a credit per source: «Kilde: <producer> – <source>» for real figures; for
+    synthetic demo figures a credit that starts with the synthetic mark and says whose figures they
+    stand in for (never credit invented figures to the producer). The one rule for every file that
+    credits sources: release.json, datapackage.json and LESMEG.md."""
+    credits = []
+    for source in sorted(catalogue.sources.values(), key=lambda s: (s.producer_nb, s.name_nb)):
+        found = origins.get(source.id, [])
+        if "synthetic" in found:
+            credit_nb = f"{origin.SYNTHETIC_NB} (viser formen til: {source.producer_nb} – {source.name_nb})"
+            credit_en = f"{origin.SYNTHETIC_EN} (standing in for: {source.producer_nb} – {source.name_en})"
+        else:
+            credit_nb = f"Kilde: {source.producer_nb} – {source.name_nb}"
+            credit_en = f"Source: {source.producer_nb} – {source.name_en}"
+        credits.append(
+            {
+                "source": source.id,
+                "producer_nb": source.producer_nb,
+                "url": source.url,
+                "data_origin": found,
+                "credit_nb": credit_nb,
+                "credit_en": credit_en,
+            }
+        )
+    return LICENCE | {"credits": credits}
+
+
 def publish_public(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, base_dir: Path, release: str
 ) -> Path:
-    """Publish one release atomically; returns its build folder (``latest`` points at it)."""
+    """Publish one release atomically; returns its dated folder (``latest/`` holds the same files)."""
     tables = public_tables(con, catalogue)
+    terms = licence(catalogue, source_origins(con, catalogue))
     return publish(
         base_dir / PUBLIC_DIR,
         release,
-        lambda folder, stamp: write_public_files(folder, tables, catalogue, release, stamp),
+        lambda folder, stamp: write_public_files(folder, tables, catalogue, release, stamp, terms),
+        licence=terms,
     )
 
 
-def source_credits(catalogue: Catalogue, synthetic: bool) -> list[dict[str, str]]:
-    """«Kilde: …» per source; a source that may have given demo rows says its figures are invented
-    (real reference data, such as SSB's population, keeps its plain credit)."""
-    credits = []
-    for source in sorted(catalogue.sources.values(), key=lambda s: (s.producer_nb, s.name_nb)):
-        title = f"Kilde: {source.producer_nb} – {source.name_nb}"
-        # a source whose rows say their own origin is marked whenever the release holds demo rows
-        if source.data_origin == "synthetic" or (synthetic and source.data_origin == "column"):
-            title = f"{origin.SYNTHETIC_NB} (viser formen til {title[7:]})"
-        credits.append({"title": title, "path": source.url})
-    return credits
-
-
-def write_dictionary(folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str) -> None:
-    """datapackage.json (Frictionless) and LESMEG.md, from assets/release_columns.yaml."""
+def write_dictionary(
+    folder: Path, tables: dict[str, pa.Table], release: str, terms: dict[str, Any]
+) -> None:
+    """datapackage.json (Frictionless) and LESMEG.md, from assets/release_columns.yaml, with the
+    licence's credits (:func:`licence`)."""
     counts = origin.origin_counts(tables["indicator_values"].column("data_origin").to_pylist())
     synthetic = origin.is_synthetic(counts)
-    credits = source_credits(catalogue, synthetic)
+    credits = [{"title": c["credit_nb"], "path": c["url"]} for c in terms["credits"]]
     origin_nb = (
         f"**{origin.SYNTHETIC_NB}.** Tallene i denne utgaven er laget av prosjektets demogenerator for å "
         "vise formen på utgivelsen. Kildene under viser hvor de ekte tallene publiseres."
