@@ -238,7 +238,6 @@ def licence(catalogue: Catalogue, origins: dict[str, list[str]]) -> dict[str, An
         credits.append(
             {
                 "source": source.id,
-                "producer_nb": source.producer_nb,
                 "url": source.url,
                 "data_origin": found,
                 "credit_nb": credit_nb,
