@@ -33,6 +33,7 @@ from pipelines.exports.parquet import (
     write_parquet,
 )
 from pipelines.exports.release import LATEST, publish
+from pipelines.exports.spreadsheet import write_spreadsheets
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.privacy.cells import series_parts
 
@@ -90,7 +91,8 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
 
 
 def write_public_files(folder: Path, tables: dict[str, pa.Table], catalogue: Catalogue, release: str) -> None:
-    """Parquet files, JSON-stat per indicator, views.sql — everything a release holds."""
+    """Parquet files, JSON-stat per indicator, views.sql, an Excel workbook and CSV files — everything a
+    release holds."""
     for name, table in tables.items():
         write_parquet(with_metadata(table, release=release), folder / f"{name}.parquet")
     values = tables["indicator_values"].to_pandas()
@@ -105,6 +107,7 @@ def write_public_files(folder: Path, tables: dict[str, pa.Table], catalogue: Cat
         f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{name}.parquet');" for name in tables
     )
     (folder / "views.sql").write_text(VIEWS_SQL.format(views=views), encoding="utf-8")
+    write_spreadsheets(folder, tables, catalogue, release)  # the workbook and CSV files, for analysts
 
 
 def publish_public(
