@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import zipfile
@@ -65,7 +66,10 @@ def test_front_sheet_says_demo_data_release_symbols_licence_and_links_every_indi
     front = [[c for c in row if c is not None] for row in workbook[FRONT_SHEET].iter_rows(values_only=True)]
     text = "\n".join(" ".join(str(c) for c in row) for row in front)
     assert front[1] == [BANNER_SYNTHETIC]  # the second line, before anything else
-    assert "Kilde: Statistisk sentralbyrå" not in text  # invented figures are never credited to SSB
+    # invented figures are never credited to SSB: no «Kilde» line, the indicators' sources are
+    # named as the source of the definition only
+    assert "Kilde: Statistisk sentralbyrå" not in text
+    assert not any(row and row[0] == "Kilde" for row in front)
     assert "CC BY 4.0" in text
     legend = {row[0]: row[1] for row in front if len(row) == 2}
     assert legend["Tom verdi og .."].startswith("mangler")
@@ -81,6 +85,7 @@ def test_front_sheet_says_demo_data_release_symbols_licence_and_links_every_indi
     ids = [row[7] for row in listed]
     assert set(ids) == set(values.indicator_id)
     assert [row[0] for row in listed] == list(sheet_names(ids).values())  # the id, made Excel-safe
+    assert all(row[5].startswith("Indikatordefinisjon: ") for row in listed)
     assert all("Data: Syntetiske demodata" in row[5] for row in listed)
 
 
@@ -175,6 +180,20 @@ def test_workbook_bytes_do_not_depend_on_the_clock(latest: Path, values: pd.Data
     first = workbook_bytes(small, geography, catalogue, "2026-11-26")
     time.sleep(2.1)  # zip entries keep time in 2-second steps
     assert workbook_bytes(small, geography, catalogue, "2026-11-26") == first
+
+
+def test_real_figures_get_source_credits_and_no_demo_banner(latest: Path, values: pd.DataFrame) -> None:
+    catalogue = load_catalogue()
+    first = values.indicator_id.iloc[0]
+    real = values[values.indicator_id == first].assign(data_origin="ssb")
+    geography = pd.read_parquet(latest / "dim_geography.parquet")
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(real, geography, catalogue, "2026-11-26")))
+    text = "\n".join(str(c) for row in book[FRONT_SHEET].iter_rows(values_only=True) for c in row if c)
+    assert BANNER_SYNTHETIC not in text and "Syntetiske" not in text
+    assert "Kilde\nStatistisk sentralbyrå; kilden for hver indikator" in text
+    assert f"Kilde: {catalogue.indicators[first].source_nb}" in text
+    origin = book[sheet_names([first])[first]]["A2"].value
+    assert origin.startswith("Kilde: ") and "Data: Statistisk sentralbyrå" in origin
 
 
 def test_csv_reads_back_to_the_parquet_exactly(latest: Path, values: pd.DataFrame) -> None:

@@ -33,6 +33,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import STATUS_SYMBOLS, UNIT_LABELS_NB
+from pipelines.catalogue.models import Indicator
 from pipelines.formatting import DATA_ORIGIN_LABELS_NB, footer_text
 
 WORKBOOK = "boligsosiale_indikatorer.xlsx"
@@ -44,12 +45,6 @@ SYNTHETIC_EXPLAINED_NB = (
 )
 LICENCE_NB = "Creative Commons Navngivelse 4.0 Internasjonal (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.no"
-STATUS_TEXT_NB = {
-    "shown": "",
-    "missing": "mangler",
-    "not_applicable": "ikke aktuelt",
-    "suppressed": "skjult av personvernhensyn",
-}
 # Header row of an indicator sheet (Norwegian) and the Parquet column each comes from.
 COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("Indikator", "indicator_id", 22),
@@ -195,7 +190,12 @@ def _banner_line(synthetic: list[str], total: int) -> str:
 
 
 def _front_sheet(
-    wb: Workbook, indicators: list, names: dict[str, str], origins: dict, synthetic: list, release: str
+    wb: Workbook,
+    indicators: list[Indicator],
+    names: dict[str, str],
+    origins: dict[str, list[str]],
+    synthetic: list[str],
+    release: str,
 ) -> None:
     ws = wb.create_sheet(FRONT_SHEET)
     for letter, width in zip("ABCDEFGHI", (24, 44, 60, 18, 10, 60, 40, 22, 40), strict=True):
@@ -220,14 +220,14 @@ def _front_sheet(
             ]
         )
         ws.append([SYNTHETIC_EXPLAINED_NB])
-    real = [i for i in indicators if set(origins[i.id]) - {"synthetic"}]
-    if real:
-        ws.append(
-            [
-                cell("Kilde", _BOLD),
-                "Statistisk sentralbyrå (SSB) m.fl.; kilden for hver indikator står i tabellen under",
-            ]
-        )
+    real = [
+        code
+        for code in DATA_ORIGIN_LABELS_NB
+        if code != "synthetic" and any(code in o for o in origins.values())
+    ]
+    if real:  # credit only the origins real figures come from (never SSB for invented ones)
+        credits = ", ".join(DATA_ORIGIN_LABELS_NB[code] for code in real)
+        ws.append([cell("Kilde", _BOLD), f"{credits}; kilden for hver indikator står i tabellen under"])
     ws.append([])
     ws.append([cell("Publisering", _BOLD), release])
     ws.append([cell("Publisert", _BOLD), release_time(release).date().isoformat()])
@@ -275,7 +275,7 @@ def _front_sheet(
 
 def _indicator_sheet(
     wb: Workbook,
-    indicator,
+    indicator: Indicator,
     name: str,
     rows: pd.DataFrame,
     geo_order: dict[tuple[str, str], int],
