@@ -37,6 +37,7 @@ from pipelines.exports.parquet import (
     write_parquet,
 )
 from pipelines.exports.release import LATEST, publish
+from pipelines.exports.spreadsheet import write_spreadsheets
 from pipelines.formatting import data_origin_codes
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.privacy.cells import series_parts
@@ -159,7 +160,7 @@ def write_public_files(
     terms: dict[str, Any],
 ) -> None:
     """Parquet files, JSON-stat per indicator and language, views.sql, the data dictionary
-    (datapackage.json, LESMEG.md) — everything a release holds.
+    (datapackage.json, LESMEG.md), an Excel workbook and CSV files — everything a release holds.
 
     ``stamp`` is the build time (JSON-stat's ``updated``); ``terms`` the licence with a credit per
     source (:func:`licence`)."""
@@ -186,6 +187,7 @@ def write_public_files(
         VIEWS_SQL.format(views=views, source=release_credit(tables), source_en=release_credit(tables, "en")),
         encoding="utf-8",
     )
+    write_spreadsheets(folder, tables, catalogue, release)  # the workbook and CSV files, for analysts
 
 
 LICENCE = {
