@@ -137,10 +137,13 @@ def target_label_nb(year: int, value: float, kind: str, decimals: int = 0, detai
 
 # --- Data origin and footer -----------------------------------------------------------------------
 
+# The one wording of the synthetic mark, on every surface (charts, report, release files).
+SYNTHETIC_NB = "Syntetiske demodata – ikke offisiell statistikk"
+SYNTHETIC_EN = "Synthetic demo data – not official statistics"
 DATA_ORIGIN_LABELS_NB: dict[str, str] = {
     "ssb": "Statistisk sentralbyrå",
     "file": "Fagdata (fil)",
-    "synthetic": "Syntetiske demodata – ikke offisielle tall",
+    "synthetic": SYNTHETIC_NB,
 }
 FOOTER_SEPARATOR = " · "
 

@@ -106,7 +106,7 @@ def test_footer_names_each_origin():
     synthetic = formatting.footer_text("Statistisk sentralbyrå (SSB), KOSTRA", "synthetic", RELEASE)
     assert synthetic == (
         "Indikatordefinisjon: Statistisk sentralbyrå (SSB), KOSTRA"
-        " · Data: Syntetiske demodata – ikke offisielle tall"
+        " · Data: Syntetiske demodata – ikke offisiell statistikk"
         " · Publisert 2026-11-26"
     )
     assert "Data: Statistisk sentralbyrå" in formatting.footer_text("SSB", "ssb", RELEASE)

@@ -101,10 +101,12 @@ def test_manifest_describes_every_file_with_origin_and_licence(pipeline_run: Pat
     assert licence["id"] == "CC-BY-4.0"
     credits = {c["source"]: c for c in licence["credits"]}
     assert set(credits) == set(load_catalogue().sources)
-    assert credits["population"]["credit_nb"] == "Kilde: Statistisk sentralbyrå (SSB), tabell 07459"
+    population = load_catalogue().sources["population"]
+    assert credits["population"]["credit_nb"] == f"Kilde: {population.producer_nb} – {population.name_nb}"
     for credit in credits.values():  # invented figures are never credited to SSB or a directorate
         if "synthetic" in credit["data_origin"]:
-            assert credit["credit_nb"].startswith("Syntetiske demodata, ikke tall fra ")
+            assert credit["credit_nb"].startswith(origin.SYNTHETIC_NB + " (viser formen til: ")
+            assert credit["credit_en"].startswith(origin.SYNTHETIC_EN + " (standing in for: ")
             assert "Kilde:" not in credit["credit_nb"]
 
 
@@ -258,7 +260,8 @@ def _strings(node: object):
 def _real_sources() -> tuple[str, ...]:
     """Names of the sources whose figures are real in every run (declared ``data_origin: ssb``, such as
     SSB's population): a text naming one of them is a true credit, synthetic run or not."""
-    return tuple(s.name_nb for s in load_catalogue().sources.values() if s.data_origin == "ssb")
+    real = [s for s in load_catalogue().sources.values() if s.data_origin == "ssb"]
+    return tuple(name for s in real for name in (s.name_nb, s.name_en))
 
 
 def published_credit_texts(folder: Path):
@@ -554,7 +557,7 @@ def test_publish_turns_the_old_symbolic_link_layout_into_real_folders(tmp_path: 
     public = tmp_path / "public"
     build = public / ".builds" / "2026-01-01-abc"
     build.mkdir(parents=True)
-    _writer("old")(build)
+    _writer("old")(build, "")
     (public / "2026-01-01").symlink_to(Path(".builds") / build.name)
     (public / "latest").symlink_to(Path(".builds") / build.name)
     (public / "2025-12-01").symlink_to(Path(".builds") / "gone")  # dangling

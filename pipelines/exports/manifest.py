@@ -26,13 +26,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from pipelines.formatting import data_origin_codes
+from pipelines.formatting import SYNTHETIC_EN, SYNTHETIC_NB, data_origin_codes
 
 SCHEMA_VERSION = "2.0"
 ORIGIN_COLUMN = "data_origin"
 NULL_ORIGIN = "null"
-SYNTHETIC_NOTICE_NB = "Syntetiske demodata – ikke offisielle tall."
-SYNTHETIC_NOTICE_EN = "Synthetic demo data – not official figures."
+SYNTHETIC_NOTICE_NB = f"{SYNTHETIC_NB}."
+SYNTHETIC_NOTICE_EN = f"{SYNTHETIC_EN}."
 
 
 def file_entry(folder: Path, path: Path) -> dict[str, Any]:

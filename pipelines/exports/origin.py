@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-SYNTHETIC_NB = "Syntetiske demodata – ikke offisiell statistikk"
-SYNTHETIC_EN = "Synthetic demo data – not official statistics"
+from pipelines.formatting import SYNTHETIC_EN, SYNTHETIC_NB  # noqa: F401  (re-exported: the mark)
+
 PARTLY_SYNTHETIC_NB = "delvis syntetiske demodata – ikke offisiell statistikk"
 PARTLY_SYNTHETIC_EN = "partly synthetic demo data – not official statistics"
 

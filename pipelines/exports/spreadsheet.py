@@ -34,11 +34,11 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import STATUS_SYMBOLS, UNIT_LABELS_NB
 from pipelines.catalogue.models import Indicator
-from pipelines.formatting import DATA_ORIGIN_LABELS_NB, footer_text
+from pipelines.formatting import DATA_ORIGIN_LABELS_NB, SYNTHETIC_NB, footer_text
 
 WORKBOOK = "boligsosiale_indikatorer.xlsx"
 FRONT_SHEET = "Om tallene"
-BANNER_SYNTHETIC = "Syntetiske demodata – ikke offisiell statistikk"
+BANNER_SYNTHETIC = SYNTHETIC_NB
 SYNTHETIC_EXPLAINED_NB = (
     "Tallene er oppdiktet for å vise hvordan løsningen virker. De er ikke hentet fra SSB eller noe "
     "direktorat, og må ikke brukes som statistikk."
