@@ -142,11 +142,14 @@ def _install(staging: Path, target: Path, digest: str, work: Path, copy: bool) -
 
 
 def _same_release(folder: Path, digest: str) -> bool:
+    """Whether ``folder`` holds this content: its manifest says so, and its files (read with the
+    build stamp they print, which is not content) still do — a sync tool's copy may have lost one."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        stamp = build_stamp(dt.datetime.fromisoformat(manifest["built_at"]))
+    except (OSError, ValueError, KeyError, TypeError):
         return False
-    return manifest.get("content_sha256") == digest and content_digest(folder) == digest
+    return manifest.get("content_sha256") == digest and content_digest(folder, stamp) == digest
 
 
 def _temporary(work: Path, name: str) -> Path:

@@ -40,8 +40,8 @@ WORKBOOK = "boligsosiale_indikatorer.xlsx"
 FRONT_SHEET = "Om tallene"
 BANNER_SYNTHETIC = SYNTHETIC_NB
 SYNTHETIC_EXPLAINED_NB = (
-    "Tallene er oppdiktet for å vise hvordan løsningen virker. De er ikke hentet fra SSB eller noe "
-    "direktorat, og må ikke brukes som statistikk."
+    f"{SYNTHETIC_NB}: tallene er oppdiktet for å vise hvordan løsningen virker, og må ikke brukes som "
+    "statistikk."
 )
 LICENCE_NB = "Creative Commons Navngivelse 4.0 Internasjonal (CC BY 4.0)"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.no"
