@@ -18,14 +18,25 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from pipelines.exports.public import SPREADSHEETS_ENV
 from pipelines.materialize import materialize_all
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # None in a plain (single-process) run
 
 
+# The Excel workbook and CSV files cost about 30 s per release and are checked on the shared run's
+# release (tests/test_spreadsheet.py); the many other runs of the suite publish without them.
+os.environ[SPREADSHEETS_ENV] = "0"
+
+
 def _materialize(base: Path) -> None:
-    """Materialise every asset on the bundled data into ``base`` (which must not exist)."""
-    result = materialize_all(base)
+    """Materialise every asset on the bundled data into ``base`` (which must not exist), with the
+    workbook and CSV files in its release, as `make run` writes it."""
+    os.environ[SPREADSHEETS_ENV] = "1"
+    try:
+        result = materialize_all(base)
+    finally:
+        os.environ[SPREADSHEETS_ENV] = "0"
     assert result.success
     # every blocking data-quality check passes on the bundled data
     failed = [
@@ -61,6 +72,22 @@ def built_once(
         else:
             on_reuse(base)
     return base
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    """The catalogue in assets/, once per module (a module may define its own)."""
+    from pipelines.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+@pytest.fixture()
+def con():
+    """An in-memory DuckDB connection, closed after the test (a module may define its own)."""
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.catalogue import Catalogue, load_catalogue
+from pipelines.catalogue import Catalogue
 from pipelines.geography.levels import comparison_groups
 from pipelines.inbox.validate import validate_file
 from pipelines.indicators.compute import build_indicator_values
@@ -20,18 +20,6 @@ from pipelines.warehouse import replace_table
 
 NOTE = "IMDi publiserer bosetting per kommune først fra 2022; eldre år er ikke tilgjengelige i pipelinen."
 HEADER = "kommunenr,year,refugees_settled,refugees_settled_within_6_months,data_origin\n"
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture()
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def _staged(

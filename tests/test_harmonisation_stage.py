@@ -12,7 +12,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.geography.levels import comparison_groups
 from pipelines.inbox.ingest import inbox_overrides, ingest_contract, ingest_records
 from pipelines.indicators.compute import build_indicator_values
@@ -24,18 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 HEADER = "kommunenr;år;antall_startlan;startlan_kr;barnefamilier;unge\n"
 # 2019 rows of the three municipalities merged into 3025 Asker in 2020 (3203 Asker from 2024)
 ASKER_2019 = "0220;2019;40;80000000;10;9\n0627;2019;11;20000000;3;2\n0628;2019;7;9000000;1;1\n"
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture()
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def _drop(folder: Path, name: str, text: str) -> None:

@@ -28,7 +28,7 @@ from pipelines.demo.allocation import round_half_up
 from pipelines.exports import origin
 from pipelines.exports import release as release_module
 from pipelines.exports.parquet import BI_SAFE_TYPES
-from pipelines.exports.public import publish_public
+from pipelines.exports.public import SPREADSHEETS_ENV, publish_public
 from pipelines.exports.release import MANIFEST, build_stamp, content_digest, publish, releases, work_dir
 from pipelines.ssb.jsonstat import decode
 from pipelines.warehouse import connect
@@ -372,7 +372,9 @@ def test_source_text_is_true_for_every_mix_of_origins() -> None:
 
 
 @pytest.fixture()
-def run_copy(pipeline_run: Path, tmp_path: Path) -> Path:
+def run_copy(pipeline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shared run, republished as it was made: with the workbook and CSV files."""
+    monkeypatch.setenv(SPREADSHEETS_ENV, "1")
     copy = tmp_path / "run"
     shutil.copytree(pipeline_run, copy, symlinks=True)
     return copy

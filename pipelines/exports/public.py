@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,6 @@ from pipelines.exports.parquet import (
     write_parquet,
 )
 from pipelines.exports.release import LATEST, publish
-from pipelines.exports.spreadsheet import write_spreadsheets
 from pipelines.formatting import data_origin_codes
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.privacy.cells import series_parts
@@ -151,6 +151,18 @@ def source_metadata(name: str, table: pa.Table, tables: dict[str, pa.Table]) -> 
     }
 
 
+SPREADSHEETS_ENV = "BOLIG_SPREADSHEETS"
+
+
+def spreadsheets_wanted() -> bool:
+    """Whether a release gets the Excel workbook and CSV files (default yes). ``BOLIG_SPREADSHEETS=0``
+    leaves them out of a quick development run: the workbook costs about 30 s per release."""
+    value = os.environ.get(SPREADSHEETS_ENV, "1").strip().lower()
+    if value not in {"0", "1", "false", "true", "no", "yes"}:
+        raise ValueError(f"{SPREADSHEETS_ENV}={value!r}: expected 1 or 0")
+    return value in {"1", "true", "yes"}
+
+
 def write_public_files(
     folder: Path,
     tables: dict[str, pa.Table],
@@ -187,7 +199,11 @@ def write_public_files(
         VIEWS_SQL.format(views=views, source=release_credit(tables), source_en=release_credit(tables, "en")),
         encoding="utf-8",
     )
-    write_spreadsheets(folder, tables, catalogue, release)  # the workbook and CSV files, for analysts
+    if spreadsheets_wanted():
+        # imported here: openpyxl brings Pillow, which no Dagster process should load for nothing
+        from pipelines.exports.spreadsheet import write_spreadsheets
+
+        write_spreadsheets(folder, tables, catalogue, release)  # the workbook and CSV files, for analysts
 
 
 LICENCE = {
