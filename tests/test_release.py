@@ -288,8 +288,11 @@ def published_credit_texts(folder: Path):
             import openpyxl
 
             workbook = openpyxl.load_workbook(path, read_only=True)
-            for sheet in workbook.worksheets:
-                for row in sheet.iter_rows(values_only=True):
+            for number, sheet in enumerate(workbook.worksheets):
+                # the front sheet whole; of an indicator sheet the lines above its table (title,
+                # origin, link) and the first rows: below them are codes, names and numbers, read
+                # cell by cell in tests/test_spreadsheet.py (2.6 million cells, a minute to scan here)
+                for row in sheet.iter_rows(values_only=True, max_row=None if number == 0 else 12):
                     for cell in row:
                         if isinstance(cell, str):
                             yield f"{where} {sheet.title}", cell

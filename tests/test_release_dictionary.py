@@ -40,7 +40,7 @@ def test_every_parquet_column_has_a_norwegian_and_an_english_description(latest:
             assert len(metadata.get(b"description_en", b"")) > 3, (path.name, field.name)
 
 
-def _validate(folder: Path) -> Report:
+def _validate(folder: Path, limit_rows: int | None = None) -> Report:
     """datapackage.json checked by frictionless against the files' rows: types, required cells,
     enums, primary keys and foreign keys across files.
 
@@ -56,7 +56,7 @@ def _validate(folder: Path) -> Report:
         resources.append(
             Resource(name=entry["name"], data=rows, schema=Schema.from_descriptor(entry["schema"]))
         )
-    return Package(resources=resources).validate()
+    return Package(resources=resources).validate(limit_rows=limit_rows)
 
 
 def test_datapackage_is_a_valid_frictionless_package_of_the_files(latest: Path, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_datapackage_is_a_valid_frictionless_package_of_the_files(latest: Path, 
     pq.write_table(goals, broken / "goal_rollup.parquet")
     years = pq.read_table(broken / "dim_year.parquet")
     pq.write_table(years.slice(1), broken / "dim_year.parquet")  # the first year no longer exists
-    report = _validate(broken)
+    report = _validate(broken, limit_rows=5000)  # both faults lie in the first rows of their files
     errors = {
         (task.name, getattr(error, "field_name", None), error.type)
         for task in report.tasks
