@@ -62,13 +62,14 @@ _LISTED_ROWS = 5
 _FAST = {",": r"^-?\d+(?:,\d+)?$", ".": r"^-?\d+(?:\.\d+)?$", "either": r"^-?\d+(?:\.\d+)?$"}
 _SPACED_RE2 = "^-?\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+(?:[.,]\\d+)?$"
 # A figure grouped by dots and nothing else ("3.000", "1.234.567"): thousands, or a decimal point?
-_DOT_THOUSANDS_RE2 = r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+$"
+_DOT_THOUSANDS_PATTERN = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+_DOT_THOUSANDS_RE2 = f"^{_DOT_THOUSANDS_PATTERN}$"  # the same rule for Arrow's whole-cell match
 _STATUSES = (None, ".", "..", "...", ":", "-", "*")  # stored as int8 codes until the end
 _STATUS_CODE = {symbol: code for code, symbol in enumerate(_STATUSES)}
 _SPACED = re.compile(r"([+-]?)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+)(?:[.,](\d+))?")
 _DOT_GROUPS = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+,\d+|[+-]?\d{1,3}(?:\.\d{3}){2,}")
 _COMMA_GROUPS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?\d{1,3}(?:,\d{3}){2,}")
-_DOT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
+_DOT_THOUSANDS = re.compile(_DOT_THOUSANDS_PATTERN)
 _DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _SIMPLE = re.compile(r"([+-]?)(\d*)(?:([.,])(\d+))?")
 _COUNTY = re.compile(r"^\s*(?:F-)?(\d{1,2})(?:\s*(?:-\s*)?\D.*)?\s*$", re.IGNORECASE)
