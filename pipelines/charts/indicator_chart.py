@@ -6,16 +6,18 @@ canvas, so it is safe in any process. Artists carry ``gid`` values (``GID_*`` be
 callers can find them without relying on drawing order.
 
 The chart shades the national strategies' periods and draws the indicator's target (from the
-catalogue) where one exists for the target group shown. The data helpers at the end
-(:func:`shown_values`, :func:`resolve_unit`, :func:`main_target_group`, :func:`value_limits`,
-:func:`format_year_axis`, :func:`format_value_axis`) are shared by the other chart kinds.
+catalogue) where one exists for the target group shown. What it draws comes from
+:mod:`pipelines.charts.trend_data` (no matplotlib), which the steering report reads for the data
+table beside the chart. The helpers at the end (:func:`resolve_unit`, :func:`value_limits`,
+:func:`format_year_axis`, :func:`format_value_axis`) and the re-exported data helpers
+(:func:`shown_values`, :func:`main_target_group`, :func:`data_origins`) are shared by the other
+chart kinds.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +33,18 @@ from matplotlib.ticker import MaxNLocator
 from pipelines import formatting, palette
 from pipelines.charts import layout, style
 from pipelines.charts.png import encode_png
+from pipelines.charts.trend_data import (  # noqa: F401 (shared with the other chart kinds as ic.*)
+    MIN_COUNTIES_FOR_IQR,
+    MIN_COUNTIES_FOR_RANGE,
+    PREFERRED_TARGET_GROUP,
+    TrendSeries,
+    data_origins,
+    indicator_trend,
+    main_target_group,
+    shown_values,
+    trend_series,
+)
+from pipelines.charts.trend_data import distinct_values as _distinct  # noqa: F401
 
 GID_TITLE = layout.GID_TITLE
 GID_SUBTITLE = layout.GID_SUBTITLE
@@ -57,11 +71,6 @@ BAND_GAP_NOTE = "Fylkesfeltene brytes i år med for få fylkesverdier."
 NOT_ZERO_BASED_NOTE = "Y-aksen starter ikke på null."
 DIRECTION_NOTES = layout.DIRECTION_NOTES
 
-PREFERRED_TARGET_GROUP = "alle"
-# A min–max band needs two counties; quartiles of fewer than four values are mostly
-# interpolation, so the inner band is left out rather than suggesting a spread we do not know.
-MIN_COUNTIES_FOR_RANGE = 2
-MIN_COUNTIES_FOR_IQR = 4
 # Non-negative units start at zero unless that would squeeze the data into less than a third of
 # the axis (lowest value more than twice the data's range above zero): then the axis follows the
 # data and the chart says that it does not start at zero.
@@ -74,20 +83,6 @@ DEFAULT_DPI = 150
 PNG_COMPRESS_LEVEL = 3
 TITLE_MAX_CHARS = layout.TITLE_MAX_CHARS
 TITLE_MIN_CHARS = layout.TITLE_MIN_CHARS
-
-
-@dataclass(frozen=True)
-class _Series:
-    """What the chart draws, one entry per year of the span (NaN where nothing is known)."""
-
-    years: np.ndarray
-    national: np.ndarray
-    county_min: np.ndarray
-    county_max: np.ndarray
-    county_q1: np.ndarray
-    county_q3: np.ndarray
-    has_national_rows: bool
-    data_origins: list[str]
 
 
 def plot_indicator_trend(values: pd.DataFrame, indicator: Mapping, release: str) -> Figure:
@@ -106,8 +101,7 @@ def plot_indicator_trend(values: pd.DataFrame, indicator: Mapping, release: str)
     if values is None or values.empty:
         raise ValueError(f"no rows to chart for indicator {indicator.get('id')!r}")
     unit = resolve_unit(values, indicator)
-    group = main_target_group(values, indicator)
-    series = _prepare_series(values if group is None else values[values["target_group"] == group])
+    group, series = indicator_trend(values, indicator)
     national = {int(y): float(v) for y, v in zip(series.years, series.national, strict=True)}
     marks, target_notes = style.resolve_targets(
         indicator.get("targets") or (), group or PREFERRED_TARGET_GROUP, national, _decimals(indicator)
@@ -190,32 +184,6 @@ def _white_on_agg(fig: Figure) -> bool:
 # --- Data ------------------------------------------------------------------------------------
 
 
-def _distinct(column: pd.Series) -> list[str]:
-    """The distinct non-null values of a column as text, in order of appearance.
-
-    ``unique()`` first: iterating over every row of an Arrow-backed string column in Python is
-    what would otherwise dominate a small chart's data preparation.
-    """
-    return [str(v) for v in column.dropna().unique()]
-
-
-def main_target_group(values: pd.DataFrame, indicator: Mapping) -> str | None:
-    """The target group a one-group chart shows (None when the table has no target groups).
-
-    The indicator's main group (first of ``indicator["target_groups"]``) when the table has it,
-    else "alle", else the first group in the table.
-    """
-    if "target_group" not in values.columns:
-        return None
-    present = _distinct(values["target_group"])
-    if not present:
-        return None
-    declared = list(indicator.get("target_groups") or ())
-    if declared and declared[0] in present:
-        return declared[0]
-    return PREFERRED_TARGET_GROUP if PREFERRED_TARGET_GROUP in present else present[0]
-
-
 def group_label(indicator: Mapping, group: str | None) -> str:
     """Norwegian name of a target group for a subtitle ("" for "alle" and for no group)."""
     if not group or group == PREFERRED_TARGET_GROUP:
@@ -242,27 +210,6 @@ def resolve_unit(values: pd.DataFrame, indicator: Mapping) -> str:
     if len(row_units) > 1:
         raise ValueError(f"indicator {indicator.get('id')!r} mixes units {sorted(row_units)}")
     return next(iter(row_units), "")
-
-
-def shown_values(frame: pd.DataFrame) -> pd.Series:
-    """Values that may be drawn: numeric, and NaN unless the status is "shown".
-
-    A suppressed cell may still carry a number upstream; it must not leak into the chart.
-    """
-    value = pd.Series(
-        pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan),
-        index=frame.index,
-    )
-    if "status" in frame.columns:
-        value = value.where(frame["status"].astype(object).eq("shown").fillna(False).astype(bool))
-    return value
-
-
-def data_origins(frame: pd.DataFrame) -> list[str]:
-    """The origin codes of the rows drawn, for the footer (refuses a table without the column)."""
-    if "data_origin" not in frame.columns:
-        raise ValueError("values has no data_origin column; the footer must say where the data come from")
-    return formatting.data_origin_codes(_distinct(frame["data_origin"]))
 
 
 def value_limits(data: np.ndarray, unit: str) -> tuple[float, float, bool]:
@@ -318,59 +265,10 @@ def _decimals(indicator: Mapping) -> int:
     return int(decimals) if decimals is not None else 1
 
 
-def _prepare_series(frame: pd.DataFrame) -> _Series:
-    frame = frame.assign(year=pd.to_numeric(frame["year"], errors="coerce"))
-    frame = frame[frame["year"].notna()].assign(year=lambda f: f["year"].astype(int))
-    plotted = frame[frame["geo_level"].isin(["land", "fylke"])]
-    span_source = plotted if not plotted.empty else frame
-    if span_source.empty:
-        raise ValueError("no rows with a year to chart")
-    years = np.arange(span_source["year"].min(), span_source["year"].max() + 1)
-
-    land = frame[frame["geo_level"] == "land"]
-    if land["year"].duplicated().any():
-        raise ValueError("more than one national row per year; the table is not for one indicator")
-    national = (
-        pd.Series(shown_values(land).to_numpy(), index=land["year"].to_numpy())
-        .reindex(years)
-        .to_numpy(dtype=float)
-    )
-
-    counties = frame[frame["geo_level"] == "fylke"]
-    if counties.duplicated(["geo_code", "year"]).any():
-        raise ValueError("more than one row per county and year; the table is not for one indicator")
-    county_values = counties.assign(_v=shown_values(counties)).dropna(subset=["_v"])
-    by_year = county_values.groupby("year")["_v"]
-    stats = pd.DataFrame(
-        {
-            "n": by_year.count(),
-            "min": by_year.min(),
-            "max": by_year.max(),
-            "q1": by_year.quantile(0.25),
-            "q3": by_year.quantile(0.75),
-        }
-    ).reindex(years)
-    n = stats["n"].fillna(0).to_numpy()
-    range_ok = n >= MIN_COUNTIES_FOR_RANGE
-    iqr_ok = n >= MIN_COUNTIES_FOR_IQR
-
-    origin_rows = plotted if not plotted.empty else frame
-    return _Series(
-        years=years,
-        national=national,
-        county_min=np.where(range_ok, stats["min"].to_numpy(dtype=float), np.nan),
-        county_max=np.where(range_ok, stats["max"].to_numpy(dtype=float), np.nan),
-        county_q1=np.where(iqr_ok, stats["q1"].to_numpy(dtype=float), np.nan),
-        county_q3=np.where(iqr_ok, stats["q3"].to_numpy(dtype=float), np.nan),
-        has_national_rows=not land.empty,
-        data_origins=data_origins(origin_rows),
-    )
-
-
 # --- Drawing ---------------------------------------------------------------------------------
 
 
-def _draw_data(ax: Axes, series: _Series) -> list:
+def _draw_data(ax: Axes, series: TrendSeries) -> list:
     """Draw bands and line; return the legend handles in reading order (line first)."""
     handles = []
     x = series.years.astype(float)
@@ -440,7 +338,7 @@ def target_legend_handles(marks: Sequence[style.TargetMark], color: str = style.
     return handles
 
 
-def _set_y_limits(ax: Axes, series: _Series, unit: str, extra: np.ndarray | None = None) -> bool:
+def _set_y_limits(ax: Axes, series: TrendSeries, unit: str, extra: np.ndarray | None = None) -> bool:
     """Choose the y range; return False when a non-negative axis deliberately skips zero."""
     data = np.concatenate([series.national, series.county_min, series.county_max])
     if not np.isfinite(data).any():
@@ -469,7 +367,7 @@ def format_trend_axes(ax: Axes, years: np.ndarray, unit: str) -> None:
     ax.spines["left"].set_visible(False)
 
 
-def _subtitle(series: _Series, has_range: bool) -> str:
+def _subtitle(series: TrendSeries, has_range: bool) -> str:
     span = year_span_nb(series.years)
     if series.has_national_rows and has_range:
         return f"Landet og spredning mellom fylker, {span}"
