@@ -12,11 +12,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import UNIT_LEVEL_PLURAL_NB
 from pipelines.catalogue.models import Strategy
+from pipelines.charts.trend_data import indicator_trend
 from pipelines.formatting import format_number_nb
 from pipelines.progress.attainment import STATUS_COUNT_COLUMNS
 from pipelines.progress.method import STATUS_LABELS_NB, direction_sign
@@ -170,6 +172,39 @@ class SourceNote:
 
 
 @dataclass(frozen=True)
+class ChartRow:
+    """One year of a trend chart: the national value (with its status) and the county bands.
+
+    A band is None where the chart draws none (too few county values that year).
+    """
+
+    year: int
+    national: float | None
+    national_status: str  # shown, suppressed, missing, not_applicable; "" without a national row
+    county_min: float | None
+    county_max: float | None
+    county_q1: float | None
+    county_q3: float | None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """The numbers a national trend chart draws (:mod:`pipelines.charts.trend_data`), per year:
+    the data table printed beside the chart."""
+
+    indicator_id: str
+    name_nb: str
+    unit: str
+    decimals: int
+    target_group: str | None
+    target_group_nb: str  # "" for «alle» and for no group, as in the chart's subtitle
+    rows: tuple[ChartRow, ...]
+    has_national: bool
+    has_range: bool  # whether any year has a min–max band
+    has_iqr: bool  # whether any year has a midtre halvdel band
+
+
+@dataclass(frozen=True)
 class ReportContent:
     year: int
     data_origins: tuple[str, ...]  # distinct origins (ssb, file, synthetic) of everything shown
@@ -185,6 +220,7 @@ class ReportContent:
     surveys: tuple[SurveyNote, ...]
     indicator_names: dict[str, str]
     key_indicators: tuple[str, ...]
+    chart_data: dict[str, ChartData]  # key indicator → what its trend chart draws
 
     def changes_by(self, outcome: str) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.outcome == outcome)
@@ -271,7 +307,46 @@ def report_content(
         surveys=_survey_notes(national[national["year"] <= year], catalogue),
         indicator_names=names,
         key_indicators=key_indicators(catalogue),
+        chart_data=chart_data(values, catalogue),
     )
+
+
+def chart_data(values: pd.DataFrame, catalogue: Catalogue) -> dict[str, ChartData]:
+    """What the trend chart of each key indicator draws, from the same public rows the chart step
+    reads. An indicator without a single published value has no chart, and so no entry."""
+    out = {}
+    for indicator_id in key_indicators(catalogue):
+        rows = values[_is(values["indicator_id"], indicator_id)]
+        if not rows["value"].notna().any():
+            continue
+        indicator = catalogue.indicators[indicator_id]
+        group, series = indicator_trend(rows, {"target_groups": list(indicator.target_groups)})
+        target_group = catalogue.target_groups.get(group) if group else None
+        group_nb = target_group.name_nb if target_group else (group or "")
+        out[indicator_id] = ChartData(
+            indicator_id=indicator_id,
+            name_nb=indicator.name_nb,
+            unit=indicator.unit,
+            decimals=indicator.decimals,
+            target_group=group,
+            target_group_nb="" if group in (None, "alle") else group_nb,
+            rows=tuple(
+                ChartRow(
+                    year=int(year),
+                    national=_float_or_none(series.national[i]),
+                    national_status=series.national_status[i],
+                    county_min=_float_or_none(series.county_min[i]),
+                    county_max=_float_or_none(series.county_max[i]),
+                    county_q1=_float_or_none(series.county_q1[i]),
+                    county_q3=_float_or_none(series.county_q3[i]),
+                )
+                for i, year in enumerate(series.years)
+            ),
+            has_national=series.has_national_rows,
+            has_range=bool(np.isfinite(series.county_min).any()),
+            has_iqr=bool(np.isfinite(series.county_q1).any()),
+        )
+    return out
 
 
 # --- Goal attainment ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pipelines.report.content import (
     NEUTRAL,
     UNCHANGED,
     Change,
+    ChartData,
     CountyRow,
     ReportContent,
     Rollup,
@@ -118,6 +119,7 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         _charts_section(content, charts),
         _about_section(content, release, release_text),
     ]
+    # Inside the page header (a landmark), so a screen reader's landmark list reaches it too.
     banner = (
         f'<p class="banner" role="note"><strong>{_e(BANNER_TEXT)}</strong></p>' if content.synthetic else ""
     )
@@ -125,6 +127,7 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         title=_e(f"{TITLE} {year}"),
         csp=_e(CSP),
         css=CSS,
+        print_css=PRINT_CSS,
         banner=banner,
         heading=_e(f"{TITLE} {year}"),
         lede=_e("Boligsosiale indikatorer for landet og fylkene – måloppnåelse og utvikling"),
@@ -395,16 +398,80 @@ def _charts_section(content: ReportContent, charts: list[tuple[str, tuple[str, i
     for number, (indicator_id, (uri, width, height)) in enumerate(charts, start=1):
         name = content.indicator_names.get(indicator_id, indicator_id)
         alt = f"Linjediagram: {name}, landet og spredningen mellom fylkene over tid"
-        figures.append(
-            f'<figure id="figur-{_e(indicator_id)}">'
+        figure = (
+            f'<figure id="figur-{_e(indicator_id)}" class="chart">'
             f'<img src="{uri}" alt="{_e(alt)}" width="{width}" height="{height}" loading="eager">'
             f"<figcaption>{_e(f'Figur {number}. {name}')}</figcaption></figure>"
         )
+        data = content.chart_data.get(indicator_id)
+        table = _figure_data(data, number) if data is not None else ""
+        figures.append(f'<div class="figure-block">{figure}{table}</div>')
     intro = _p(
         "Sentrale indikatorer over tid: landet som linje og spredningen mellom fylkene som bånd. "
-        "Manglende eller skjulte verdier vises som brudd i linjen, aldri som null."
+        "Manglende eller skjulte verdier vises som brudd i linjen, aldri som null. Under hver figur "
+        "står tallene den viser."
     )
     return _section("utvikling", intro + '\n<div class="figures">' + "\n".join(figures) + "</div>")
+
+
+FIGURE_DATA_SUMMARY = "Tallene bak figuren"
+
+
+def figure_data_details(number: int, table_html: str, note: str = "") -> str:
+    """A figure's data table behind a «Tallene bak figuren» toggle (``details.figure-data``).
+
+    Closed on screen, open in print (see ``PRINT_CSS``); the table is in the document either way,
+    so a screen reader and a text search find it. ``note`` is a line under the table.
+    """
+    note_html = _p(note, cls="table-note") if note else ""
+    return (
+        f'<details class="figure-data"><summary>{_e(FIGURE_DATA_SUMMARY)}'
+        f'<span class="visually-hidden"> {_e(f"(figur {number})")}</span></summary>\n'
+        f"{table_html}{note_html}</details>"
+    )
+
+
+def _figure_data(data: ChartData, number: int) -> str:
+    """The chart's numbers per year: the nation (or why not: «:», «..», «.») and the county bands."""
+    headers = ['<th scope="col">År</th>']
+    if data.has_national:
+        headers.append('<th scope="col" class="num">Landet</th>')
+    if data.has_range:
+        headers += [
+            '<th scope="col" class="num">Fylker, lavest</th>',
+            '<th scope="col" class="num">Fylker, høyest</th>',
+        ]
+    if data.has_iqr:
+        headers += [
+            '<th scope="col" class="num">Midtre halvdel av fylkene, fra</th>',
+            '<th scope="col" class="num">Midtre halvdel av fylkene, til</th>',
+        ]
+    rows = []
+    for row in data.rows:
+        cells = [f'<th scope="row">{row.year}</th>']
+        if data.has_national:
+            shown = formatting.display_value(row.national, row.national_status, data.decimals)
+            cells.append(f'<td class="num">{_e(shown)}</td>')
+        bands = []
+        if data.has_range:
+            bands += [row.county_min, row.county_max]
+        if data.has_iqr:
+            bands += [row.county_q1, row.county_q3]
+        cells += [_num_td(v, data.decimals) for v in bands]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    unit = formatting.unit_label_nb(data.unit)
+    caption = f"Tallene bak figur {number}. {data.name_nb}"
+    if data.target_group_nb:
+        caption += f", målgruppe: {data.target_group_nb}"
+    if unit:
+        caption += f" ({unit})"
+    note = ""
+    if data.has_range or data.has_iqr:
+        note = (
+            f"{NO_VALUE} i fylkeskolonnene: for få fylkesverdier det året til å vise spredningen. "
+            "Midtre halvdel er fylkene mellom 25- og 75-prosentilen."
+        )
+    return figure_data_details(number, _table(caption, headers, rows, cls="figure-data-table"), note)
 
 
 def _about_section(content: ReportContent, release: str, release_text: str) -> str:
@@ -552,9 +619,13 @@ def _status_td(status: str, label: str, *, title: str = "") -> str:
 def _table(
     caption: str, headers: list[str], rows: list[str], *, cls: str, caption_hidden: bool = False
 ) -> str:
+    """A data table in its own scroll container (``div.table-scroll``): on a narrow screen only the
+    table scrolls sideways, never the page. The container is a named region that takes keyboard
+    focus, so keyboard users can scroll it too."""
     caption_cls = ' class="visually-hidden"' if caption_hidden else ""
     return (
-        f'<div class="table-wrap"><table class="{cls}"><caption{caption_cls}>{_e(caption)}</caption>'
+        f'<div class="table-scroll" role="region" aria-label="{_e(caption)}" tabindex="0">'
+        f'<table class="{cls}"><caption{caption_cls}>{_e(caption)}</caption>'
         f"<thead><tr>{''.join(headers)}</tr></thead>\n<tbody>\n"
         + "\n".join(rows)
         + "\n</tbody></table></div>"
@@ -602,9 +673,13 @@ html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--text); background: #FFFFFF;
   font-family: "DejaVu Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif;
   font-size: 15px; line-height: 1.5; }
-main, header.page, footer.page { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
-header.page { padding-top: 24px; }
-h1 { font-size: 2rem; margin: 0 0 4px; }
+main, .masthead, footer.page { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
+.masthead { padding-top: 24px; }
+/* Reflow (WCAG 1.4.10): at 320 px a long title or id wraps, even inside a word, instead of
+   pushing the page sideways. Only data tables scroll, inside .table-scroll. */
+body { overflow-wrap: break-word; }
+h1, h2, h3, h4, summary, figcaption, caption, .lede { overflow-wrap: anywhere; hyphens: auto; }
+h1 { font-size: clamp(1.4rem, 7vw, 2rem); margin: 0 0 4px; }
 h2 { font-size: 1.45rem; margin: 40px 0 12px; padding-top: 8px; border-top: 3px solid var(--accent); }
 h3 { font-size: 1.15rem; margin: 28px 0 8px; }
 h4 { font-size: 1rem; margin: 20px 0 6px; }
@@ -616,7 +691,8 @@ h4 { font-size: 1rem; margin: 20px 0 6px; }
 nav ol { display: flex; flex-wrap: wrap; gap: 4px 20px; padding: 0; margin: 16px 0 0; list-style: none; }
 nav a, a { color: var(--accent); }
 .summary li { margin-bottom: 6px; }
-.table-wrap { overflow-x: auto; margin: 8px 0 12px; }
+.table-scroll { overflow-x: auto; margin: 8px 0 12px; }
+.table-scroll:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 caption { text-align: left; padding: 4px 0; font-size: 0.85rem; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
@@ -644,6 +720,10 @@ h3.outcome-deteriorated { color: #A34400; }
 .symbol { font-family: "DejaVu Sans Mono", monospace; font-weight: bold; }
 .synthetic-note { padding: 8px 12px; background: #FFF3C4; border-left: 4px solid #E69F00; }
 .figures { display: grid; grid-template-columns: minmax(0, 1fr); gap: 28px; max-width: 900px; }
+.figure-block { min-width: 0; }
+details.figure-data { margin-top: 6px; }
+details.figure-data summary { font-weight: normal; color: var(--accent); }
+.table-note { font-size: 0.8rem; color: var(--muted); margin: 0 0 6px; }
 figure { margin: 0; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { font-size: 0.85rem; padding-top: 4px; }
@@ -653,16 +733,46 @@ footer.page { margin-top: 40px; padding-top: 12px; padding-bottom: 32px; border-
   color: var(--muted); font-size: 0.8rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
-@media print {
-  body { font-size: 11px; }
-  nav { display: none; }
-  a { color: inherit; text-decoration: none; }
-  h2 { break-before: auto; }
-  figure, tr { break-inside: avoid; }
-}
 """
     + _status_css
 )
+
+# Print on A4: every table whole across the page width (smaller type, headers that wrap, no
+# minimum widths, scroll boxes opened up), every collapsed <details> open. Chromium (131+) styles
+# the hidden part of a closed <details> as ::details-content, so CSS alone opens them for print;
+# no script is needed (the page allows none). Its own <style media="print">, so tests can leave it
+# out and see that the checks of a printed table catch a cut-off column.
+PRINT_CSS = """
+@page { size: A4; margin: 12mm; }
+body { font-size: 10px; line-height: 1.35; }
+main, .masthead, footer.page { max-width: none; padding: 0; }
+.masthead { padding-top: 0; }
+.banner { padding: 6px 8px; border: 2px solid #E69F00; }
+nav { display: none; }
+a { color: inherit; text-decoration: none; }
+h2 { margin-top: 24px; break-after: avoid; }
+h3, h4 { break-after: avoid; }
+.table-scroll { overflow: visible; margin: 4px 0 8px; }
+table { width: 100%; font-size: 7.5px; table-layout: auto; }
+thead { display: table-header-group; }
+tr, figure, .table-note { break-inside: avoid; }
+th, td { padding: 2px 3px; overflow-wrap: anywhere; hyphens: auto; }
+thead th { white-space: normal; }
+table.rollup tbody th { min-width: 0; width: 24%; }
+table.rollup thead th { font-size: 7px; }
+table.rollup th, table.rollup td { padding: 2px; }
+table.counties { font-size: 7px; }
+table.counties td { min-width: 0; }
+.status { display: inline; padding: 0; border-radius: 0; font-size: inherit; white-space: normal; }
+details { border: none; padding: 0; margin: 4px 0; }
+details::details-content { content-visibility: visible; display: block; }
+summary { list-style: none; font-weight: 600; }
+summary::-webkit-details-marker { display: none; }
+details.figure-data summary { color: inherit; }
+.figures { max-width: none; gap: 16px; }
+figure img { width: 75%; }
+.goal-legend { columns: 2; }
+"""
 
 PAGE = Template(
     """<!DOCTYPE html>
@@ -674,14 +784,17 @@ PAGE = Template(
 <meta name="referrer" content="no-referrer">
 <title>$title</title>
 <style>$css</style>
+<style media="print">$print_css</style>
 </head>
 <body>
-$banner
 <header class="page">
+$banner
+<div class="masthead">
 <h1>$heading</h1>
 <p class="lede">$lede</p>
 <p class="published">$published</p>
 $toc
+</div>
 </header>
 <main>
 $sections
