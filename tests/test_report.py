@@ -363,8 +363,10 @@ def test_nothing_is_loaded_from_outside(page, written):
         elif href:
             assert href.startswith("#"), (tag, href)  # only in-page anchors otherwise
     assert links >= 3  # strategies, sources and licence are links that load nothing until clicked
-    style = html[html.index("<style>") : html.index("</style>")]
-    assert "url(" not in style and "@import" not in style and "@font-face" not in style
+    styles = re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL)
+    assert len(styles) == 2  # the page's and the print stylesheet
+    for style in styles:
+        assert "url(" not in style and "@import" not in style and "@font-face" not in style
     # the Content-Security-Policy blocks any other load in the browser
     csp = [
         a["content"] for t, a in page.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"
@@ -475,3 +477,121 @@ def test_summary_counts_match_the_content(content):
         {(x.indicator_id, x.target_group) for g in atth.target_groups for x in g.series}
     )
     assert not any(math.isnan(c.change) for c in content.changes)
+
+
+# --- Each chart's data table ----------------------------------------------------------------------
+
+SYMBOLS = {"suppressed": ":", "missing": "..", "not_applicable": "."}
+NO_VALUE = "–"
+
+
+def expected_chart_table(values: pd.DataFrame, indicator_id: str) -> list[list[str]]:
+    """The trend chart's numbers, worked out here from the dataset without the report's code:
+    the indicator's main target group, the nation per year (or its status symbol) and, per year,
+    the counties' min and max (two or more counties) and 25th/75th percentiles (four or more)."""
+    indicator = load_catalogue().indicators[indicator_id]
+    group = indicator.target_groups[0]
+    decimals = indicator.decimals
+    rows = values[(values["indicator_id"] == indicator_id) & (values["target_group"] == group)]
+    years = range(int(rows["year"].min()), int(rows["year"].max()) + 1)
+    land = {int(r["year"]): r for r in rows[rows["geo_level"] == "land"].to_dict("records")}
+    shown = rows[(rows["geo_level"] == "fylke") & (rows["status"] == "shown")]
+    counties = {int(y): sorted(g["value"]) for y, g in shown.groupby("year")}
+    has_range = any(len(v) >= 2 for v in counties.values())
+    has_iqr = any(len(v) >= 4 for v in counties.values())
+    header = ["År", "Landet"]
+    header += ["Fylker, lavest", "Fylker, høyest"] if has_range else []
+    header += ["Midtre halvdel av fylkene, fra", "Midtre halvdel av fylkene, til"] if has_iqr else []
+    table = [header]
+    for year in years:
+        row = land.get(year)
+        if row is None:
+            national = ".."
+        elif row["status"] == "shown":
+            national = format_number_nb(row["value"], decimals)
+        else:
+            national = SYMBOLS[row["status"]]
+        cells = [str(year), national]
+        in_year = counties.get(year, [])
+        if has_range:
+            pair = (min(in_year), max(in_year)) if len(in_year) >= 2 else (None, None)
+            cells += [format_number_nb(v, decimals) if v is not None else NO_VALUE for v in pair]
+        if has_iqr:
+            pair = tuple(np.percentile(in_year, [25, 75])) if len(in_year) >= 4 else (None, None)
+            cells += [format_number_nb(v, decimals) if v is not None else NO_VALUE for v in pair]
+        table.append(cells)
+    return table
+
+
+def chart_tables(page: _Page) -> dict[int, tuple[str, list[list[str]]]]:
+    out = {}
+    for caption, table in page.tables.items():
+        match = re.match(r"Tallene bak figur (\d+)\. (.*)", caption)
+        if match:
+            out[int(match.group(1))] = (match.group(2), table)
+    return out
+
+
+def test_every_chart_has_its_numbers_in_a_table(page, charts, dataset, written):
+    values = dataset[0]
+    tables = chart_tables(page)
+    assert sorted(tables) == list(range(1, len(charts) + 1))
+    names = load_catalogue().indicators
+    for number, indicator_id in enumerate(charts, start=1):
+        caption, table = tables[number]
+        assert caption.startswith(names[indicator_id].name_nb)
+        assert table == expected_chart_table(values, indicator_id), indicator_id
+    # the survey indicator: a national value only in survey years, «.» in the others
+    survey = tables[list(charts).index("bostedslose_per_1000") + 1][1]
+    assert survey[0] == ["År", "Landet"]
+    by_year = {r[0]: r[1] for r in survey[1:]}
+    assert by_year["2015"] == "." and by_year["2016"] not in (".", "..", ":", NO_VALUE)
+    # each table sits behind its labelled toggle, and the figure keeps its alt text
+    html = written.read_text(encoding="utf-8")
+    assert html.count('<details class="figure-data"><summary>Tallene bak figuren') == len(charts)
+    alts = [attrs["alt"] for tag, attrs in page.tags if tag == "img"]
+    assert all(alt.startswith("Linjediagram: ") for alt in alts) and len(alts) == len(charts)
+
+
+def test_chart_table_hides_what_the_chart_hides(dataset, charts):
+    """A suppressed national value is «:» even when a number is still in its row, a year without
+    a national row «..», and a year with too few county values has no band («–»)."""
+    values, attainment, rollup = dataset
+    indicator_id = "utkastelser_per_1000_leie"
+    changed = values.copy()
+    land = (changed["indicator_id"] == indicator_id) & (changed["geo_level"] == "land")
+    changed.loc[land & (changed["year"] == 2018), "status"] = "suppressed"  # value left in: must not leak
+    changed = changed[~(land & (changed["year"] == 2017))]
+    fylke = (changed["indicator_id"] == indicator_id) & (changed["geo_level"] == "fylke")
+    changed.loc[fylke & (changed["year"] == 2016) & (changed["geo_code"] != "03"), "status"] = "missing"
+    content = report_content(changed, attainment, rollup, load_catalogue())
+    page = parse(render_html(content, {indicator_id: charts[indicator_id]}, RELEASE))
+    _, table = chart_tables(page)[1]
+    assert table == expected_chart_table(changed, indicator_id)
+    by_year = {r[0]: r for r in table[1:]}
+    hidden = changed.loc[land & (changed["year"] == 2018), "value"].iloc[0]
+    assert by_year["2018"][1] == ":" and format_number_nb(hidden, 2) not in "".join(by_year["2018"])
+    assert by_year["2017"][1] == ".."
+    assert by_year["2016"][2:] == [NO_VALUE] * 4  # one county left: neither band
+    assert by_year["2019"][2] != NO_VALUE and by_year["2019"][4:] == [NO_VALUE] * 2  # three: no quartiles
+
+
+def test_chart_table_is_what_the_chart_draws(content, dataset):
+    """The table and the chart read one computation: the drawn national line is the table's."""
+    from pipelines.charts.indicator_chart import GID_NATIONAL, GID_RANGE
+
+    values = dataset[0]
+    cat = load_catalogue()
+    for indicator_id in CHART_IDS:
+        ind = cat.indicators[indicator_id]
+        spec = {"id": ind.id, "name_nb": ind.name_nb, "unit": ind.unit, "direction": ind.direction,
+                "source_nb": ind.source_nb, "target_groups": list(ind.target_groups)}  # fmt: skip
+        fig = plot_indicator_trend(values[values["indicator_id"] == indicator_id], spec, RELEASE)
+        data = content.chart_data[indicator_id]
+        (line,) = [a for a in fig.findobj() if a.get_gid() == GID_NATIONAL]
+        assert list(line.get_xdata()) == [r.year for r in data.rows]
+        drawn = [None if math.isnan(v) else v for v in line.get_ydata()]
+        assert drawn == pytest.approx([r.national for r in data.rows])
+        assert data.has_range == any(a.get_gid() == GID_RANGE for a in fig.findobj())
+    # every key indicator with a value has its table data; the report embeds those with a chart
+    assert set(content.chart_data) == set(content.key_indicators)
