@@ -565,7 +565,9 @@ def test_chart_table_hides_what_the_chart_hides(dataset, charts):
     fylke = (changed["indicator_id"] == indicator_id) & (changed["geo_level"] == "fylke")
     changed.loc[fylke & (changed["year"] == 2016) & (changed["geo_code"] != "03"), "status"] = "missing"
     content = report_content(changed, attainment, rollup, load_catalogue())
-    page = parse(render_html(content, {indicator_id: charts[indicator_id]}, RELEASE))
+    html = render_html(content, {indicator_id: charts[indicator_id]}, RELEASE)
+    assert "– i fylkeskolonnene: for få fylkesverdier det året til å vise spredningen." in html
+    page = parse(html)
     _, table = chart_tables(page)[1]
     assert table == expected_chart_table(changed, indicator_id)
     by_year = {r[0]: r for r in table[1:]}

@@ -465,12 +465,14 @@ def _figure_data(data: ChartData, number: int) -> str:
         caption += f", målgruppe: {data.target_group_nb}"
     if unit:
         caption += f" ({unit})"
-    note = ""
-    if data.has_range or data.has_iqr:
-        note = (
-            f"{NO_VALUE} i fylkeskolonnene: for få fylkesverdier det året til å vise spredningen. "
-            "Midtre halvdel er fylkene mellom 25- og 75-prosentilen."
-        )
+    notes = []
+    gaps = [(r.county_min, r.county_max) for r in data.rows] if data.has_range else []
+    gaps += [(r.county_q1, r.county_q3) for r in data.rows] if data.has_iqr else []
+    if any(None in pair for pair in gaps):
+        notes.append(f"{NO_VALUE} i fylkeskolonnene: for få fylkesverdier det året til å vise spredningen.")
+    if data.has_iqr:
+        notes.append("Midtre halvdel er fylkene mellom 25- og 75-prosentilen.")
+    note = " ".join(notes)
     return figure_data_details(number, _table(caption, headers, rows, cls="figure-data-table"), note)
 
 
@@ -760,6 +762,7 @@ th, td { padding: 2px 3px; overflow-wrap: anywhere; hyphens: auto; }
 thead th { white-space: normal; }
 table.rollup tbody th { min-width: 0; width: 24%; }
 table.rollup thead th { font-size: 7px; }
+caption, figcaption, .table-note { font-size: 9px; }
 table.rollup th, table.rollup td { padding: 2px; }
 table.counties { font-size: 7px; }
 table.counties td { min-width: 0; }
