@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import math
 import re
 from html.parser import HTMLParser
@@ -44,6 +45,7 @@ FLAT = "KOSandelnyavslag0000"  # lower is better; the same value every year → 
 HIDDEN_2024 = "utnyttelsesgrad_kommunale_boliger"  # national 2024 value suppressed
 BIG_COUNT = "KOSventelistetil0000"  # a count in the thousands
 CHART_IDS = ("bostedslose_per_1000", "utkastelser_per_1000_leie")
+AXE_DIR = Path(__file__).resolve().parent / "fixtures" / "axe"  # axe-core for test_report_browser.py
 
 
 def slope_of(position: int, indicator_id: str) -> float:
@@ -597,3 +599,16 @@ def test_chart_table_is_what_the_chart_draws(content, dataset):
         assert data.has_range == any(a.get_gid() == GID_RANGE for a in fig.findobj())
     # every key indicator with a value has its table data; the report embeds those with a chart
     assert set(content.chart_data) == set(content.key_indicators)
+
+
+def test_pinned_axe_is_the_recorded_file():
+    """The axe-core that tests/test_report_browser.py injects is byte for byte the file its README
+    records (version and sha256): checked here, without a browser, so an edit is noticed in every run."""
+    readme = (AXE_DIR / "README.md").read_text(encoding="utf-8")
+    recorded = re.search(r"axe\.min\.js sha256 \| `([0-9a-f]{64})`", readme).group(1)
+    version = re.search(r"`axe-core@(\d+\.\d+\.\d+)`", readme).group(1)
+    data = (AXE_DIR / "axe.min.js").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == recorded, "axe.min.js differs from the README's sha256"
+    assert data.startswith(f"/*! axe v{version}".encode()), "the version in the file's header differs"
+    assert b"Mozilla Public\n * License, v. 2.0" in data[:600]  # the MPL-2.0 header stays on top
+    assert (AXE_DIR / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
