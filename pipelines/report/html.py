@@ -4,6 +4,12 @@ The page loads nothing: the CSS is inline, the charts are ``data:image/png;base6
 Content-Security-Policy forbids every other load, so the file works offline and from an e-mail
 attachment alike. Every text is HTML-escaped and every number goes through
 :func:`pipelines.formatting.format_number_nb` (decimal comma, no-break space thousands).
+
+Accessibility and print (checked in Chromium with axe-core by tests/test_report_browser.py): the
+page reflows at 320 px, where only data tables scroll, each in a focusable ``div.table-scroll``
+region (:func:`data_table`); every chart has its numbers in a table behind a «Tallene bak figuren»
+toggle (:func:`figure_data_details`); ``PRINT_CSS`` fits every table to A4 and opens every
+``<details>``. Sections built in other modules get all of this by using these two functions.
 """
 
 from __future__ import annotations
@@ -632,6 +638,14 @@ def _table(
         + "\n".join(rows)
         + "\n</tbody></table></div>"
     )
+
+
+def data_table(
+    caption: str, headers: list[str], rows: list[str], *, cls: str, caption_hidden: bool = False
+) -> str:
+    """A data table (``headers`` and ``rows`` as HTML) in the report's scroll region, for sections
+    built in other modules; see :func:`_table`."""
+    return _table(caption, headers, rows, cls=cls, caption_hidden=caption_hidden)
 
 
 def _is_iso_date(text: str) -> bool:
