@@ -144,8 +144,7 @@ def test_every_boundary_code_matches_the_published_release():
             level: set(
                 con.execute(
                     "SELECT DISTINCT geo_code FROM indicator_values_public WHERE geo_level = ?", [level]
-                )
-                .df()["geo_code"]
+                ).df()["geo_code"]
             )
             for level in ("kommune", "fylke")
         }
@@ -270,8 +269,9 @@ def test_alt_text_names_the_highest_and_lowest_county(values, rate_map):
     low = counties.loc[counties["value"].idxmin()]
     alt = alt_text_nb(rate_map)
     unit, decimals = rate_map.unit, rate_map.decimals
-    assert f"Høyest blant fylkene: {high['geo_name']} ({format_value_nb(high['value'], unit, decimals)})" in alt
-    assert f"lavest: {low['geo_name']} ({format_value_nb(low['value'], unit, decimals)})" in alt
+    high_text, low_text = (format_value_nb(row["value"], unit, decimals) for row in (high, low))
+    assert f"Høyest blant fylkene: {high['geo_name']} ({high_text})" in alt
+    assert f"lavest: {low['geo_name']} ({low_text})" in alt
     assert "353 av 357 kommuner har verdi; 1 skjult (personvern), 2 mangler, 1 ikke aktuelt." in alt
     assert SYNTHETIC_NB in alt
     table = county_table(rate_map)

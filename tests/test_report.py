@@ -44,6 +44,7 @@ FLAT = "KOSandelnyavslag0000"  # lower is better; the same value every year → 
 HIDDEN_2024 = "utnyttelsesgrad_kommunale_boliger"  # national 2024 value suppressed
 BIG_COUNT = "KOSventelistetil0000"  # a count in the thousands
 CHART_IDS = ("bostedslose_per_1000", "utkastelser_per_1000_leie")
+MAP_IDS = ("KOSboligSper10000000", "bostotte_per_1000_husholdninger")  # goals H1/M2 and H2/M2
 
 
 def slope_of(position: int, indicator_id: str) -> float:
@@ -204,8 +205,20 @@ def charts(dataset, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def written(content, charts, tmp_path_factory) -> Path:
-    return write_report(content, charts, tmp_path_factory.mktemp("base"), RELEASE)
+def maps(dataset, tmp_path_factory):
+    """(map entries, the report's «Kart» section body, their folder), drawn as the map step draws them."""
+    from pipelines.maps.build import draw_maps
+    from pipelines.report.html import _png_data
+    from pipelines.report.maps_section import maps_section_body
+
+    base = tmp_path_factory.mktemp("maps")
+    entries, _ = draw_maps(dataset[0], load_catalogue(), base, RELEASE, indicators=list(MAP_IDS), dpi=40)
+    return entries, maps_section_body(load_catalogue(), entries, base, _png_data), base
+
+
+@pytest.fixture(scope="module")
+def written(content, charts, maps, tmp_path_factory) -> Path:
+    return write_report(content, charts, tmp_path_factory.mktemp("base"), RELEASE, maps[1])
 
 
 @pytest.fixture(scope="module")
@@ -372,10 +385,12 @@ def test_nothing_is_loaded_from_outside(page, written):
     assert len(csp) == 1 and "default-src 'none'" in csp[0] and "img-src data:" in csp[0]
 
 
-def test_every_image_is_an_embedded_png(page, charts):
+def test_every_image_is_an_embedded_png(page, charts, maps):
     images = [attrs for tag, attrs in page.tags if tag == "img"]
-    assert len(images) == len(charts)
-    for attrs, path in zip(images, charts.values(), strict=True):
+    entries = maps[0]
+    assert len(images) == len(charts) + len(entries)
+    files = [*charts.values(), *(e.path(maps[2]) for e in entries)]
+    for attrs, path in zip(images, files, strict=True):
         src = attrs["src"]
         assert src.startswith("data:image/png;base64,")
         data = base64.b64decode(src.split(",", 1)[1], validate=True)
@@ -475,3 +490,37 @@ def test_summary_counts_match_the_content(content):
         {(x.indicator_id, x.target_group) for g in atth.target_groups for x in g.series}
     )
     assert not any(math.isnan(c.change) for c in content.changes)
+
+
+
+def test_maps_have_their_text_alternative_and_numbers(page, maps, dataset):
+    """One map per main goal: the alt text names the highest and lowest county, and the county values
+    behind the map are in the document (a closed <details>), as the release has them."""
+    entries = {e.indicator_id: e for e in maps[0]}
+    figures = [a for t, a in page.tags if t == "figure" and (a.get("id") or "").startswith("kart-")]
+    assert [f["id"] for f in figures] == [f"kart-{i}" for i in MAP_IDS]  # each drawn once, H1 then H2
+    alts = [a["alt"] for t, a in page.tags if t == "img" and a.get("alt", "").startswith("Kart over")]
+    assert alts == [entries[i].alt_nb for i in MAP_IDS]
+    values = dataset[0]
+    for indicator_id in MAP_IDS:
+        counties = values[
+            (values["indicator_id"] == indicator_id)
+            & (values["geo_level"] == "fylke")
+            & (values["year"] == 2024)
+            & (values["target_group"] == load_catalogue().indicators[indicator_id].headline_group)
+        ]
+        high = counties.loc[counties["value"].idxmax(), "geo_name"]
+        low = counties.loc[counties["value"].idxmin(), "geo_name"]
+        assert f"Høyest blant fylkene: {high} (" in entries[indicator_id].alt_nb
+        assert f"lavest: {low} (" in entries[indicator_id].alt_nb
+        entry = entries[indicator_id]
+        table = page.tables[f"{entry.name_nb}, {entry.target_group_nb.lower()}, 2024, per fylke"]
+        decimals = load_catalogue().indicators[indicator_id].decimals
+        shown = {r.geo_name: format_number_nb(r.value, decimals) for r in counties.itertuples()}
+        rows = {r[0]: r[1] for r in table[1:]}
+        assert {k: rows[k] for k in shown} == shown
+        # the counties the dataset leaves out are missing («..»), never 0
+        assert {v for k, v in rows.items() if k not in shown} == {".."}
+    html = "".join(page.text)
+    assert "Tallene bak kartet" in html
+    assert "Se kartet over" in maps[1]  # M2's indicators were all shown: a link, not the same picture again
