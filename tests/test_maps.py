@@ -65,6 +65,13 @@ def _rows(indicator_id: str, level: str, frame: pd.DataFrame, origin: str) -> li
                     "unit": indicator.unit,
                     "status": status,
                     "data_origin": origin if status != "not_applicable" else None,
+                    # what the handbook reads besides
+                    "is_estimate": False,
+                    "preliminary": False,
+                    "stale": False,
+                    "units_reported": 357,
+                    "units_total": 357,
+                    "unit_level": "kommune",
                 }
             )
     return out
@@ -349,3 +356,39 @@ def test_asset_writes_a_map_per_indicator_and_observes_each_indicator_asset(tmp_
     assert "Høyest blant fylkene" in observation.metadata["map_alt_text"].value
     # no observation for an indicator without a map
     assert not instance.fetch_observations(dg.AssetKey(indicator_table(NATION_ONLY)), limit=1).records
+
+
+# --- The handbook ---------------------------------------------------------------------------------
+
+
+def test_handbook_shows_each_indicator_map_with_its_text_alternative(values, tmp_path):
+    from pipelines.handbook import render_handbook
+    from pipelines.handbook.build import MARKDOWN_NAME
+    from pipelines.handbook.maps import write_map_images
+
+    cat = load_catalogue()
+    texts = render_handbook(cat, values)
+    markdown, page = texts[MARKDOWN_NAME], texts["indikatorer.html"]
+    rate = map_data(values, cat, RATE, geometry_names())
+    alt = alt_text_nb(rate)
+    section = markdown[markdown.index(f'<a id="{RATE}"></a>') :]
+    section = section[: section.index("\n#")]
+    assert f"](kart/{RATE}.png)" in section and "Høyest blant fylkene" in section
+    assert f'<img src="kart/{RATE}.png" alt="{alt}"' in page
+    assert f"kart/{NATION_ONLY}.png" not in markdown  # no map for figures of the nation only
+    written = write_map_images(cat, values, tmp_path)
+    assert sorted(p.name for p in written) == sorted([f"{RATE}.png", f"{COUNTY_ONLY}.png"])
+    # a map of an indicator that lost its map is removed
+    (tmp_path / "kart" / "old.png").write_bytes(b"x")
+    write_map_images(cat, values, tmp_path)
+    assert not (tmp_path / "kart" / "old.png").exists()
+
+
+def test_committed_handbook_maps_exist_for_every_figure():
+    from pipelines.handbook.build import DOCS_DIR
+
+    markdown = (DOCS_DIR / "indikatorer.md").read_text(encoding="utf-8")
+    referenced = set(re.findall(r"\]\((kart/[A-Za-z0-9_]+\.png)\)", markdown))
+    assert referenced, "the handbook shows no map: run `make handbook`"
+    on_disk = {f"kart/{p.name}" for p in (DOCS_DIR / "kart").glob("*.png")}
+    assert referenced == on_disk
