@@ -53,6 +53,7 @@ REGION_EDGE = {MUNICIPALITY: ("#ffffff", 0.2), COUNTY: ("#ffffff", 0.5)}
 COUNTY_OUTLINE = ("#333333", 0.45)
 HATCH_LINEWIDTH = 0.6
 PALETTE_COLORS = 64
+WHITE_FROM = 252  # palette entries this close to white are white
 
 
 def region_path(region: geometry.Region) -> MplPath:
@@ -157,10 +158,13 @@ class MapCanvas:
             list(paths[level]), facecolors="none", edgecolors=edge, linewidths=width, zorder=1
         )
         ax.add_collection(base, autolim=False)
+        # The overlay keeps the regions' borders (its own edges), the hatch has its own colour.
+        edge, width = COUNTY_OUTLINE if level == COUNTY else REGION_EDGE[level]
         hatched = PathCollection(
             [],
             facecolors=STATUS_FACES["suppressed"],
-            edgecolors="none",
+            edgecolors=edge,
+            linewidths=width,
             hatch=SUPPRESSED_HATCH,
             hatchcolors=HATCH_COLOR,
             zorder=2,
@@ -267,6 +271,12 @@ class MapCanvas:
         image = Image.fromarray(np.ascontiguousarray(pixels), "RGB").quantize(
             colors=PALETTE_COLORS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
+        # The fast quantiser rounds white to 254: put the paper back to pure white.
+        palette = image.getpalette()
+        for i in range(0, len(palette), 3):
+            if min(palette[i : i + 3]) >= WHITE_FROM:
+                palette[i : i + 3] = [255, 255, 255]
+        image.putpalette(palette)
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", dpi=(self.dpi, self.dpi), compress_level=6)
         return buffer.getvalue()
