@@ -262,7 +262,9 @@ def test_suppressed_is_hatched_and_never_coloured_missing_is_grey(canvas, rate_m
     canvas.paint(rate_map, RELEASE)
     texts = [t.get_text() for t in canvas.legend.get_texts()]
     assert {"Skjult (personvern)", "Mangler", "Ikke aktuelt"} <= set(texts)
-    assert "Prosent" in canvas.legend.get_title().get_text()
+    title = canvas.legend.get_title().get_text()
+    assert "Prosent" in title and "Mørkere farge = bedre" in title  # lower is better: dark = low
+    assert "Mørkere" not in map_classes.legend_title_nb("prosent", True, classes=1)
 
 
 def test_alt_text_names_the_highest_and_lowest_county(values, rate_map):

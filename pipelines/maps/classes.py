@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.formatting import MISSING_MARK, format_number_nb
+from pipelines.formatting import format_number_nb
 
 MAX_CLASSES = 5
 # ColorBrewer «Blues» for 3, 4 and 5 classes (light → dark); one or two classes use part of the 3.
@@ -120,6 +120,16 @@ def classify(
     inner = _inner_bounds(quantiles, low, high, 1)
     if len(inner) < distinct:
         inner = _inner_bounds(quantiles, low, high, 2)
+    above = values[values > low]
+    if len(inner) < max_classes - 1 and above.size:
+        # Many values at the minimum (counts of zero): the lowest class holds them, the others
+        # split the values above it.
+        rest = np.quantile(above, [i / (max_classes - 1) for i in range(max_classes - 1)])
+        split = _inner_bounds(rest, low, high, 1)
+        if len(split) < len(_inner_bounds(rest, low, high, 6)):
+            split = _inner_bounds(rest, low, high, 2)
+        if len(split) > len(inner):
+            inner = split
     bounds = (low, *inner, high)
     n = len(bounds) - 1
     palette = BLUES[max(n, 3)][-n:] if n < 3 else BLUES[n]
@@ -138,16 +148,14 @@ def _decimals_of(value: float) -> int:
     return 6
 
 
-def legend_title_nb(unit_label: str, darker_is_better: bool) -> str:
-    """The legend's heading: the unit, and which way is better."""
+def legend_title_nb(unit_label: str, darker_is_better: bool, classes: int = 2) -> str:
+    """The legend's heading: the unit, and which way is better (with one class, nothing to read)."""
     lines = [unit_label[:1].upper() + unit_label[1:] if unit_label else "Verdi"]
-    lines.append("Mørkere farge = bedre" if darker_is_better else "Mørkere farge = høyere verdi")
+    if classes > 1:
+        lines.append("Mørkere farge = bedre" if darker_is_better else "Mørkere farge = høyere verdi")
     return "\n".join(lines)
 
 
 def status_entries(statuses: Sequence[str]) -> list[tuple[str, str]]:
     """(status, Norwegian label) for every non-shown status present, in a fixed order."""
     return [(s, STATUS_LABELS_NB[s]) for s in STATUS_LABELS_NB if s in set(statuses)]
-
-
-__all__ = ["Classes", "classify", "legend_title_nb", "status_entries", "MISSING_MARK"]

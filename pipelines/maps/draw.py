@@ -246,7 +246,7 @@ class MapCanvas:
         ax = self.axes[MUNICIPALITY]
         self.legend = ax.legend(
             handles=handles,
-            title=legend_title_nb(unit, classes.darker_is_better),
+            title=legend_title_nb(unit, classes.darker_is_better, len(classes.colors)),
             loc="upper left",
             bbox_to_anchor=(0.0, 0.97),
             fontsize=8,
