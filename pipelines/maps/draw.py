@@ -132,7 +132,7 @@ class MapCanvas:
                         edgecolor=COLORS["text"],
                         linewidth=0.7,
                         zorder=5,
-                    )  # fmt: skip
+                    )
                 )
             self.legend = None
             self.footer = None
