@@ -14,6 +14,7 @@ from pipelines.checks.assets import quality_checks
 from pipelines.exports.assets import internal_exports, public_release
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_assets, indicator_values
+from pipelines.maps.assets import indicator_maps
 from pipelines.privacy.assets import suppression
 from pipelines.profiles.assets import municipality_profiles
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
@@ -39,6 +40,7 @@ all_assets = [
     public_release,
     internal_exports,
     indicator_charts,
+    indicator_maps,
     municipality_profiles,
     steering_report,
 ]

@@ -55,10 +55,12 @@ def run_all(
         write_internal(con, base_dir, release, catalogue)
         if charts:  # the publication products: charts, then profiles and the report that embeds charts
             from pipelines.charts.build import build_charts
+            from pipelines.maps.build import build_maps
             from pipelines.profiles.build import build_profiles
             from pipelines.report.build import build_report
 
             build_charts(con, catalogue, base_dir, release)
+            build_maps(con, catalogue, base_dir, release)
             build_profiles(con, catalogue, base_dir, release)
             build_report(con, catalogue, base_dir, release)
     return path

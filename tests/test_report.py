@@ -46,6 +46,7 @@ HIDDEN_2024 = "utnyttelsesgrad_kommunale_boliger"  # national 2024 value suppres
 BIG_COUNT = "KOSventelistetil0000"  # a count in the thousands
 CHART_IDS = ("bostedslose_per_1000", "utkastelser_per_1000_leie")
 AXE_DIR = Path(__file__).resolve().parent / "fixtures" / "axe"  # axe-core for test_report_browser.py
+MAP_IDS = ("KOSboligSper10000000", "bostotte_per_1000_husholdninger")  # goals H1/M2 and H2/M2
 
 
 def slope_of(position: int, indicator_id: str) -> float:
@@ -206,8 +207,20 @@ def charts(dataset, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def written(content, charts, tmp_path_factory) -> Path:
-    return write_report(content, charts, tmp_path_factory.mktemp("base"), RELEASE)
+def maps(dataset, tmp_path_factory):
+    """(map entries, the report's «Kart» section body, their folder), drawn as the map step draws them."""
+    from pipelines.maps.build import draw_maps
+    from pipelines.report.html import png_data_uri
+    from pipelines.report.maps_section import maps_section_body
+
+    base = tmp_path_factory.mktemp("maps")
+    entries, _ = draw_maps(dataset[0], load_catalogue(), base, RELEASE, indicators=list(MAP_IDS), dpi=40)
+    return entries, maps_section_body(load_catalogue(), entries, base, png_data_uri), base
+
+
+@pytest.fixture(scope="module")
+def written(content, charts, maps, tmp_path_factory) -> Path:
+    return write_report(content, charts, tmp_path_factory.mktemp("base"), RELEASE, maps[1])
 
 
 @pytest.fixture(scope="module")
@@ -376,10 +389,12 @@ def test_nothing_is_loaded_from_outside(page, written):
     assert len(csp) == 1 and "default-src 'none'" in csp[0] and "img-src data:" in csp[0]
 
 
-def test_every_image_is_an_embedded_png(page, charts):
+def test_every_image_is_an_embedded_png(page, charts, maps):
     images = [attrs for tag, attrs in page.tags if tag == "img"]
-    assert len(images) == len(charts)
-    for attrs, path in zip(images, charts.values(), strict=True):
+    entries = maps[0]
+    assert len(images) == len(charts) + len(entries)
+    files = [*charts.values(), *(e.path(maps[2]) for e in entries)]
+    for attrs, path in zip(images, files, strict=True):
         src = attrs["src"]
         assert src.startswith("data:image/png;base64,")
         data = base64.b64decode(src.split(",", 1)[1], validate=True)
@@ -552,7 +567,8 @@ def test_every_chart_has_its_numbers_in_a_table(page, charts, dataset, written):
     html = written.read_text(encoding="utf-8")
     assert html.count('<details class="figure-data"><summary>Tallene bak figuren') == len(charts)
     alts = [attrs["alt"] for tag, attrs in page.tags if tag == "img"]
-    assert all(alt.startswith("Linjediagram: ") for alt in alts) and len(alts) == len(charts)
+    chart_alts = [alt for alt in alts if alt.startswith("Linjediagram: ")]
+    assert len(chart_alts) == len(charts) and len(alts) == len(charts) + len(MAP_IDS)  # the rest: maps
 
 
 def test_chart_table_hides_what_the_chart_hides(dataset, charts):
@@ -612,3 +628,35 @@ def test_pinned_axe_is_the_recorded_file():
     assert data.startswith(f"/*! axe v{version}".encode()), "the version in the file's header differs"
     assert b"Mozilla Public\n * License, v. 2.0" in data[:600]  # the MPL-2.0 header stays on top
     assert (AXE_DIR / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
+
+def test_maps_have_their_text_alternative_and_numbers(page, maps, dataset):
+    """One map per main goal: the alt text names the highest and lowest county, and the county values
+    behind the map are in the document (a closed <details>), as the release has them."""
+    entries = {e.indicator_id: e for e in maps[0]}
+    figures = [a for t, a in page.tags if t == "figure" and (a.get("id") or "").startswith("kart-")]
+    assert [f["id"] for f in figures] == [f"kart-{i}" for i in MAP_IDS]  # each drawn once, H1 then H2
+    alts = [a["alt"] for t, a in page.tags if t == "img" and a.get("alt", "").startswith("Kart over")]
+    assert alts == [entries[i].alt_nb for i in MAP_IDS]
+    values = dataset[0]
+    for indicator_id in MAP_IDS:
+        counties = values[
+            (values["indicator_id"] == indicator_id)
+            & (values["geo_level"] == "fylke")
+            & (values["year"] == 2024)
+            & (values["target_group"] == load_catalogue().indicators[indicator_id].headline_group)
+        ]
+        high = counties.loc[counties["value"].idxmax(), "geo_name"]
+        low = counties.loc[counties["value"].idxmin(), "geo_name"]
+        assert f"Høyest blant fylkene: {high} (" in entries[indicator_id].alt_nb
+        assert f"lavest: {low} (" in entries[indicator_id].alt_nb
+        entry = entries[indicator_id]
+        table = page.tables[f"{entry.name_nb}, {entry.target_group_nb.lower()}, 2024, per fylke"]
+        decimals = load_catalogue().indicators[indicator_id].decimals
+        shown = {r.geo_name: format_number_nb(r.value, decimals) for r in counties.itertuples()}
+        rows = {r[0]: r[1] for r in table[1:]}
+        assert {k: rows[k] for k in shown} == shown
+        # the counties the dataset leaves out are missing («..»), never 0
+        assert {v for k, v in rows.items() if k not in shown} == {".."}
+    html = "".join(page.text)
+    assert "Tallene bak kartet" in html
+    assert "Se kartet over" in maps[1]  # M2's indicators were all shown: a link, not the same picture again

@@ -28,10 +28,12 @@ from pathlib import Path
 import pytest
 
 from pipelines.catalogue import load_catalogue
+from pipelines.maps.build import draw_maps
 from pipelines.report import report_content, write_report
-from pipelines.report.html import BANNER_TEXT, PRINT_CSS
+from pipelines.report.html import BANNER_TEXT, PRINT_CSS, png_data_uri
+from pipelines.report.maps_section import maps_section_body
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, needs_chromium
-from tests.test_report import RELEASE, build_dataset, render_charts
+from tests.test_report import MAP_IDS, RELEASE, build_dataset, render_charts
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 900}
@@ -83,11 +85,17 @@ def report(tmp_path_factory):
     values, attainment, rollup = build_dataset("synthetic")
     charts = render_charts(values, tmp / "charts")
     content = report_content(values, attainment, rollup, load_catalogue())
-    path = write_report(content, charts, tmp / "base", RELEASE)
-    # The charts were embedded: the report must not need the PNG files any more.
+    # Two maps with their county tables, drawn as the map step draws them: axe, the reflow and the
+    # print checks cover the «Kart» section too.
+    entries, _ = draw_maps(values, load_catalogue(), tmp / "maps", RELEASE, indicators=list(MAP_IDS), dpi=40)
+    maps = maps_section_body(load_catalogue(), entries, tmp / "maps", png_data_uri)
+    path = write_report(content, charts, tmp / "base", RELEASE, maps)
+    # The charts and maps were embedded: the report must not need the PNG files any more.
     for chart in charts.values():
         chart.unlink()
-    return path, content, len(charts)
+    for entry in entries:
+        entry.path(tmp / "maps").unlink()
+    return path, content, len(charts), len(entries)
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +112,7 @@ def browser():
 
 @needs_chromium
 def test_report_renders_offline_without_errors(report, browser) -> None:
-    path, content, n_charts = report
+    path, content, n_charts, n_maps = report
     url = path.resolve().as_uri()
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"report_{content.year}.png"
@@ -124,7 +132,7 @@ def test_report_renders_offline_without_errors(report, browser) -> None:
         page.goto(url, wait_until="load")
 
         images = page.evaluate(IMAGES_JS)
-        assert len(images) == n_charts
+        assert len(images) == n_charts + n_maps
         broken = [i for i in images if not i["complete"] or i["width"] <= 0]
         assert broken == [], broken
         assert all(i["src"].startswith("data:image/png;base64,") for i in images)
@@ -145,9 +153,11 @@ def test_report_renders_offline_without_errors(report, browser) -> None:
         assert not details.locator("table").is_visible()
         details.locator("summary").click()
         assert details.locator("table").is_visible()
-        # Each chart has its data table, behind «Tallene bak figuren».
+        # Each chart has its data table, behind «Tallene bak figuren», and each map behind «Tallene
+        # bak kartet».
         figure_data = page.locator("details.figure-data")
-        assert figure_data.count() == n_charts
+        assert figure_data.count() == n_charts + n_maps
+        assert page.locator("details.figure-data", has_text="Tallene bak kartet").count() == n_maps
         assert not figure_data.first.locator("table").is_visible()
         figure_data.first.locator("summary").click()
         assert figure_data.first.locator("table").is_visible()
@@ -192,7 +202,7 @@ def _violations(result: dict) -> list[tuple]:
 @needs_chromium
 def test_report_has_no_axe_violations(report, browser, tmp_path) -> None:
     """axe-core: WCAG 2.1 A/AA and best practices, at desktop and at 320 px width."""
-    path, _, _ = report
+    path, _, _, _ = report
     results = _axe(browser, path.resolve().as_uri())
     for width, result in results.items():
         assert _violations(result) == [], f"axe at {width} px: {_violations(result)}"
@@ -219,7 +229,7 @@ def test_report_has_no_axe_violations(report, browser, tmp_path) -> None:
 def test_report_reflows_at_320_px(report, browser) -> None:
     """WCAG 1.4.10: at 320 CSS px the page does not scroll sideways; the wide tables scroll inside
     their own focusable, named region."""
-    path, content, _ = report
+    path, content, _, _ = report
     page = browser.new_page(viewport=NARROW)
     try:
         page.goto(path.resolve().as_uri(), wait_until="load")
@@ -272,7 +282,7 @@ def _print_checks(page, pdf_path: Path) -> dict:
 
 @needs_chromium
 def test_report_prints_whole_tables_on_a4(report, browser, tmp_path) -> None:
-    path, content, n_charts = report
+    path, content, n_charts, n_maps = report
     html = path.read_text(encoding="utf-8")
     assert PRINT_CSS in html
     ARTIFACTS.mkdir(exist_ok=True)

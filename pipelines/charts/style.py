@@ -25,6 +25,7 @@ from matplotlib.ticker import Formatter, FuncFormatter
 
 from pipelines.catalogue.labels import UNIT_LABELS_NB
 from pipelines.formatting import (
+    FOOTER_SEPARATOR,
     footer_text,
     format_number_nb,
     relative_change_nb,
@@ -169,14 +170,17 @@ def add_footer(
     *,
     x_in: float = 0.15,
     y_in: float = 0.12,
+    credits: Iterable[str] = (),
 ) -> Text:
     """Write the source/data-origin/release footer at the bottom left of ``fig`` and return it.
 
     ``x_in``/``y_in`` are the distances from the left and bottom edge in inches, so the footer
     sits the same on any figure size. Synthetic data always carry "Syntetiske demodata".
+    ``credits`` are further parts after the release, e.g. a map's «Kart: © Kartverket (CC BY 4.0)».
     """
     width_in, height_in = fig.get_size_inches()
-    text = wrap_footer(footer_text(source, data_origin, release), footer_max_chars(width_in, x_in))
+    line = FOOTER_SEPARATOR.join([footer_text(source, data_origin, release), *credits])
+    text = wrap_footer(line, footer_max_chars(width_in, x_in))
     return fig.text(
         x_in / width_in,
         y_in / height_in,

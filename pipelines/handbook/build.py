@@ -21,6 +21,8 @@ COLUMNS = [
     "indicator_id",
     "geo_level",
     "geo_code",
+    "geo_name",
+    "is_headline",
     "year",
     "target_group",
     "value",
@@ -62,9 +64,13 @@ def render_handbook(catalogue: Catalogue, values: pd.DataFrame) -> dict[str, str
 
 
 def write_handbook(base: Path, out_dir: Path = DOCS_DIR, catalogue: Catalogue | None = None) -> list[Path]:
-    """Write docs/indikatorer.md and docs/indikatorer.html from the release under ``base``."""
+    """Write docs/indikatorer.md and docs/indikatorer.html from the release under ``base``, and the
+    maps they show in docs/kart/ (returns the two documents)."""
+    from pipelines.handbook.maps import write_map_images
+
     values = read_public_values(base)
-    texts = render_handbook(catalogue or load_catalogue(), values)
+    catalogue = catalogue or load_catalogue()
+    texts = render_handbook(catalogue, values)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in texts.items():
@@ -72,4 +78,5 @@ def write_handbook(base: Path, out_dir: Path = DOCS_DIR, catalogue: Catalogue | 
         with path.open("w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         written.append(path)
+    write_map_images(catalogue, values, out_dir)
     return written

@@ -810,7 +810,10 @@ def _toc(cat: Catalogue) -> list:
 
 def build_document(cat: Catalogue, values: pd.DataFrame) -> Document:
     """The whole handbook as blocks, ready for :func:`render_markdown` and :func:`render_html`."""
+    from pipelines.handbook.maps import map_figures
+
     latest = latest_national_values(values)
+    figures = map_figures(cat, values)
     blocks: list = [
         Comment(GENERATED_NOTE),
         Heading(1, inline(TITLE), "indikatorhandbok"),
@@ -833,4 +836,6 @@ def build_document(cat: Catalogue, values: pd.DataFrame) -> Document:
         blocks.append(Heading(3, inline(cat.sources[source].name_nb), f"tema-{source}"))
         for indicator in indicators:
             blocks.extend(indicator_blocks(cat, indicator, latest))
+            if indicator.id in figures:  # the map, from the same public values (pipelines.handbook.maps)
+                blocks.append(figures[indicator.id])
     return Document(title=TITLE, lang="nb", blocks=tuple(blocks))

@@ -113,7 +113,17 @@ class Table:
     caption: str | None = None
 
 
-Block = Comment | Heading | Paragraph | Note | BulletList | Table
+@dataclass(frozen=True)
+class Figure:
+    """An image in the handbook's own folder (``src`` relative to it) with its text alternative and
+    a visible caption."""
+
+    src: str
+    alt: str
+    caption: Inline
+
+
+Block = Comment | Heading | Paragraph | Note | BulletList | Table | Figure
 
 
 @dataclass(frozen=True)
@@ -196,6 +206,9 @@ def _md_block(block: Block) -> str:
         if block.caption:
             lines = [_md_text(block.caption), "", *lines]
         return "\n".join(lines)
+    if isinstance(block, Figure):
+        alt = " ".join(block.alt.split())
+        return f"![{_md_text(alt)}]({block.src})\n\n{_md_inline(block.caption)}"
     raise TypeError(f"unknown block {block!r}")
 
 
@@ -235,6 +248,9 @@ caption { text-align: left; padding: 4px 0; font-size: 0.85rem; color: var(--mut
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 thead th { border-bottom: 2px solid #888888; vertical-align: bottom; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+figure { margin: 12px 0 16px; max-width: 760px; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { font-size: 0.85rem; color: var(--muted); padding-top: 4px; }
 @media print {
   body { font-size: 10.5px; }
   main { max-width: none; padding: 0; }
@@ -318,11 +334,17 @@ def _html_block(block: Block) -> str:
             )
         lines += ["</tbody>", "</table>", "</div>"]
         return "\n".join(lines)
+    if isinstance(block, Figure):
+        return (
+            f'<figure><img src="{_esc(block.src)}" alt="{_esc(block.alt)}" loading="lazy">'
+            f"<figcaption>{_html_inline(block.caption)}</figcaption></figure>"
+        )
     raise TypeError(f"unknown block {block!r}")
 
 
 def render_html(document: Document) -> str:
-    """One HTML file that loads nothing: inline CSS, no scripts, images or fonts from elsewhere."""
+    """One HTML file that loads nothing from elsewhere: inline CSS, no scripts or fonts; its only
+    images are the maps in its own folder (``kart/``), which the handbook writes beside it."""
     comments = [b for b in document.blocks if isinstance(b, Comment)]
     body = [b for b in document.blocks if not isinstance(b, Comment)]
     head = [

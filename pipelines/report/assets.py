@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.charts.assets import indicator_charts
 from pipelines.exports.assets import public_release
 from pipelines.exports.reader import latest_release, open_release
+from pipelines.maps.assets import indicator_maps
 from pipelines.metadata import PUBLIC, asset_args
 from pipelines.resources import OutputPaths, catalogue
 
@@ -14,7 +15,7 @@ from pipelines.resources import OutputPaths, catalogue
 @dg.asset(
     group_name="publication",
     kinds={"html"},
-    deps=[public_release, indicator_charts],
+    deps=[public_release, indicator_charts, indicator_maps],
     **asset_args("publication", PUBLIC),
 )
 def steering_report(paths: OutputPaths) -> dg.MaterializeResult:
@@ -23,7 +24,8 @@ def steering_report(paths: OutputPaths) -> dg.MaterializeResult:
 
     Goal attainment per goal and per target group for Bolig for velferd and Alle trenger et trygt
     hjem, nationally and per county; what improved and what deteriorated since the year before;
-    the national trend of the indicators with targets; data notes and sources. The year is the
+    the national trend of the indicators with targets; a map per main goal (municipalities and
+    counties, with the county values beside it); data notes and sources. The year is the
     latest reporting year with national values. Drawn from the published public release.
     """
     from pipelines.report.build import build_report

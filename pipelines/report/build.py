@@ -8,20 +8,26 @@ import duckdb
 
 from pipelines.catalogue import Catalogue
 from pipelines.charts.files import chart_path
+from pipelines.maps.files import read_index
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.report.content import ReportContent, key_indicators, report_content
-from pipelines.report.html import write_report
+from pipelines.report.html import png_data_uri, write_report
+from pipelines.report.maps_section import maps_section_body
 
 
 def build_report(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, base_dir: Path, release: str
 ) -> tuple[Path, ReportContent, dict[str, Path]]:
     """Write the report for the latest year with national values, embedding the national trend
-    charts the chart step drew for the indicators with targets; returns (path, content, charts)."""
+    charts the chart step drew for the indicators with targets and one map per main goal from the
+    map step; returns (path, content, charts)."""
     values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
     attainment = con.execute("SELECT * FROM goal_attainment").df()
     rollup = con.execute("SELECT * FROM goal_rollup").df()
     content = report_content(values, attainment, rollup, catalogue)
     # an indicator without a single published figure has no chart (see render_indicator_charts)
     charts = {i: path for i in key_indicators(catalogue) if (path := chart_path(base_dir, i)).exists()}
-    return write_report(content, charts, base_dir, release), content, charts
+    maps = maps_section_body(
+        catalogue, read_index(base_dir), base_dir, png_data_uri, key_indicators(catalogue)
+    )
+    return write_report(content, charts, base_dir, release, maps), content, charts

@@ -97,7 +97,7 @@ def report_path(base_dir: Path, year: int) -> Path:
 
 
 def write_report(
-    content: ReportContent, chart_paths: Mapping[str, Path], base_dir: Path, release: str
+    content: ReportContent, chart_paths: Mapping[str, Path], base_dir: Path, release: str, maps: str = ""
 ) -> Path:
     """Write the report as one self-contained UTF-8 HTML file and return its path.
 
@@ -106,15 +106,16 @@ def write_report(
     to a temporary name and renamed, so a reader never sees half a report.
     """
     target = report_path(base_dir, content.year)
-    text = render_html(content, chart_paths, release)
+    text = render_html(content, chart_paths, release, maps)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, text)
     return target
 
 
-def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release: str) -> str:
-    """The report as an HTML string (see :func:`write_report`)."""
-    charts = [(indicator_id, _png_data(Path(path))) for indicator_id, path in chart_paths.items()]
+def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release: str, maps: str = "") -> str:
+    """The report as an HTML string (see :func:`write_report`); ``maps`` is the body of the «Kart»
+    section (:mod:`pipelines.report.maps_section`)."""
+    charts = [(indicator_id, png_data_uri(Path(path))) for indicator_id, path in chart_paths.items()]
     year = str(content.year)
     release_text = _release_nb(release)
     sections = [
@@ -123,6 +124,7 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         _county_section(content),
         _changes_section(content),
         _charts_section(content, charts),
+        _section("kart", maps or _p("Ingen kart i denne utgaven.")),
         _about_section(content, release, release_text),
     ]
     # Inside the page header (a landmark), so a screen reader's landmark list reaches it too.
@@ -152,6 +154,7 @@ SECTIONS = (
     ("fylker", "Fylkesoversikt"),
     ("endringer", "Hva ble bedre, hva ble verre"),
     ("utvikling", "Utvikling over tid"),
+    ("kart", "Kart"),
     ("om-dataene", "Om dataene"),
 )
 
@@ -666,7 +669,7 @@ def _release_nb(release: str) -> str:
     return f"{date.day}. {MONTHS_NB[date.month - 1]} {date.year}"
 
 
-def _png_data(path: Path) -> tuple[str, int, int]:
+def png_data_uri(path: Path) -> tuple[str, int, int]:
     """A PNG as a data URI, with its pixel size; refuses anything that is not a PNG."""
     data = path.read_bytes()
     if data[:8] != PNG_SIGNATURE or data[12:16] != b"IHDR":
