@@ -375,12 +375,20 @@ def test_source_text_is_true_for_every_mix_of_origins() -> None:
 
 
 @pytest.fixture()
-def run_copy(pipeline_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shared run, republished as it was made: with the workbook and CSV files."""
-    monkeypatch.setenv(SPREADSHEETS_ENV, "1")
+def run_copy(pipeline_run: Path, tmp_path: Path) -> Path:
+    """A copy of the shared run. Its releases are republished without the workbook and CSV files
+    (the suite's setting, see conftest.py): these tests are about folders, swaps and QC, and the
+    workbook is its own test file's subject (tests/test_spreadsheet.py)."""
     copy = tmp_path / "run"
     shutil.copytree(pipeline_run, copy, symlinks=True)
     return copy
+
+
+@pytest.fixture()
+def run_copy_as_made(run_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The copy, republished as the shared run was made: with the workbook and CSV files."""
+    monkeypatch.setenv(SPREADSHEETS_ENV, "1")
+    return run_copy
 
 
 def _snapshot(folder: Path) -> dict[Path, tuple[bytes, int, int]]:
@@ -392,7 +400,8 @@ def _snapshot(folder: Path) -> dict[Path, tuple[bytes, int, int]]:
     }
 
 
-def test_publishing_twice_changes_nothing(run_copy: Path) -> None:
+def test_publishing_twice_changes_nothing(run_copy_as_made: Path) -> None:
+    run_copy = run_copy_as_made
     cat = load_catalogue()
     public = run_copy / PUBLIC
     [release] = releases(public)
