@@ -15,7 +15,7 @@ from pipelines.exports.assets import internal_exports, public_release
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_assets, indicator_values
 from pipelines.privacy.assets import suppression
-from pipelines.profiles.assets import municipality_profiles
+from pipelines.profiles.assets import county_profile_pdfs, municipality_profiles
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.report.assets import steering_report
 from pipelines.resources import build_resources
@@ -40,6 +40,7 @@ all_assets = [
     internal_exports,
     indicator_charts,
     municipality_profiles,
+    county_profile_pdfs,
     steering_report,
 ]
 

@@ -66,7 +66,7 @@ from pipelines.profiles.texts import (  # noqa: F401  (re-exported: the page's w
 # --- Geometry (inches; A4 landscape) ----------------------------------------------------------
 
 PAGE_SIZE_IN = (11.69, 8.27)
-DEFAULT_DPI = 100
+DEFAULT_DPI = 150  # sharp enough for slides and print; the HTML page is the one to read on screen
 
 _PAD_X = 0.35
 _TITLE_Y = 0.32

@@ -19,6 +19,7 @@ from pipelines import formatting
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB
 from pipelines.catalogue.models import Strategy
+from pipelines.exports.origin import origin_counts
 from pipelines.profiles import data as pdata
 from pipelines.profiles.spec import ProfileSpec
 
@@ -174,3 +175,10 @@ def spine_positions(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, flip: np
     with np.errstate(invalid="ignore", divide="ignore"):
         x = np.where(span > 0, (values - lo) / span, 0.5)
     return np.where(flip, 1.0 - x, x)
+
+
+def page_origin_counts(origins: Iterable) -> dict[str, int]:
+    """Rows per data origin (:func:`pipelines.exports.origin.origin_counts`); none named counts as
+    synthetic, as the drawn page's footer does: a page never credits a real source for figures
+    whose origin it cannot name."""
+    return origin_counts(origins) or {"synthetic": 1}
