@@ -39,27 +39,14 @@ INDEX_PAGE = "index.html"
 # The spine chart's drawing area (SVG user units); the marks sit between the paddings.
 SPINE_WIDTH, SPINE_HEIGHT, SPINE_PAD = 200, 24, 8
 
-STATUS_COLORS = {
-    "target_achieved": palette.OKABE_ITO["bluish_green"],
-    "substantial_progress": palette.OKABE_ITO["bluish_green"],
-    "moderate_progress": palette.OKABE_ITO["sky_blue"],
-    "limited_progress": palette.OKABE_ITO["orange"],
-    "deterioration": palette.OKABE_ITO["vermillion"],
-}
-NO_STATUS_COLOR = "#BBBBBB"
-TREND_COLORS = {
-    pdata.GOOD: palette.OKABE_ITO["bluish_green"],
-    pdata.BAD: palette.OKABE_ITO["vermillion"],
-    pdata.NEUTRAL: palette.COLORS["muted"],
-}
 COLORS = {
     "text": palette.COLORS["text"],
     "muted": palette.COLORS["muted"],
     "range": palette.COLORS["band_range"],
     "iqr": palette.COLORS["band_iqr"],
-    "nation": palette.COLORS["national"],
-    "county": palette.COLORS["text"],
-    "municipality": palette.OKABE_ITO["orange"],
+    "nation": texts.NATION_COLOR,
+    "county": texts.COUNTY_COLOR,
+    "municipality": texts.MUNICIPALITY_COLOR,
 }
 
 
@@ -172,7 +159,7 @@ def municipality_view(rows: pd.DataFrame, context: texts.PageContext, year: int)
                 "county": cell(row.county_value, row.county_status, row.decimals),
                 "nation": cell(row.national_value, row.national_status, row.decimals),
                 "arrow": texts.TREND_ARROWS.get(trend, "") if trend else "",
-                "arrow_color": TREND_COLORS.get(assessment, COLORS["muted"]),
+                "arrow_color": texts.TREND_COLORS.get(assessment, COLORS["muted"]),
                 "change": change.replace("\n", " "),
                 "trend_words": (
                     f"{texts.TREND_WORDS_NB[trend]}, {texts.ASSESSMENT_WORDS_NB.get(assessment, '')}".rstrip(
@@ -183,7 +170,7 @@ def municipality_view(rows: pd.DataFrame, context: texts.PageContext, year: int)
                 ),
                 "spine": _spine(row, row.label_nb),
                 "status": texts.status_label(row.progress_status_nb, row.progress_strategy, main, names),
-                "status_color": STATUS_COLORS.get(row.progress_status, NO_STATUS_COLOR),
+                "status_color": texts.STATUS_COLORS.get(row.progress_status, texts.NO_STATUS_COLOR),
             }
         )
     statuses = list(rows["status"]) + list(rows["county_status"]) + list(rows["national_status"])

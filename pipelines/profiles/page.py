@@ -39,16 +39,22 @@ from pipelines import formatting, palette
 from pipelines.charts import style
 from pipelines.profiles import data as pdata
 from pipelines.profiles.texts import (  # noqa: F401  (re-exported: the page's words live there)
+    COUNTY_COLOR,
     HEADERS,
     LEGEND_COUNTY,
     LEGEND_IQR,
     LEGEND_MUNICIPALITY,
     LEGEND_NATION,
     LEGEND_RANGE,
+    MUNICIPALITY_COLOR,
+    NATION_COLOR,
+    NO_STATUS_COLOR,
     SPINE_NOTE,
+    STATUS_COLORS,
     SYMBOL_NOTE_PREFIX,
     SYMBOL_NOTES_NB,
     TREND_ARROWS,
+    TREND_COLORS,
     TREND_NOTE,
     PageContext,
     change_text,
@@ -113,26 +119,10 @@ UPDATE_COLUMNS = (
     "progress_status_nb",
 )
 
-# --- Colours ----------------------------------------------------------------------------------
+# --- Colours: the same on the HTML page (pipelines/profiles/texts.py) ----------------------------
 
 OI = palette.OKABE_ITO
-TREND_COLORS = {
-    pdata.GOOD: OI["bluish_green"],
-    pdata.BAD: OI["vermillion"],
-    pdata.NEUTRAL: palette.COLORS["muted"],
-}
-STATUS_COLORS = {
-    "target_achieved": OI["bluish_green"],
-    "substantial_progress": OI["bluish_green"],
-    "moderate_progress": OI["sky_blue"],
-    "limited_progress": OI["orange"],
-    "deterioration": OI["vermillion"],
-}
-NO_STATUS_COLOR = "#BBBBBB"
 STRIPE_COLOR = "#F3F3F3"
-MUNICIPALITY_COLOR = OI["orange"]
-COUNTY_COLOR = palette.COLORS["text"]
-NATION_COLOR = palette.COLORS["national"]
 
 # --- gids -------------------------------------------------------------------------------------
 

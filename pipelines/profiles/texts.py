@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipelines import formatting
+from pipelines import formatting, palette
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.labels import DIRECTION_LABELS_NB
 from pipelines.catalogue.models import Strategy
@@ -66,6 +66,25 @@ SYMBOL_WORDS_NB = {
 }
 SYMBOL_NOTE_PREFIX = "Tegnforklaring: "
 DOCUMENT_TITLE = "Boligsosiale kommuneprofiler"
+
+# Colours of the page's marks (plain hex, no matplotlib), the same on the drawn and the HTML page.
+# Colour is never alone: every arrow and status is said in words beside it.
+TREND_COLORS = {
+    pdata.GOOD: palette.OKABE_ITO["bluish_green"],
+    pdata.BAD: palette.OKABE_ITO["vermillion"],
+    pdata.NEUTRAL: palette.COLORS["muted"],
+}
+STATUS_COLORS = {
+    "target_achieved": palette.OKABE_ITO["bluish_green"],
+    "substantial_progress": palette.OKABE_ITO["bluish_green"],
+    "moderate_progress": palette.OKABE_ITO["sky_blue"],
+    "limited_progress": palette.OKABE_ITO["orange"],
+    "deterioration": palette.OKABE_ITO["vermillion"],
+}
+NO_STATUS_COLOR = "#BBBBBB"
+MUNICIPALITY_COLOR = palette.OKABE_ITO["orange"]
+COUNTY_COLOR = palette.COLORS["text"]
+NATION_COLOR = palette.COLORS["national"]
 
 
 def change_text(change: float, decimals: int, prev_year: int | None, year: int) -> str:
