@@ -64,7 +64,7 @@ def county_profile_pdfs(paths: OutputPaths) -> dg.MaterializeResult:
     («Boligsosiale kommuneprofiler 2024 – Vestland») and the language (bokmål) set.
 
     Files: `profiles/fylke/<fylkesnr>.pdf`; `profiles/index.csv` gives each municipality's page.
-    Drawing every page as vector graphics takes a few minutes, so this asset runs in the yearly
+    Drawing every page as vector graphics takes a minute or more, so this asset runs in the yearly
     runs (the schedules' job `yearly_update`, `make run-year`) and in *Materialize all* in the UI,
     but not in `make run` (tag `bolig/run=yearly`).
 
