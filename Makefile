@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 DAGSTER_HOME := $(CURDIR)/.dagster_home
 export DAGSTER_HOME
 
-.PHONY: run run-year test check dev lint demo-data bench screenshots handbook clean help
+.PHONY: run run-year profile-pdfs test check dev lint demo-data bench screenshots handbook clean help
 
 help:
 	@echo "make run   - set up .venv, materialise every asset on the bundled data, print where outputs are"
 	@echo "make test  - set up .venv with the dev extra, run ruff and the whole test suite (what CI runs)"
+	@echo "make profile-pdfs - the county PDFs of the municipality profiles (make run leaves them out)"
 	@echo "make check - ruff and the fast tests (no tests marked slow or browser), for while you work"
 	@echo "make dev   - dagster dev: the Dagster UI on http://127.0.0.1:3000 and the daemon"
 	@echo "make demo-data - regenerate the synthetic demo data in data/demo/"
@@ -36,17 +37,26 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 # Run config for the terminal: warnings and errors only (every event stays in the run's log in the UI).
 QUIET := "loggers": {"console": {"config": {"log_level": "WARNING"}}}
 
-# Every asset, every reporting year, as one run. A run killed earlier (kill -9) is marked failed first.
+# Every asset, every reporting year, as one run — but the yearly-only assets (tag bolig/run=yearly:
+# the county PDFs), which the yearly schedules and `make run-year` materialise. The selection is
+# QUICK_RUN_SELECTION in pipelines/metadata.py. A run killed earlier (kill -9) is marked failed first.
 run: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	@$(BIN)/python -m pipelines.runs
-	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions --config-json '{$(QUIET)}'
+	$(BIN)/dagster asset materialize --select 'not tag:bolig/run=yearly' -m pipelines.definitions \
+		--config-json '{$(QUIET)}'
 	@$(BIN)/python -m pipelines.outputs
 
-# One reporting year recomputed and everything downstream, e.g.  make run-year YEAR=2024
+# One reporting year recomputed and everything downstream (the county PDFs too, as the yearly
+# schedules do), e.g.  make run-year YEAR=2024
 run-year: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
 	@$(BIN)/python -m pipelines.runs
 	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions \
 		--config-json '{$(QUIET), "resources": {"reporting": {"config": {"years": [$(YEAR)]}}}}'
+
+# The county PDFs of the municipality profiles alone (from the published release; a few minutes).
+profile-pdfs: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster asset materialize --select county_profile_pdfs -m pipelines.definitions \
+		--config-json '{$(QUIET)}'
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""All indicator charts, the 357 municipality profiles (PNG + county PDFs) and the steering report,
+"""All indicator charts, the 357 municipality profiles (HTML + PNG) and the steering report,
 from a full run's warehouse. Target: under 60 s together on 2 cores.
 
 The warehouse is built once without the products (``pipelines.direct.run_all(charts=False)``);
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 PRODUCTS = ("charts", "profiles", "report")
 LABELS = {
     "charts": "all indicator charts (4 kinds)",
-    "profiles": "357 municipality profiles + 15 county PDFs",
+    "profiles": "357 municipality profiles (HTML + PNG) and their indexes",
     "report": "steering report (HTML, charts embedded)",
     "total": "all of it, fresh process",
 }
@@ -33,7 +33,7 @@ LABELS = {
 # files written, from each build function's result
 COUNT_FILES = {
     "charts": len,
-    "profiles": lambda result: len(result.pngs) + len(result.pdfs),
+    "profiles": lambda result: len(result.pngs) + len(result.pages) + len(result.index_pages),
     "report": lambda result: 1,
 }
 

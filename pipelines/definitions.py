@@ -16,7 +16,7 @@ from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, rec
 from pipelines.indicators.assets import indicator_assets, indicator_values
 from pipelines.maps.assets import indicator_maps
 from pipelines.privacy.assets import suppression
-from pipelines.profiles.assets import municipality_profiles
+from pipelines.profiles.assets import county_profile_pdfs, municipality_profiles
 from pipelines.progress.assets import goal_attainment, goal_attainment_internal
 from pipelines.report.assets import steering_report
 from pipelines.resources import build_resources
@@ -42,6 +42,7 @@ all_assets = [
     indicator_charts,
     indicator_maps,
     municipality_profiles,
+    county_profile_pdfs,
     steering_report,
 ]
 

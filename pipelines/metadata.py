@@ -19,6 +19,12 @@ OWNERS = {
 }
 TIER_TAG = "tier"
 PUBLIC, INTERNAL = "public", "internal"
+# Assets that only the yearly runs materialise (the schedules' job and `make run-year` select every
+# asset): slow print files that change once a year. `make run` and the test suite's whole runs
+# leave them out with QUICK_RUN_SELECTION.
+RUN_TAG = "bolig/run"
+YEARLY_ONLY = {RUN_TAG: "yearly"}
+QUICK_RUN_SELECTION = f"not tag:{RUN_TAG}={YEARLY_ONLY[RUN_TAG]}"
 CATALOG = WAREHOUSE_FILE.removesuffix(".duckdb")  # DuckDB names the attached database after the file
 
 
@@ -27,9 +33,13 @@ def table_name(table: str) -> str:
     return f"{CATALOG}.main.{table}"
 
 
-def asset_args(stage: str, tier: str, table: str | None = None) -> dict[str, object]:
-    """Owners, the tier tag and, for a warehouse table, its `dagster/table_name`."""
-    args: dict[str, object] = {"owners": OWNERS[stage], "tags": {TIER_TAG: tier}}
+def asset_args(
+    stage: str, tier: str, table: str | None = None, *, yearly_only: bool = False
+) -> dict[str, object]:
+    """Owners, the tier tag (and the yearly-only tag) and, for a warehouse table, its
+    `dagster/table_name`."""
+    tags = {TIER_TAG: tier, **(YEARLY_ONLY if yearly_only else {})}
+    args: dict[str, object] = {"owners": OWNERS[stage], "tags": tags}
     if table is not None:
         args["metadata"] = {"dagster/table_name": table_name(table)}
     return args

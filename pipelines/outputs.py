@@ -14,6 +14,7 @@ def describe_outputs(base: Path) -> list[str]:
         ("exports/public/latest", "*.parquet"),
         ("exports/internal", "*.parquet"),
         ("charts", "*.png"),
+        ("profiles/kommune", "*.html"),
         ("profiles/kommune", "*.png"),
         ("profiles/fylke", "*.pdf"),
         ("reports", "*.html"),
@@ -29,7 +30,8 @@ def describe_outputs(base: Path) -> list[str]:
 def main() -> None:
     print("\n".join(describe_outputs(output_dir())))
     print("Public release (safe to publish): exports/public/latest/")
-    print("Steering report: reports/styringsinformasjon_<år>.html; profiles: profiles/index.csv")
+    print("Steering report: reports/styringsinformasjon_<år>.html; profiles: profiles/index.html")
+    print("County PDFs of the profiles (profiles/fylke/*.pdf): the yearly runs, or `make profile-pdfs`")
     print("Internal tier (data owners only, never publish): exports/internal/")
     print("Demo data are synthetic (data_origin = 'synthetic'): not official statistics.")
 

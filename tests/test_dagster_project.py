@@ -15,7 +15,7 @@ from pipelines.catalogue import load_catalogue
 REPO = Path(__file__).resolve().parent.parent
 DEPENDENCIES = ("dagster", "dagster_webserver", "matplotlib", "duckdb", "pandas", "pyarrow", "numpy",
                 "highspy", "yaml", "openpyxl", "PIL", "requests", "urllib3", "filelock",
-                "jinja2")  # fmt: skip
+                "jinja2", "pypdf")  # fmt: skip
 
 
 # --- no private internals -------------------------------------------------------------------------

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import re
-import zlib
 
 import numpy as np
 import pandas as pd
@@ -21,11 +19,11 @@ from PIL import Image
 
 from pipelines.catalogue import load_catalogue
 from pipelines.catalogue.models import GoalRef
+from pipelines.charts.png import encode_png
 from pipelines.geography.levels import dim_geography
 from pipelines.profiles import ProfileSpecError, load_profile_spec, profile_data
 from pipelines.profiles import page as pg
-from pipelines.profiles.raster import encode_png, write_pdf
-from pipelines.profiles.render import render_profiles
+from pipelines.profiles.render import render_county_pdfs, render_profiles
 from pipelines.profiles.spec import profile_spec_from_mapping
 
 RELEASE = "2026-11-26"
@@ -346,11 +344,12 @@ def test_row_of_earlier_year_is_labelled_and_numbers_are_norwegian(data, context
     assert "fra 2022" in _text(stavanger, pg.row_gid("change", _row_index(spec, ACCESSIBLE[0])))
 
 
-def test_blitted_pages_equal_full_draws(data, context):
+@pytest.mark.parametrize("dpi", [60, pg.DEFAULT_DPI])
+def test_blitted_pages_equal_full_draws(data, context, dpi):
     """The reused page with cached cells draws exactly what a fresh full draw does."""
     template = data[data["kommunenr"] == "4601"]
-    blitted = pg.ProfilePage(template, context, blit=True, dpi=60)
-    full = pg.ProfilePage(template, context, blit=False, dpi=60)
+    blitted = pg.ProfilePage(template, context, blit=True, dpi=dpi)
+    full = pg.ProfilePage(template, context, blit=False, dpi=dpi)
     for kommunenr in ["4601", "4602", "1103", "4601", "4602"]:
         rows = data[data["kommunenr"] == kommunenr]
         blitted.update(rows)
@@ -361,31 +360,14 @@ def test_blitted_pages_equal_full_draws(data, context):
 # --- files -------------------------------------------------------------------------------------
 
 
-def _pdf_pages(pdf: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b(?!s)", pdf))
-
-
-def test_png_and_pdf_hold_the_rendered_pixels(tmp_path):
+def test_png_holds_the_rendered_pixels():
     rng = np.random.default_rng(1)
     pixels = rng.integers(0, 256, size=(7, 5, 4), dtype=np.uint8)
-    png, page = encode_png(pixels, dpi=100)
+    png, _ = encode_png(pixels, dpi=150)
     with Image.open(io.BytesIO(png)) as image:
         assert image.mode == "RGB" and image.size == (5, 7)
         assert np.array_equal(np.asarray(image), pixels[..., :3])
-    pdf = write_pdf(tmp_path / "t.pdf", [page, page], title="Æøå").read_bytes()
-    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert _pdf_pages(pdf) == 2 and b"/Count 2" in pdf
-    # every cross-reference points at its object
-    xref = int(re.search(rb"startxref\n(\d+)", pdf).group(1))
-    offsets = [int(o) for o in re.findall(rb"(\d{10}) 00000 n", pdf[xref:])]
-    for number, offset in enumerate(offsets, start=1):
-        assert pdf[offset:].startswith(b"%d 0 obj" % number)
-    # the image stream inflates to the PNG's unfiltered scanlines
-    stream = re.search(rb"/Length (\d+) >>\nstream\n", pdf)
-    data = pdf[stream.end() : stream.end() + int(stream.group(1))]
-    scanlines = np.frombuffer(zlib.decompress(data), dtype=np.uint8).reshape(7, 1 + 5 * 3)
-    assert (scanlines[:, 0] == 0).all()
-    assert np.array_equal(scanlines[:, 1:].reshape(7, 5, 3), pixels[..., :3])
+        assert image.info["dpi"] == pytest.approx((150, 150), abs=0.1)
 
 
 def _national_tables(spec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -433,11 +415,10 @@ def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
     assert len(result.pngs) == 357 and all(p.exists() for p in result.pngs)
     assert {p.stem for p in result.pngs} == set(municipalities["geo_code"])
     assert not stale.exists()  # files of municipalities that no longer exist are removed
-    assert len(list((tmp_path / "profiles" / "kommune").iterdir())) == 357
-    assert len(result.pdfs) == 15
+    assert len(result.pages) == 357 and {p.stem for p in result.pages} == set(municipalities["geo_code"])
+    assert len(list((tmp_path / "profiles" / "kommune").iterdir())) == 2 * 357  # a PNG and a page each
+    assert len(result.index_pages) == 16 and all(p.exists() for p in result.index_pages)
     per_county = municipalities.groupby("county_code")["geo_code"].apply(sorted)
-    for pdf in result.pdfs:
-        assert _pdf_pages(pdf.read_bytes()) == len(per_county[pdf.stem]), pdf.name
 
     with result.index_path.open(encoding="utf-8") as handle:
         index = list(csv.DictReader(handle))
@@ -447,6 +428,7 @@ def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
         "county_code",
         "county_name",
         "png",
+        "html",
         "pdf",
         "pdf_page",
     ]
@@ -454,7 +436,8 @@ def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
     bergen = next(r for r in index if r["kommunenr"] == "4601")
     assert (bergen["kommune_name"], bergen["county_code"]) == ("Bergen", "46")
     assert bergen["png"] == "profiles/kommune/4601.png" and (tmp_path / bergen["png"]).exists()
-    assert bergen["pdf"] == "profiles/fylke/46.pdf"
+    assert bergen["html"] == "profiles/kommune/4601.html" and (tmp_path / bergen["html"]).exists()
+    assert bergen["pdf"] == "profiles/fylke/46.pdf"  # written by render_county_pdfs
     assert int(bergen["pdf_page"]) == per_county["46"].index("4601") + 1
     with Image.open(tmp_path / bergen["png"]) as image:
         assert image.size == (
@@ -468,11 +451,11 @@ def test_pages_drawn_in_spawned_workers_equal_pages_drawn_here(tmp_path, tables,
     plain data, and nothing a worker needs is left behind in the parent."""
     outputs = {}
     for workers in (1, 2):
-        result = render_profiles(*tables, catalogue, tmp_path / str(workers), RELEASE, spec=spec, dpi=60,
-                                 workers=workers)  # fmt: skip
-        outputs[workers] = {p.relative_to(tmp_path / str(workers)): p.read_bytes() for p in result.pngs}
-        outputs[workers].update({p.relative_to(tmp_path / str(workers)): p.read_bytes() for p in result.pdfs})
-    assert len(outputs[1]) == len(MUNICIPALITIES) + len(COUNTIES)
+        base = tmp_path / str(workers)
+        result = render_profiles(*tables, catalogue, base, RELEASE, spec=spec, dpi=60, workers=workers)
+        pdfs = render_county_pdfs(*tables, catalogue, base, RELEASE, spec=spec, workers=workers)
+        outputs[workers] = {p.relative_to(base): p.read_bytes() for p in [*result.pngs, *result.pages, *pdfs]}
+    assert len(outputs[1]) == 2 * len(MUNICIPALITIES) + len(COUNTIES)
     assert outputs[1] == outputs[2]
 
 

@@ -3,8 +3,8 @@
 Why not Pillow (measured on a 1169 × 827 profile page): Pillow's PNG writer chooses a filter per
 scanline, which takes ~15 ms a page even at ``compress_level=1``; writing the scanlines
 unfiltered and deflating them at level 1 takes ~5 ms and gives a smaller file, because our charts
-and pages are mostly flat colour, where filters do not help. The deflated scanlines are kept
-(:class:`RasterPage`) so a PDF can carry them unchanged (see :mod:`pipelines.profiles.raster`).
+and pages are mostly flat colour, where filters do not help. The deflated scanlines are also
+returned (:class:`RasterPage`), for a writer that embeds them unchanged (e.g. in a raster PDF).
 """
 
 from __future__ import annotations

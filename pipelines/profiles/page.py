@@ -36,17 +36,43 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from pipelines import formatting, palette
-from pipelines.catalogue import Catalogue
-from pipelines.catalogue.labels import DIRECTION_LABELS_NB
-from pipelines.catalogue.models import Strategy
 from pipelines.charts import style
 from pipelines.profiles import data as pdata
-from pipelines.profiles.spec import ProfileSpec
+from pipelines.profiles.texts import (  # noqa: F401  (re-exported: the page's words live there)
+    COUNTY_COLOR,
+    HEADERS,
+    LEGEND_COUNTY,
+    LEGEND_IQR,
+    LEGEND_MUNICIPALITY,
+    LEGEND_NATION,
+    LEGEND_RANGE,
+    MUNICIPALITY_COLOR,
+    NATION_COLOR,
+    NO_STATUS_COLOR,
+    SPINE_NOTE,
+    STATUS_COLORS,
+    SYMBOL_NOTE_PREFIX,
+    SYMBOL_NOTES_NB,
+    TREND_ARROWS,
+    TREND_COLORS,
+    TREND_NOTE,
+    PageContext,
+    change_text,
+    page_context,
+    row_details,
+    spine_positions,
+    static_notes,
+    status_text,
+    strategy_label,
+    subtitle_text,
+    symbol_note,
+    title_text,
+)
 
 # --- Geometry (inches; A4 landscape) ----------------------------------------------------------
 
 PAGE_SIZE_IN = (11.69, 8.27)
-DEFAULT_DPI = 100
+DEFAULT_DPI = 150  # sharp enough for slides and print; the HTML page is the one to read on screen
 
 _PAD_X = 0.35
 _TITLE_Y = 0.32
@@ -70,39 +96,6 @@ _X_STATUS_MARK = 9.92
 _X_STATUS = 10.05
 
 LABEL_WRAP = 56
-STATUS_WRAP = 21
-
-# --- Labels -----------------------------------------------------------------------------------
-
-HEADERS = {
-    "label": "Indikator",
-    "value": "Kommunen",
-    "trend": "Endring¹",
-    "county": "Fylket",
-    "nation": "Landet",
-    "spine": "Kommunene i landet²",
-    "status": "Framgang mot mål³",
-}
-LEGEND_MUNICIPALITY = "Kommunen"
-LEGEND_COUNTY = "Fylket"
-LEGEND_NATION = "Landet"
-LEGEND_RANGE = "Alle kommuner, laveste–høyeste"
-LEGEND_IQR = "Midtre halvdel av kommunene"
-TREND_ARROWS = {pdata.TREND_UP: "↑", pdata.TREND_DOWN: "↓", pdata.TREND_FLAT: "→"}
-TREND_NOTE = (
-    "¹ Endring fra kommunens forrige år med verdi. Grønn pil: utvikling i ønsket retning, rød: i feil "
-    "retning, grå: uendret (endringen avrundes til null) eller kontekstindikator uten retning."
-)
-SPINE_NOTE = (
-    "² Feltet viser spredningen mellom kommunene samme år (lys: laveste–høyeste, mørk: midtre halvdel). "
-    "For indikatorer med retning er bedre verdi alltid til høyre."
-)
-SYMBOL_NOTES_NB = {
-    "suppressed": "«:» skjult av personvernhensyn (for få tilfeller)",
-    "missing": "«..» mangler",
-    "not_applicable": "«.» ikke aktuelt",
-}
-SYMBOL_NOTE_PREFIX = "Tegnforklaring: "
 
 # Columns of profile_data that change from one municipality to the next.
 UPDATE_COLUMNS = (
@@ -126,26 +119,10 @@ UPDATE_COLUMNS = (
     "progress_status_nb",
 )
 
-# --- Colours ----------------------------------------------------------------------------------
+# --- Colours: the same on the HTML page (pipelines/profiles/texts.py) ----------------------------
 
 OI = palette.OKABE_ITO
-TREND_COLORS = {
-    pdata.GOOD: OI["bluish_green"],
-    pdata.BAD: OI["vermillion"],
-    pdata.NEUTRAL: palette.COLORS["muted"],
-}
-STATUS_COLORS = {
-    "target_achieved": OI["bluish_green"],
-    "substantial_progress": OI["bluish_green"],
-    "moderate_progress": OI["sky_blue"],
-    "limited_progress": OI["orange"],
-    "deterioration": OI["vermillion"],
-}
-NO_STATUS_COLOR = "#BBBBBB"
 STRIPE_COLOR = "#F3F3F3"
-MUNICIPALITY_COLOR = OI["orange"]
-COUNTY_COLOR = palette.COLORS["text"]
-NATION_COLOR = palette.COLORS["national"]
 
 # --- gids -------------------------------------------------------------------------------------
 
@@ -168,72 +145,7 @@ def row_gid(kind: str, row: int) -> str:
     return f"{kind}_{row}"
 
 
-# --- Formatting -------------------------------------------------------------------------------
-
-
-def change_text(change: float, decimals: int, prev_year: int | None, year: int) -> str:
-    """«+1,2» / «−0,4» / «0,0», with «fra <år>» when the previous value is older than last year."""
-    if change is None or (isinstance(change, float) and math.isnan(change)):
-        return ""
-    text = formatting.format_signed_nb(change, int(decimals))
-    if prev_year is not None and not pd.isna(prev_year) and int(prev_year) < year - 1:
-        text += f"\nfra {int(prev_year)}"
-    return text
-
-
-def status_text(status_nb: str, strategy: str | None, main_strategy: str | None, names: Mapping) -> str:
-    text = str(status_nb)
-    if strategy and main_strategy and strategy != main_strategy:
-        text += f" ({str(names.get(strategy, strategy)).split(' (')[0]})"
-    return "\n".join(textwrap.wrap(text, STATUS_WRAP)) or text
-
-
-def title_text(name: str, number: str, year: int) -> str:
-    return f"{name} ({number}) — boligsosial profil {year}"
-
-
-def subtitle_text(county_name: str | None, kostra_group_name: str | None) -> str:
-    parts = []
-    if county_name:
-        parts.append(f"Fylke: {county_name}")
-    if kostra_group_name:
-        parts.append(str(kostra_group_name))
-    return formatting.FOOTER_SEPARATOR.join(parts)
-
-
 # --- Page -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageContext:
-    """What is the same on every page of one rendering."""
-
-    source_nb: str
-    release: str
-    strategy_names: Mapping[str, str]  # strategy id → short name with period
-    main_strategy: str | None  # the first of the spec's status_strategies
-
-
-def strategy_label(strategy: Strategy) -> str:
-    """«Alle trenger et trygt hjem (2021–2024)»: the name before the first full stop, and the period."""
-    return f"{strategy.name_nb.split('.')[0].strip()} ({strategy.first_year}–{strategy.last_year})"
-
-
-def page_context(catalogue: Catalogue, spec: ProfileSpec, release: str) -> PageContext:
-    return PageContext(
-        source_nb=spec.source_nb,
-        release=str(release),
-        strategy_names={sid: strategy_label(s) for sid, s in catalogue.strategies.items()},
-        main_strategy=spec.status_strategies[0] if spec.status_strategies else None,
-    )
-
-
-def _normalise(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, flip: np.ndarray) -> np.ndarray:
-    """Positions on the spine (0 … 1) within each row's scale; better to the right."""
-    span = hi - lo
-    with np.errstate(invalid="ignore", divide="ignore"):
-        x = np.where(span > 0, (values - lo) / span, 0.5)
-    return np.where(flip, 1.0 - x, x)
 
 
 def _artist_key(artist) -> tuple:
@@ -368,12 +280,8 @@ class ProfilePage:
             self._text(
                 _X_LABEL, y - 0.035, label, fontsize=9, va="bottom", linespacing=1.1, gid=row_gid("label", i)
             )
-            details = [formatting.unit_label_nb(row.unit), DIRECTION_LABELS_NB.get(row.direction, "")]
-            if int(row.year) != self.year:
-                details.append(f"tall for {int(row.year)}")
-            self._text(
-                _X_LABEL, y + 0.02, " · ".join(d for d in details if d), fontsize=7.5, va="top", color=muted
-            )
+            details = row_details(row.unit, row.direction, row.year, self.year)
+            self._text(_X_LABEL, y + 0.02, details, fontsize=7.5, va="top", color=muted)
             self._text(
                 _X_NATION,
                 y,
@@ -422,7 +330,13 @@ class ProfilePage:
         self._build_legend()
 
         self.notes = self._text(
-            _PAD_X, _NOTES_Y, self._static_notes(rows), fontsize=7.5, va="top", linespacing=1.4, gid=GID_NOTES
+            _PAD_X,
+            _NOTES_Y,
+            "\n".join(static_notes(rows["progress_strategy"], self.context)),
+            fontsize=7.5,
+            va="top",
+            linespacing=1.4,
+            gid=GID_NOTES,
         )
         self.symbols = self._text(_PAD_X, _SYMBOLS_Y, fontsize=7.5, va="top", gid=GID_SYMBOLS)
         self._add_cell([self.symbols], _PAD_X - 0.05, _SYMBOLS_Y - 0.03, width - _PAD_X, _SYMBOLS_Y + 0.2)
@@ -430,20 +344,6 @@ class ProfilePage:
         self.footer = style.add_footer(
             fig, self.context.source_nb, ["synthetic"], self.context.release, x_in=_PAD_X
         )
-
-    def _static_notes(self, rows: pd.DataFrame) -> str:
-        names = self.context.strategy_names
-        main = self.context.main_strategy
-        status_note = "³ Framgang mot målet"
-        if main in names:
-            status_note += f" i strategien {names[main]}"
-        status_note += " for kommunen og indikatorens målgruppe, målt med vekstratemetoden til Open SDG."
-        others = sorted({str(s) for s in rows["progress_strategy"].dropna()} - {str(main)})
-        if others:
-            status_note += (
-                " Strategi i parentes: vurdert mot " + " / ".join(names.get(s, s) for s in others) + "."
-            )
-        return "\n".join([TREND_NOTE, SPINE_NOTE, status_note])
 
     def _build_spine(self, rows: pd.DataFrame) -> None:
         width, height = PAGE_SIZE_IN
@@ -458,7 +358,7 @@ class ProfilePage:
         y = np.arange(self.n, dtype=float)
 
         def norm(column: str) -> np.ndarray:
-            return _normalise(rows[column].to_numpy(dtype=float), self._lo, self._hi, self._flip)
+            return spine_positions(rows[column].to_numpy(dtype=float), self._lo, self._hi, self._flip)
 
         for left_col, right_col, color, gid in (
             ("muni_min", "muni_max", palette.COLORS["band_range"], GID_RANGE),
@@ -571,14 +471,15 @@ class ProfilePage:
 
         shown = np.array([s == pdata.SHOWN for s in statuses])
         county_shown = np.array([s == pdata.SHOWN for s in county_statuses])
-        x_muni = np.where(shown, _normalise(values, self._lo, self._hi, self._flip), np.nan)
-        x_county = np.where(county_shown, _normalise(county_values, self._lo, self._hi, self._flip), np.nan)
+        x_muni = np.where(shown, spine_positions(values, self._lo, self._hi, self._flip), np.nan)
+        x_county = np.where(
+            county_shown, spine_positions(county_values, self._lo, self._hi, self._flip), np.nan
+        )
         self.municipality_marks.set_offsets(np.column_stack([x_muni, self._y]))
         self.county_marks.set_offsets(np.column_stack([x_county, self._y]))
 
         present = set(statuses) | set(county_statuses) | set(columns["national_status"])
-        symbols = [note for status, note in SYMBOL_NOTES_NB.items() if status in present]
-        self.symbols.set_text(SYMBOL_NOTE_PREFIX + ", ".join(symbols) + "." if symbols else "")
+        self.symbols.set_text(symbol_note(present))
         self._set_footer(columns["data_origin"])
 
     def _set_footer(self, origins: Iterable) -> None:

@@ -1,16 +1,23 @@
-"""Render every municipality profile: one PNG per municipality, one PDF per county, an index.
+"""Render every municipality profile: a PNG and an HTML page per municipality, index pages, an
+index file and, as a separate step, one vector PDF per county.
 
 Layout under ``base_dir``::
 
-    profiles/kommune/<kommunenr>.png   one page per municipality (2024 borders)
-    profiles/fylke/<county_code>.pdf   the county's municipalities, one page each, by kommunenr
-    profiles/index.csv                 kommunenr → names, county, PNG, PDF and page in the PDF
+    profiles/index.html                the nation: every county and municipality (HTML)
+    profiles/kommune/<kommunenr>.html  one accessible page per municipality (2024 borders)
+    profiles/kommune/<kommunenr>.png   the same page as a picture, for slides
+    profiles/fylke/<county_code>.html  the county's municipalities (HTML)
+    profiles/fylke/<county_code>.pdf   the county's municipalities, one vector page each, by kommunenr
+                                       (written by :func:`render_county_pdfs`)
+    profiles/index.csv                 kommunenr → names, county, PNG, HTML, PDF and page in the PDF
+
+Every file comes from one :func:`~pipelines.profiles.data.profile_data` table, so the HTML page,
+the PNG and the PDF page of a municipality print the same numbers.
 
 Speed: the page figure is built once per job and only its changing parts are redrawn per
-municipality (see :mod:`pipelines.profiles.page`); PNGs are written unfiltered at zlib level 1
-and the county PDFs reuse the PNGs' compressed data (see :mod:`pipelines.profiles.raster`). With
-more than one worker (:mod:`pipelines.charts.pool`), the counties are shared out by size, so each
-worker writes whole PDFs and the workers finish at about the same time.
+municipality (see :mod:`pipelines.profiles.page`); PNGs are written unfiltered at zlib level 1.
+With more than one worker (:mod:`pipelines.charts.pool`), the counties are shared out by size, so
+each worker draws whole counties and the workers finish at about the same time.
 """
 
 from __future__ import annotations
@@ -23,26 +30,41 @@ import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.charts.png import encode_png
 from pipelines.charts.pool import map_jobs, workers_for
+from pipelines.exports.origin import is_synthetic
 from pipelines.profiles.data import profile_data
 from pipelines.profiles.page import DEFAULT_DPI, UPDATE_COLUMNS, PageContext, ProfilePage, page_context
-from pipelines.profiles.raster import encode_png, write_pdf
 from pipelines.profiles.spec import ProfileSpec, load_profile_spec
+from pipelines.profiles.texts import document_title, page_origin_counts
 
 PROFILES_DIR = Path("profiles")
 MUNICIPALITY_DIR = "kommune"
 COUNTY_DIR = "fylke"
 INDEX_FILE = "index.csv"
-INDEX_COLUMNS = ["kommunenr", "kommune_name", "county_code", "county_name", "png", "pdf", "pdf_page"]
-# A page takes ~25 ms and a spawned worker ~1.5 s to start (more with its own first full draw):
-# below this many pages per worker, drawing them here is quicker.
+INDEX_COLUMNS = [
+    "kommunenr",
+    "kommune_name",
+    "county_code",
+    "county_name",
+    "png",
+    "html",
+    "pdf",
+    "pdf_page",
+]
+# A raster page takes ~25–60 ms and a spawned worker ~1.5 s to start (more with its own first
+# full draw): below this many pages per worker, drawing them here is quicker.
 PAGES_PER_WORKER = 80
+# A vector page costs several times a raster page, so a worker pays off sooner.
+PDF_PAGES_PER_WORKER = 20
+PNG, PDF = "png", "pdf"
 
 
 @dataclass(frozen=True)
 class ProfileResult:
     pngs: list[Path]
-    pdfs: list[Path]
+    pages: list[Path]  # the municipalities' HTML pages
+    index_pages: list[Path]  # the national and the county HTML indexes
     index_path: Path
 
 
@@ -50,6 +72,7 @@ class ProfileResult:
 class _Job:
     """Whole counties to draw, as plain picklable data."""
 
+    kind: str  # PNG: a picture per municipality; PDF: a vector PDF per county
     counties: list[tuple[str, str, list[str]]]  # (county_code, county_name, kommunenr in order)
     template: pd.DataFrame  # any municipality's rows of profile_data: what every page shares
     columns: dict[str, np.ndarray]  # UPDATE_COLUMNS of the job's municipalities, in county order
@@ -58,34 +81,40 @@ class _Job:
     dpi: int
 
 
-def _render_job(job: _Job) -> list[dict[str, object]]:
+def _pages(job: _Job):
+    """(county_code, county_name, page number, kommunenr, the page's columns) in job order."""
     n_rows = len(job.template)
-    page = ProfilePage(job.template, job.context, dpi=job.dpi, blit=True)
-    entries: list[dict[str, object]] = []
-    start = 0  # the first row of the page's municipality in job.columns
+    start = 0
     for county_code, county_name, numbers in job.counties:
-        pdf_path = job.profiles_dir / COUNTY_DIR / f"{county_code}.pdf"
-        raster_pages = []
         for page_number, kommunenr in enumerate(numbers, start=1):
-            page.update_columns({name: rows[start : start + n_rows] for name, rows in job.columns.items()})
-            png, raster = encode_png(page.render_rgb(), job.dpi)
-            png_path = job.profiles_dir / MUNICIPALITY_DIR / f"{kommunenr}.png"
-            png_path.write_bytes(png)
-            raster_pages.append(raster)
-            entries.append(
-                {
-                    "kommunenr": kommunenr,
-                    "kommune_name": job.columns["kommune_name"][start],
-                    "county_code": county_code,
-                    "county_name": county_name,
-                    "png": png_path,
-                    "pdf": pdf_path,
-                    "pdf_page": page_number,
-                }
-            )
+            columns = {name: rows[start : start + n_rows] for name, rows in job.columns.items()}
+            yield county_code, county_name, page_number, kommunenr, columns
             start += n_rows
-        write_pdf(pdf_path, raster_pages, title=f"Boligsosiale kommuneprofiler {page.year} – {county_name}")
-    return entries
+
+
+def _render_job(job: _Job) -> list[Path]:
+    if job.kind == PDF:
+        from pipelines.profiles.vector import write_county_pdf  # pypdf: only the PDF step needs it
+
+        page = ProfilePage(job.template, job.context, dpi=job.dpi, blit=False)
+        pages = list(_pages(job))
+        written = []
+        for county_code, county_name, _ in job.counties:
+            columns = [p[4] for p in pages if p[0] == county_code]
+            counts = page_origin_counts(o for c in columns for o in c["data_origin"])
+            path = job.profiles_dir / COUNTY_DIR / f"{county_code}.pdf"
+            title = document_title(page.year, county_name)
+            written.append(write_county_pdf(path, page, columns, title=title, synthetic=is_synthetic(counts)))
+        return written
+    page = ProfilePage(job.template, job.context, dpi=job.dpi, blit=True)
+    written = []
+    for _, _, _, kommunenr, columns in _pages(job):
+        page.update_columns(columns)
+        png, _ = encode_png(page.render_rgb(), job.dpi)
+        path = job.profiles_dir / MUNICIPALITY_DIR / f"{kommunenr}.png"
+        path.write_bytes(png)
+        written.append(path)
+    return written
 
 
 def _share_counties(counties: list[tuple[str, str, list[str]]], n: int) -> list[list]:
@@ -97,6 +126,53 @@ def _share_counties(counties: list[tuple[str, str, list[str]]], n: int) -> list[
         shares[target].append(county)
         loads[target] += len(county[2])
     return [sorted(share) for share in shares if share]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    data: pd.DataFrame
+    context: PageContext
+    year: int
+    counties: list[tuple[str, str, list[str]]]
+    profiles_dir: Path
+
+
+def _prepare(values, goal_attainment, geography, catalogue, base_dir, release, spec, year) -> _Prepared:
+    spec = spec or load_profile_spec(catalogue)
+    data = profile_data(values, goal_attainment, geography, catalogue, spec, year=year)
+    n_rows = len(spec.rows)
+    firsts = data.iloc[::n_rows]
+    # profile_data sorts by municipality and row, and every municipality has every row, so
+    # municipality i's rows are the i-th block of n_rows; workers slice plain arrays per page.
+    if len(firsts) * n_rows != len(data) or firsts["kommunenr"].duplicated().any():
+        raise ValueError("profile_data must give every municipality the same rows")
+    counties: dict[str, tuple[str, list[str]]] = {}
+    for number, code, name in zip(
+        firsts["kommunenr"], firsts["county_code"], firsts["county_name"], strict=True
+    ):
+        counties.setdefault(str(code), (str(name), []))[1].append(str(number))
+    county_list = [(code, name, numbers) for code, (name, numbers) in sorted(counties.items())]
+    profiles_dir = Path(base_dir) / PROFILES_DIR
+    for sub in (MUNICIPALITY_DIR, COUNTY_DIR):
+        (profiles_dir / sub).mkdir(parents=True, exist_ok=True)
+    return _Prepared(data, page_context(catalogue, spec, release), int(data["year"].max()), county_list,
+                     profiles_dir)  # fmt: skip
+
+
+def _run_jobs(prepared: _Prepared, kind: str, dpi: int, workers: int | None, per_worker: int) -> list[Path]:
+    data, county_list = prepared.data, prepared.counties
+    n_rows = data["row"].nunique()
+    position = {str(number): i for i, number in enumerate(data["kommunenr"].iloc[::n_rows])}
+    columns = {name: data[name].to_numpy(dtype=object) for name in UPDATE_COLUMNS}
+    n_workers = max(1, min(workers or workers_for(len(position), per_worker), len(county_list)))
+    jobs = []
+    for share in _share_counties(county_list, n_workers):
+        numbers = [number for _, _, county_numbers in share for number in county_numbers]
+        rows = np.concatenate([np.arange(position[k] * n_rows, (position[k] + 1) * n_rows) for k in numbers])
+        job_columns = {name: column[rows] for name, column in columns.items()}
+        template = data.iloc[:n_rows]
+        jobs.append(_Job(kind, share, template, job_columns, prepared.context, prepared.profiles_dir, dpi))
+    return sorted(path for result in map_jobs(_render_job, jobs, len(jobs)) for path in result)
 
 
 def render_profiles(
@@ -112,71 +188,80 @@ def render_profiles(
     dpi: int = DEFAULT_DPI,
     workers: int | None = None,
 ) -> ProfileResult:
-    """Write every municipality's profile page as PNG, the county PDFs and ``index.csv``.
+    """Write every municipality's profile as an HTML page and a PNG, the HTML indexes of the
+    nation and the counties, and ``index.csv``.
 
     ``values`` is the public indicator table, ``goal_attainment`` and ``geography``
-    (``dim_geography``) the warehouse tables of those names. Files of municipalities or counties
+    (``dim_geography``) the release's tables of those names. Files of municipalities or counties
     that no longer exist are removed, so the folders always match the index. ``workers``
     (default: one per core when there are enough pages) draw whole counties in spawned processes.
+    The county PDFs are :func:`render_county_pdfs`.
     """
-    spec = spec or load_profile_spec(catalogue)
-    data = profile_data(values, goal_attainment, geography, catalogue, spec, year=year)
-    context = page_context(catalogue, spec, release)
+    from pipelines.profiles.html import write_html_profiles  # Jinja2: only this step needs it
 
-    profiles_dir = Path(base_dir) / PROFILES_DIR
-    for sub in (MUNICIPALITY_DIR, COUNTY_DIR):
-        (profiles_dir / sub).mkdir(parents=True, exist_ok=True)
-
-    # profile_data sorts by municipality and row, and every municipality has every row, so
-    # municipality i's rows are the i-th block of n_rows; workers slice plain arrays per page.
-    n_rows = len(spec.rows)
-    firsts = data.iloc[::n_rows]
-    if len(firsts) * n_rows != len(data) or firsts["kommunenr"].duplicated().any():
-        raise ValueError("profile_data must give every municipality the same rows")
-    position = {str(number): i for i, number in enumerate(firsts["kommunenr"])}
-    columns = {name: data[name].to_numpy(dtype=object) for name in UPDATE_COLUMNS}
-    counties: dict[str, tuple[str, list[str]]] = {}
-    for number, code, name in zip(
-        firsts["kommunenr"], firsts["county_code"], firsts["county_name"], strict=True
-    ):
-        counties.setdefault(str(code), (str(name), []))[1].append(str(number))
-    county_list = [(code, name, numbers) for code, (name, numbers) in sorted(counties.items())]
-
-    n_workers = max(1, min(workers or workers_for(len(position), PAGES_PER_WORKER), len(county_list)))
-    jobs = []
-    for share in _share_counties(county_list, n_workers):
-        numbers = [number for _, _, county_numbers in share for number in county_numbers]
-        rows = np.concatenate([np.arange(position[k] * n_rows, (position[k] + 1) * n_rows) for k in numbers])
-        job_columns = {name: column[rows] for name, column in columns.items()}
-        jobs.append(_Job(share, data.iloc[:n_rows], job_columns, context, profiles_dir, dpi))
-    results = map_jobs(_render_job, jobs, len(jobs))
-
-    entries = sorted((e for result in results for e in result), key=lambda e: str(e["kommunenr"]))
-    pngs = [Path(e["png"]) for e in entries]
-    pdfs = sorted({Path(e["pdf"]) for e in entries})
-    _remove_stale(profiles_dir / MUNICIPALITY_DIR, "*.png", set(pngs))
-    _remove_stale(profiles_dir / COUNTY_DIR, "*.pdf", set(pdfs))
-    index_path = _write_index(profiles_dir / INDEX_FILE, entries, Path(base_dir))
-    return ProfileResult(pngs=pngs, pdfs=pdfs, index_path=index_path)
+    prepared = _prepare(values, goal_attainment, geography, catalogue, base_dir, release, spec, year)
+    pngs = _run_jobs(prepared, PNG, dpi, workers, PAGES_PER_WORKER)
+    pages = write_html_profiles(prepared.data, prepared.context, prepared.year, prepared.profiles_dir,
+                                MUNICIPALITY_DIR, COUNTY_DIR)  # fmt: skip
+    profiles_dir = prepared.profiles_dir
+    index_pages = [profiles_dir / "index.html"] + [
+        profiles_dir / COUNTY_DIR / f"{code}.html" for code, _, _ in prepared.counties
+    ]
+    _remove_stale(profiles_dir / MUNICIPALITY_DIR, ("*.png", "*.html"), set(pngs) | set(pages))
+    _remove_stale(profiles_dir / COUNTY_DIR, ("*.html",), set(index_pages))
+    index_path = _write_index(profiles_dir / INDEX_FILE, prepared.counties, prepared.data)
+    return ProfileResult(pngs=pngs, pages=pages, index_pages=index_pages, index_path=index_path)
 
 
-def _remove_stale(folder: Path, pattern: str, keep: set[Path]) -> None:
-    for path in folder.glob(pattern):
-        if path not in keep:
-            path.unlink()
+def render_county_pdfs(
+    values: pd.DataFrame,
+    goal_attainment: pd.DataFrame,
+    geography: pd.DataFrame,
+    catalogue: Catalogue,
+    base_dir: Path,
+    release: str,
+    *,
+    spec: ProfileSpec | None = None,
+    year: int | None = None,
+    workers: int | None = None,
+) -> list[Path]:
+    """One vector PDF per county with its municipalities' pages in kommunenr order (the pages
+    ``index.csv`` names); PDFs of counties that no longer exist are removed."""
+    prepared = _prepare(values, goal_attainment, geography, catalogue, base_dir, release, spec, year)
+    pdfs = _run_jobs(prepared, PDF, DEFAULT_DPI, workers, PDF_PAGES_PER_WORKER)
+    _remove_stale(prepared.profiles_dir / COUNTY_DIR, ("*.pdf",), set(pdfs))
+    return pdfs
 
 
-def _write_index(path: Path, entries: list[dict[str, object]], base_dir: Path) -> Path:
-    """``index.csv`` (UTF-8, comma separated); file paths are relative to ``base_dir``."""
+def _remove_stale(folder: Path, patterns: tuple[str, ...], keep: set[Path]) -> None:
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            if path not in keep:
+                path.unlink()
+
+
+def _write_index(path: Path, counties: list, data: pd.DataFrame) -> Path:
+    """``index.csv`` (UTF-8, comma separated); file paths are relative to the output folder. The PDF
+    and its page are where :func:`render_county_pdfs` puts the municipality."""
+    names = dict(zip(data["kommunenr"].astype(str), data["kommune_name"].astype(str), strict=False))
+    relative = PROFILES_DIR.as_posix()
+    entries = []
+    for county_code, county_name, numbers in counties:
+        for page_number, kommunenr in enumerate(numbers, start=1):
+            entries.append(
+                {
+                    "kommunenr": kommunenr,
+                    "kommune_name": names[kommunenr],
+                    "county_code": county_code,
+                    "county_name": county_name,
+                    "png": f"{relative}/{MUNICIPALITY_DIR}/{kommunenr}.png",
+                    "html": f"{relative}/{MUNICIPALITY_DIR}/{kommunenr}.html",
+                    "pdf": f"{relative}/{COUNTY_DIR}/{county_code}.pdf",
+                    "pdf_page": page_number,
+                }
+            )
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=INDEX_COLUMNS)
         writer.writeheader()
-        for entry in entries:
-            writer.writerow(
-                {
-                    **entry,
-                    "png": Path(entry["png"]).relative_to(base_dir).as_posix(),
-                    "pdf": Path(entry["pdf"]).relative_to(base_dir).as_posix(),
-                }
-            )
+        writer.writerows(sorted(entries, key=lambda e: e["kommunenr"]))
     return path
