@@ -39,9 +39,7 @@ def run_all(
     with connect(path) as con:
         load_reference_geography(con, catalogue)
         for source_id in catalogue.sources:
-            load_source(
-                con, catalogue, source_id, statbank=statbank, live_tables=sources.live_tables
-            )
+            load_source(con, catalogue, source_id, statbank=statbank, live_tables=sources.live_tables)
         for contract in catalogue.contracts.values():
             ingest_contract(con, catalogue, contract, inbox_dir() / contract.source)
         for record in catalogue.records.values():

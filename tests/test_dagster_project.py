@@ -228,7 +228,8 @@ def test_one_asset_per_indicator_found_by_its_norwegian_words(graph) -> None:
         assert "syntetiske" in node.description  # the source is credited for definitions, not demo figures
         assert {"stg_measure_values"} <= {key.to_user_string() for key in node.parent_keys}
         assert {check.name for check in node.check_keys} == {
-            "values_within_declared_range", "no_large_yearly_jumps"
+            "values_within_declared_range",
+            "no_large_yearly_jumps",
         }
     titles = " ".join(
         nodes[f"indicator_{i}"].description.splitlines()[0].lower() for i in catalogue.indicators

@@ -70,8 +70,12 @@ def _live(fake: FakeSSB, base: Path) -> None:
         "success": result.success,
         "failed_steps": [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"],
         "checks": [
-            {"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": e.passed,
-             "blocking": e.blocking}  # fmt: skip
+            {
+                "asset": e.asset_key.to_user_string(),
+                "check": e.check_name,
+                "passed": e.passed,
+                "blocking": e.blocking,
+            }  # fmt: skip
             for e in result.get_asset_check_evaluations()
         ],
         "statbank_tables": result.asset_materializations_for_node("raw_kostra_form13")[0]

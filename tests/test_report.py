@@ -629,6 +629,7 @@ def test_pinned_axe_is_the_recorded_file():
     assert b"Mozilla Public\n * License, v. 2.0" in data[:600]  # the MPL-2.0 header stays on top
     assert (AXE_DIR / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
 
+
 def test_maps_have_their_text_alternative_and_numbers(page, maps, dataset):
     """One map per main goal: the alt text names the highest and lowest county, and the county values
     behind the map are in the document (a closed <details>), as the release has them."""
