@@ -14,12 +14,15 @@ def describe_outputs(base: Path) -> list[str]:
         ("exports/public/latest", "*.parquet"),
         ("exports/internal", "*.parquet"),
         ("charts", "*.png"),
+        ("maps", "*.png"),
         ("profiles/kommune", "*.html"),
         ("profiles/kommune", "*.png"),
         ("profiles/fylke", "*.pdf"),
         ("reports", "*.html"),
     ):
         files = sorted((base / folder).glob(pattern)) if (base / folder).exists() else []
+        if not files and pattern == "*.pdf":
+            continue  # the county PDFs: written by the yearly runs, as main() says
         lines.append(f"{folder}: {len(files)} file(s) under {base / folder}")
         lines.extend(f"  {f.relative_to(base)}  ({f.stat().st_size / 1024:.0f} kB)" for f in files[:3])
         if len(files) > 3:

@@ -35,6 +35,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.exports.public import SPREADSHEETS_ENV
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, needs_chromium
 
 pytestmark = pytest.mark.browser
@@ -131,6 +132,9 @@ def dagster_dev(tmp_path: Path, output_dir: Path) -> Iterator[str]:
     inbox.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOLIG_", "DAGSTER_"))}
     env.update(DAGSTER_HOME=str(home), BOLIG_OUTPUT_DIR=str(output_dir), BOLIG_INBOX_DIR=str(inbox))
+    # The quick-run setting a user may set too (README): the release without its Excel workbook and
+    # CSV files, which tests/test_spreadsheet.py checks; what this test is about is the UI's run.
+    env[SPREADSHEETS_ENV] = "0"
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp_path / "dagster_dev.log"
