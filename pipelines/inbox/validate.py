@@ -126,14 +126,18 @@ def validate_file(path: Path, contract: Contract, *, years: tuple[int, int] | No
     """
     path = Path(path)
     grids = read_grids(path, header_hints=[contract.geo_column, *contract.geo_aliases], sheet=contract.sheet)
+    # Handed over with pop, so the list does not keep a grid's text alive while its quarantine is
+    # assembled (_validate_grid frees it first: hundreds of MiB for a big file).
     if len(grids) == 1:
-        return _validate_grid(path, grids[0], contract, years)
+        return _validate_grid(path, grids.pop(), contract, years)
     results = []
-    for grid in grids:
+    grids.reverse()
+    while grids:
+        sheet = grids[-1].attrs["sheet"]
         try:
-            results.append(_validate_grid(path, grid, contract, years))
+            results.append(_validate_grid(path, grids.pop(), contract, years))
         except UnreadableFileError as exc:  # name the sheet: the others may be fine
-            raise UnreadableFileError(path, f"sheet {grid.attrs['sheet']!r}: {exc.problem}") from exc
+            raise UnreadableFileError(path, f"sheet {sheet!r}: {exc.problem}") from exc
     return _combine_sheets(results)
 
 
