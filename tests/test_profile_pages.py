@@ -22,17 +22,16 @@ from pipelines.profiles import html as ph
 from pipelines.profiles import load_profile_spec, profile_data
 from pipelines.profiles import page as pg
 from pipelines.profiles.render import render_county_pdfs, render_profiles
-from pipelines.profiles.spec import profile_spec_from_mapping
 from tests.test_profiles import (
     CHILDREN,
     COUNTIES,
     MUNICIPALITIES,
     RELEASE,
-    ROWS,
     _geography,
     _goal_attainment,
     _national_tables,
     _values,
+    small_spec,
 )
 
 LEAK = 987.65  # carried by a suppressed cell: it must never reach a page (percent, 0 decimals: «988»)
@@ -59,14 +58,7 @@ def rendered(tmp_path_factory, catalogue, spec):
 
 @pytest.fixture(scope="module")
 def spec(catalogue):
-
-    document = {
-        "profiles": {
-            "status_strategies": ["atth", "bfv"],
-            "indicators": [{"indicator": i, "target_group": g} for i, g in ROWS],
-        }
-    }
-    return profile_spec_from_mapping(document, catalogue, "test")
+    return small_spec(catalogue)
 
 
 @pytest.fixture(scope="module")

@@ -46,8 +46,9 @@ def catalogue():
     return load_catalogue()
 
 
-@pytest.fixture(scope="module")
-def spec(catalogue):
+def small_spec(catalogue):
+    """A profile of the four ROWS: a context indicator, a target group, one that reaches its
+    target and one that lags."""
     document = {
         "profiles": {
             "status_strategies": ["atth", "bfv"],
@@ -55,6 +56,11 @@ def spec(catalogue):
         }
     }
     return profile_spec_from_mapping(document, catalogue, "test")
+
+
+@pytest.fixture(scope="module")
+def spec(catalogue):
+    return small_spec(catalogue)
 
 
 def _geography() -> pd.DataFrame:
