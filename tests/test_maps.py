@@ -138,15 +138,12 @@ def test_every_boundary_code_is_a_2024_code_and_every_2024_code_has_a_boundary()
     assert len(fylker) == 15 and set(fylker) == set(munis["county_code"])
 
 
-def test_every_boundary_code_matches_the_published_release():
-    """Against the real published release, where one exists (the project's own output)."""
+@pytest.mark.slow  # needs the suite's whole pipeline run
+def test_every_boundary_code_matches_the_published_release(pipeline_run):
+    """Against the release the shared pipeline run published."""
     from pipelines.exports.reader import latest_release, open_release
-    from pipelines.paths import output_dir
 
-    folder = latest_release(output_dir())
-    if not (folder / "indicator_values.parquet").is_file():
-        pytest.skip(f"no published release under {folder}")
-    with open_release(folder) as con:
+    with open_release(latest_release(pipeline_run)) as con:
         codes = {
             level: set(
                 con.execute(
