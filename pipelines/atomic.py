@@ -20,7 +20,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "exchange_paths", "replace_symlink", "write_bytes_atomic", "write_text_atomic"]
+__all__ = ["atomic_path", "exchange_paths", "write_bytes_atomic", "write_text_atomic"]
 
 
 @contextlib.contextmanager
@@ -54,21 +54,6 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
 def write_text_atomic(path: Path | str, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically, encoded as given, line ends exactly as in ``text``."""
     return write_bytes_atomic(path, text.encode(encoding))
-
-
-def replace_symlink(link: Path | str, target: str) -> None:
-    """Make ``link`` a symbolic link to ``target`` (kept as given, e.g. relative), in one rename.
-
-    A reader following ``link`` finds the old target or the new one, never no link at all.
-    """
-    link = Path(link)
-    temporary = _temporary_name(link)
-    os.symlink(target, temporary)
-    try:
-        os.replace(temporary, link)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 _AT_FDCWD = -100  # <fcntl.h>: paths relative to the working directory

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from numbers import Real
 
 from pipelines.catalogue.labels import STATUS_SYMBOLS, UNIT_LABELS_NB
@@ -24,6 +25,28 @@ DECIMAL_MARK = ","
 MINUS_SIGN = "\u2212"
 MISSING_MARK = "–"
 PERCENT = NBSP + "%"  # "45 %": a space before the sign, and never a line break there
+
+
+def round_half_up(x: float, decimals: int = 0) -> float:
+    """Round ``x`` to ``decimals`` decimals with halves rounded up, as SSB does.
+
+    Python's built-in :func:`round` rounds halves to even (``round(2.5) == 2``) and works on
+    the binary float, so ``round(1.255, 2) == 1.25``. Here the number is rounded as it is
+    written in decimal (``str(x)``), so ``round_half_up(1.255, 2) == 1.26`` and
+    ``round_half_up(2.5, 0) == 3.0``.
+
+    Edge cases: negative halves round away from zero (``-2.5 -> -3.0``), matching
+    :data:`decimal.ROUND_HALF_UP`; ``decimals`` may be negative (``round_half_up(125, -1) == 130``).
+    NaN and infinities raise :class:`ValueError`. The result is a float; integers and numpy
+    scalars are accepted as input.
+    """
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"cannot round a non-finite value: {x!r}")
+    # str(float) is the shortest text that reads back as the same float, i.e. the number as a
+    # person would write it; Decimal on it avoids the binary representation error of 1.255.
+    quantum = Decimal(1).scaleb(-int(decimals))
+    return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def format_number_nb(x: Real | None, decimals: int = 0, *, missing: str = MISSING_MARK) -> str:

@@ -10,7 +10,6 @@ import pytest
 from pipelines.atomic import (
     atomic_path,
     exchange_paths,
-    replace_symlink,
     write_bytes_atomic,
     write_text_atomic,
 )
@@ -103,27 +102,6 @@ def test_two_writers_of_one_file_do_not_share_a_temporary(tmp_path):
         second.write_text("second", encoding="utf-8")
     assert target.read_text(encoding="utf-8") == "first"  # the outer block ended last
     assert leftovers(tmp_path, {"same.txt"}) == []
-
-
-def test_replace_symlink_switches_the_link_in_place(tmp_path):
-    (tmp_path / "build-1").mkdir()
-    (tmp_path / "build-2").mkdir()
-    link = tmp_path / "latest"
-    replace_symlink(link, "build-1")
-    assert os.readlink(link) == "build-1"  # relative, as given
-    replace_symlink(link, "build-2")
-    assert os.readlink(link) == "build-2" and link.resolve() == (tmp_path / "build-2").resolve()
-    assert leftovers(tmp_path, {"build-1", "build-2", "latest"}) == []
-
-
-def test_replace_symlink_failure_leaves_no_temporary_link(tmp_path):
-    occupied = tmp_path / "latest"
-    occupied.mkdir()
-    (occupied / "file").write_text("keep", encoding="utf-8")
-    with pytest.raises(OSError):
-        replace_symlink(occupied, "elsewhere")  # a non-empty folder cannot be replaced by a link
-    assert (occupied / "file").read_text(encoding="utf-8") == "keep"
-    assert leftovers(tmp_path, {"latest"}) == []
 
 
 def test_exchange_paths_swaps_two_folders_in_one_step(tmp_path):

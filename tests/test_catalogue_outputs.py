@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from pipelines.catalogue import load_catalogue
-from pipelines.demo.allocation import round_half_up
 from pipelines.direct import run_all
+from pipelines.formatting import round_half_up
 from pipelines.paths import ASSETS_DIR, REFERENCE_DIR
 
 PUBLIC = Path("exports/public/latest")

@@ -13,7 +13,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipelines.demo import form13
-from pipelines.demo.allocation import largest_remainder, round_half_up
+from pipelines.demo.allocation import largest_remainder
+from pipelines.formatting import round_half_up
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 BUNDLED = DEMO_DIR / "kostra_form13.csv"

@@ -22,7 +22,7 @@ from pipelines.demo import (
     substance,
 )
 from pipelines.demo.__main__ import WRITERS
-from pipelines.demo.allocation import round_half_up
+from pipelines.formatting import round_half_up
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 YEARS = list(range(2014, 2025))

@@ -24,12 +24,12 @@ from jsonstat_validator import validate_jsonstat
 from pyjstat import pyjstat
 
 from pipelines.catalogue import load_catalogue
-from pipelines.demo.allocation import round_half_up
 from pipelines.exports import origin
 from pipelines.exports import release as release_module
 from pipelines.exports.parquet import BI_SAFE_TYPES
 from pipelines.exports.public import SPREADSHEETS_ENV, publish_public
 from pipelines.exports.release import MANIFEST, build_stamp, content_digest, publish, releases, work_dir
+from pipelines.formatting import round_half_up
 from pipelines.ssb.jsonstat import decode
 from pipelines.warehouse import connect
 

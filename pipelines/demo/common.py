@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.allocation import round_half_up
+from pipelines.formatting import round_half_up
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 YEARS: tuple[int, ...] = tuple(range(2014, 2025))

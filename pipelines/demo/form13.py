@@ -63,8 +63,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.demo.allocation import largest_remainder, round_half_up
+from pipelines.demo.allocation import largest_remainder
 from pipelines.demo.common import ar1_log_noise, logistic, run_cli
+from pipelines.formatting import round_half_up
 from pipelines.paths import DEMO_DIR, REFERENCE_DIR
 
 SEED = 13_2014

@@ -19,8 +19,8 @@ import pandas as pd
 
 from pipelines.catalogue.labels import STATUS_SYMBOLS, UNIT_LABELS_EN, UNIT_LABELS_NB
 from pipelines.catalogue.models import Indicator, TargetGroup
-from pipelines.demo.allocation import round_half_up
 from pipelines.exports import origin
+from pipelines.formatting import round_half_up
 
 DIMENSIONS = ("Region", "Tid", "Maalgruppe", "ContentsCode")
 LANGUAGES = ("nb", "en")

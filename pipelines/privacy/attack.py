@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.demo.allocation import round_half_up
+from pipelines.formatting import round_half_up
 from pipelines.privacy.cells import CELL_KEY, ROLES
 from pipelines.privacy.hierarchy import sum_relations
 from pipelines.privacy.intervals import HiddenCells
