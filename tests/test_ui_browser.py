@@ -70,6 +70,14 @@ STATUS_QUERY = """
 }
 """
 
+# The latest observation of one asset, as the asset's page asks for it.
+OBSERVATION_QUERY = """
+query Observation($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    ... on Asset { assetObservations(limit: 1) { metadataEntries { label } } }
+  }
+}
+"""
 RUN_ERRORS_QUERY = """
 query ($runId: ID!) {
   logsForRun(runId: $runId, limit: 2000) {
@@ -352,6 +360,28 @@ def _indicator_chart(page, base_url: str) -> Path:
     return shot
 
 
+def _indicator_map(page, base_url: str) -> Path:
+    """The map step records each indicator's map on the indicator's own asset (an observation drawn
+    from the published values): the UI's server serves it, and the asset's events show it."""
+    from playwright.sync_api import expect
+
+    data = graphql(base_url, OBSERVATION_QUERY, {"path": ["indicator_KOSandbarn3m0000"]})
+    [observation] = data["assetOrError"]["assetObservations"]
+    labels = {entry["label"] for entry in observation["metadataEntries"]}
+    assert {"map", "map_alt_text", "map_year"} <= labels, labels
+    page.goto(f"{base_url}/assets/indicator_KOSandbarn3m0000?view=events")
+    expect(page.get_by_text("map_alt_text").first).to_be_visible(timeout=30_000)
+    row = page.get_by_text("map", exact=True).first.locator("xpath=ancestor::tr")
+    row.get_by_text("Show Markdown").click()
+    picture = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
+    expect(picture.first).to_be_visible(timeout=30_000)
+    assert picture.first.evaluate("img => img.naturalWidth") >= 200
+    page.wait_for_timeout(800)
+    shot = _screenshot(page, "ui_indicator_map.png")
+    page.keyboard.press("Escape")
+    return shot
+
+
 @needs_chromium
 def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -389,7 +419,8 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
             _check_run_page(page, base_url, runs[0]["runId"])
             page.wait_for_timeout(1_000)
             after = _screenshot(page, "ui_run_after.png")
-            guide = [search, _indicator_chart(page, base_url), *_guide_screenshots(page, base_url)]
+            guide = [search, _indicator_chart(page, base_url), _indicator_map(page, base_url)]
+            guide += _guide_screenshots(page, base_url)
         except BaseException:
             try:
                 _screenshot(page, "ui_failure.png")
