@@ -349,13 +349,20 @@ def _indicator_chart(page, base_url: str) -> Path:
     page.goto(f"{base_url}/assets/indicator_KOSandbarn3m0000")
     expect(page.get_by_text("national_chart").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("latest_national_value").first).to_be_visible()
-    row = page.get_by_text("national_chart").first.locator("xpath=ancestor::tr")
-    row.get_by_text("Show Markdown").click()
-    chart = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
-    expect(chart.first).to_be_visible(timeout=30_000)
-    assert chart.first.evaluate("img => img.naturalWidth") >= 300
+    return _markdown_picture(page, page.get_by_text("national_chart").first, 300, "ui_indicator_chart.png")
+
+
+def _markdown_picture(page, label, min_width: int, shot_name: str) -> Path:
+    """Open the Markdown of the metadata row whose label is ``label``, see its embedded PNG at least
+    ``min_width`` px wide, take the screenshot ``shot_name`` and close the dialog."""
+    from playwright.sync_api import expect
+
+    label.locator("xpath=ancestor::tr").get_by_text("Show Markdown").click()
+    picture = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
+    expect(picture.first).to_be_visible(timeout=30_000)
+    assert picture.first.evaluate("img => img.naturalWidth") >= min_width
     page.wait_for_timeout(800)
-    shot = _screenshot(page, "ui_indicator_chart.png")
+    shot = _screenshot(page, shot_name)
     page.keyboard.press("Escape")
     return shot
 
@@ -371,15 +378,7 @@ def _indicator_map(page, base_url: str) -> Path:
     assert {"map", "map_alt_text", "map_year"} <= labels, labels
     page.goto(f"{base_url}/assets/indicator_KOSandbarn3m0000?view=events")
     expect(page.get_by_text("map_alt_text").first).to_be_visible(timeout=30_000)
-    row = page.get_by_text("map", exact=True).first.locator("xpath=ancestor::tr")
-    row.get_by_text("Show Markdown").click()
-    picture = page.get_by_role("dialog").locator("img[src^='data:image/png;base64,']")
-    expect(picture.first).to_be_visible(timeout=30_000)
-    assert picture.first.evaluate("img => img.naturalWidth") >= 200
-    page.wait_for_timeout(800)
-    shot = _screenshot(page, "ui_indicator_map.png")
-    page.keyboard.press("Escape")
-    return shot
+    return _markdown_picture(page, page.get_by_text("map", exact=True).first, 200, "ui_indicator_map.png")
 
 
 @needs_chromium

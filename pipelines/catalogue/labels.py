@@ -34,6 +34,12 @@ STATUS_SYMBOLS: dict[str, str] = {
     "not_applicable": ".",
     "suppressed": ":",
 }
+# What a status symbol means in words: map legends, and what a screen reader says for «:».
+STATUS_WORDS_NB: dict[str, str] = {
+    "suppressed": "Skjult (personvern)",
+    "missing": "Mangler",
+    "not_applicable": "Ikke aktuelt",
+}
 
 # What the units behind an aggregate are called (``unit_level`` in the release), plural.
 UNIT_LEVEL_PLURAL_NB = {"kommune": "kommuner", "fylke": "fylker", "land": "land"}

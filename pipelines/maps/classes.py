@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.catalogue.labels import STATUS_WORDS_NB
 from pipelines.formatting import format_number_nb
 
 MAX_CLASSES = 5
@@ -36,11 +37,7 @@ SUPPRESSED_HATCH = "////"
 HATCH_COLOR = "#595959"
 MISSING_FACE = "#a6a6a6"
 NOT_APPLICABLE_FACE = "#e3ded4"
-STATUS_LABELS_NB = {
-    "suppressed": "Skjult (personvern)",
-    "missing": "Mangler",
-    "not_applicable": "Ikke aktuelt",
-}
+STATUS_LABELS_NB = STATUS_WORDS_NB  # the legend entries of the statuses, in this order
 STATUS_FACES = {
     "suppressed": SUPPRESSED_FACE,
     "missing": MISSING_FACE,

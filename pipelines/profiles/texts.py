@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines import formatting, palette
 from pipelines.catalogue import Catalogue
-from pipelines.catalogue.labels import DIRECTION_LABELS_NB
+from pipelines.catalogue.labels import DIRECTION_LABELS_NB, STATUS_WORDS_NB
 from pipelines.catalogue.models import Strategy
 from pipelines.exports.origin import origin_counts
 from pipelines.profiles import data as pdata
@@ -59,11 +59,7 @@ SYMBOL_NOTES_NB = {
     "not_applicable": "«.» ikke aktuelt",
 }
 # What a symbol means when read aloud (a screen reader says «kolon» for «:»).
-SYMBOL_WORDS_NB = {
-    "suppressed": "Skjult (personvern)",
-    "missing": "Mangler",
-    "not_applicable": "Ikke aktuelt",
-}
+SYMBOL_WORDS_NB = STATUS_WORDS_NB
 SYMBOL_NOTE_PREFIX = "Tegnforklaring: "
 DOCUMENT_TITLE = "Boligsosiale kommuneprofiler"
 
