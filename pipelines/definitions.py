@@ -12,6 +12,7 @@ import dagster as dg
 from pipelines.charts.assets import indicator_charts
 from pipelines.checks.assets import quality_checks
 from pipelines.exports.assets import internal_exports, public_release
+from pipelines.findings.assets import evaluation_findings, evaluation_findings_internal
 from pipelines.inbox.assets import inbox_assets, inbox_checks, inbox_sensor, record_assets
 from pipelines.indicators.assets import indicator_assets, indicator_values
 from pipelines.maps.assets import indicator_maps
@@ -37,6 +38,8 @@ all_assets = [
     suppression,
     goal_attainment,
     goal_attainment_internal,
+    evaluation_findings,
+    evaluation_findings_internal,
     public_release,
     internal_exports,
     indicator_charts,

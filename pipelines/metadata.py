@@ -14,6 +14,7 @@ OWNERS = {
     "indicators": ["team:indikatorer"],
     "privacy": ["team:personvern"],
     "progress": ["team:indikatorer"],
+    "evaluation": ["team:indikatorer"],
     "exports": ["team:publisering"],
     "publication": ["team:publisering"],
 }

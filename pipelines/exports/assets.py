@@ -19,10 +19,14 @@ from pipelines.privacy.build import (
 )
 from pipelines.resources import OutputPaths, Warehouse, catalogue
 
-PUBLIC_INPUTS = [PUBLIC_TABLE, "goal_attainment", "goal_rollup", "dim_geography"]
+PUBLIC_INPUTS = [
+    PUBLIC_TABLE, "goal_attainment", "goal_rollup", "finding_verdicts", "finding_tests", "priority_trends",
+    "dim_geography",
+]  # fmt: skip
 INTERNAL_INPUTS = [
     FLAGGED_TABLE, CELLS_TABLE, AUDIT_TABLE, SHARES_TABLE, SUMMARY_TABLE,
     "goal_attainment_internal", "goal_rollup_internal",
+    "finding_verdicts_internal", "finding_tests_internal", "priority_trends_internal",
     *inbox_assets, *record_assets,  # the quarantine ledger
 ]  # fmt: skip
 
@@ -41,7 +45,8 @@ def public_release(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeRe
     """The public release for BI tools and the web — safe to publish (suppressed).
 
     `exports/public/latest/` (stable names) and `exports/public/<release>/` (the dated copy) hold the
-    star schema as Parquet — `indicator_values`, `goal_attainment`, `goal_rollup`, `dim_indicator`,
+    star schema as Parquet — `indicator_values`, `goal_attainment`, `goal_rollup`, the evaluation's
+    findings against the numbers (`finding_verdicts`, `finding_tests`, `priority_trends`), `dim_indicator`,
     `dim_indicator_target_group`, `dim_goal`, `dim_target_group`, `bridge_indicator_goal`,
     `dim_geography`, `dim_year` — plus `jsonstat/{nb,en}/<indicator>.json` (JSON-stat 2.0, as SSB's
     API), `views.sql` (DuckDB views over the files: `duckdb -c ".read views.sql"` in the folder, or
@@ -78,7 +83,8 @@ def public_release(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeRe
 )
 def internal_exports(warehouse: Warehouse, paths: OutputPaths) -> dg.MaterializeResult:
     """INTERNAL tier, `exports/internal/`: unsuppressed indicator values with the public tier's
-    suppression flags (primary/secondary and the reason), goal attainment on unsuppressed values,
+    suppression flags (primary/secondary and the reason), goal attainment and the evaluation's
+    findings on unsuppressed values,
     every suppressed cell, the suppression audit, the quarantine, a snapshot per release, and the
     release QC report (`qc/<release>.md` and `.parquet`: changed values, new and lifted
     suppressions, new and removed indicators since the previous release).

@@ -14,9 +14,12 @@ import pandas as pd
 from pipelines.catalogue import Catalogue
 from pipelines.exports.keys import with_geo_key, with_is_headline
 from pipelines.exports.parquet import (
+    FINDING_TESTS_SCHEMA,
+    FINDING_VERDICTS_SCHEMA,
     GOAL_ATTAINMENT_SCHEMA,
     GOAL_ROLLUP_SCHEMA,
     INTERNAL_INDICATOR_VALUES_SCHEMA,
+    PRIORITY_TRENDS_SCHEMA,
     QC_SCHEMA,
     QUARANTINE_SCHEMA,
     SUPPRESSED_CELLS_SCHEMA,
@@ -57,6 +60,21 @@ def write_internal(
                 GOAL_ROLLUP_SCHEMA,
             ),
             folder / "goal_rollup.parquet",
+        ),
+        "finding_verdicts": write_parquet_atomic(
+            to_arrow(con.sql("SELECT * FROM finding_verdicts_internal").df(), FINDING_VERDICTS_SCHEMA),
+            folder / "finding_verdicts.parquet",
+        ),
+        "finding_tests": write_parquet_atomic(
+            to_arrow(con.sql("SELECT * FROM finding_tests_internal").df(), FINDING_TESTS_SCHEMA),
+            folder / "finding_tests.parquet",
+        ),
+        "priority_trends": write_parquet_atomic(
+            cast_to_schema(
+                with_geo_key(con.sql("SELECT * FROM priority_trends_internal").to_arrow_table()),
+                PRIORITY_TRENDS_SCHEMA,
+            ),
+            folder / "priority_trends.parquet",
         ),
         "suppressed_cells": write_parquet_atomic(
             cast_to_schema(

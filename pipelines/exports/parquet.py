@@ -193,6 +193,36 @@ GOAL_ROLLUP_SCHEMA = bi_schema(
     "status:string", "status_nb:string", "data_origin:string?",
 )  # fmt: skip
 
+FINDING_VERDICTS_SCHEMA = bi_schema(
+    "One row per finding of the 2020 evaluation of Bolig for velferd: statement, citation and the verdict of "
+    "the indicators (supported, partly_supported, not_supported, insufficient_data, untestable)",
+    "finding_id:string", "statement_nb:string", "statement_en:string", "citation_nb:string",
+    "citation_where:string?", "citation_basis_nb:string", "first_year:int32", "last_year:int32",
+    "testable:bool", "verdict:string", "verdict_nb:string", "verdict_en:string",
+    "untestable_reason_nb:string?",
+    "n_tests:int32", "n_supported:int32", "n_partly_supported:int32", "n_not_supported:int32",
+    "n_insufficient_data:int32", "synthetic:bool", "note_nb:string?", "data_origin:string?",
+)  # fmt: skip
+FINDING_TESTS_SCHEMA = bi_schema(
+    "The numbers behind each finding's verdict: one row per finding × indicator × target group",
+    "finding_id:string", "indicator_id:string", "target_group:string", "expected:string", "start_year:int32?",
+    "end_year:int32?", "national_start:float64?", "national_end:float64?", "national_change:float64?",
+    "national_change_pct:float64?", "national_way:string?", "counties_total:int32",
+    "counties_with_data:int32",
+    "counties_expected:int32", "regions_total:int32", "regions_with_data:int32", "regions_expected:int32",
+    "regions_counted:bool", "verdict:string", "verdict_nb:string", "reason_nb:string", "unit:string",
+    "note_nb:string?", "data_origin:string?",
+)  # fmt: skip
+PRIORITY_TRENDS_SCHEMA = bi_schema(
+    "Average annual change before and after the 2018 priorities, per prioritised measure × indicator × "
+    "target group × geography × period",
+    "measure_id:string", "indicator_id:string", "target_group:string", "geo_level:string", "geo_code:string",
+    "geo_key:string", "geo_name:string", "period_id:string", "period_label_nb:string", "first_year:int32",
+    "last_year:int32", "n_changes:int32", "average_annual_change:float64?", "shift_vs_first:float64?",
+    "trend_shift:string?", "trend_shift_nb:string?", "unit:string", "direction:string", "caution_nb:string",
+    "note_nb:string?", "data_origin:string?",
+)  # fmt: skip
+
 
 def cast_to_schema(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Select and cast ``table``'s columns to ``schema`` exactly (same names, order and types)."""

@@ -1,7 +1,8 @@
 """The public release: the star schema for BI, JSON-stat per indicator, and DuckDB views.
 
 Everything here reads only public tables (`indicator_values_public`, `goal_attainment`,
-`goal_rollup`, `dim_geography`) and the catalogue — never an internal table.
+`goal_rollup`, `finding_verdicts`, `finding_tests`, `priority_trends`, `dim_geography`) and the
+catalogue — never an internal table.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from pipelines.exports.parquet import (
     DIM_INDICATOR_TARGET_GROUP_SCHEMA,
     DIM_TARGET_GROUP_SCHEMA,
     DIM_YEAR_SCHEMA,
+    FINDING_TESTS_SCHEMA,
+    FINDING_VERDICTS_SCHEMA,
     GOAL_ATTAINMENT_SCHEMA,
     GOAL_ROLLUP_SCHEMA,
     INDICATOR_VALUES_SCHEMA,
+    PRIORITY_TRENDS_SCHEMA,
     cast_to_schema,
     to_arrow,
     with_metadata,
@@ -89,6 +93,9 @@ PUBLIC_SCHEMAS: dict[str, pa.Schema] = {
     "indicator_values": INDICATOR_VALUES_SCHEMA,
     "goal_attainment": GOAL_ATTAINMENT_SCHEMA,
     "goal_rollup": GOAL_ROLLUP_SCHEMA,
+    "finding_verdicts": FINDING_VERDICTS_SCHEMA,
+    "finding_tests": FINDING_TESTS_SCHEMA,
+    "priority_trends": PRIORITY_TRENDS_SCHEMA,
     "dim_geography": DIM_GEOGRAPHY_SCHEMA,
     "dim_indicator": DIM_INDICATOR_SCHEMA,
     "dim_indicator_target_group": DIM_INDICATOR_TARGET_GROUP_SCHEMA,
@@ -117,6 +124,9 @@ def public_tables(con: duckdb.DuckDBPyConnection, catalogue: Catalogue) -> dict[
         "indicator_values": values,
         "goal_attainment": table("SELECT * FROM goal_attainment", GOAL_ATTAINMENT_SCHEMA),
         "goal_rollup": table("SELECT * FROM goal_rollup", GOAL_ROLLUP_SCHEMA),
+        "finding_verdicts": to_arrow(con.sql("SELECT * FROM finding_verdicts").df(), FINDING_VERDICTS_SCHEMA),
+        "finding_tests": to_arrow(con.sql("SELECT * FROM finding_tests").df(), FINDING_TESTS_SCHEMA),
+        "priority_trends": table("SELECT * FROM priority_trends", PRIORITY_TRENDS_SCHEMA),
         "dim_geography": table(
             "SELECT * FROM dim_geography ORDER BY geo_order, geo_code", DIM_GEOGRAPHY_SCHEMA
         ),
@@ -279,9 +289,7 @@ def publish_public(
     )
 
 
-def write_dictionary(
-    folder: Path, tables: dict[str, pa.Table], release: str, terms: dict[str, Any]
-) -> None:
+def write_dictionary(folder: Path, tables: dict[str, pa.Table], release: str, terms: dict[str, Any]) -> None:
     """datapackage.json (Frictionless) and LESMEG.md, from assets/release_columns.yaml, with the
     licence's credits (:func:`licence`)."""
     counts = origin.origin_counts(tables["indicator_values"].column("data_origin").to_pylist())

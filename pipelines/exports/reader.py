@@ -20,6 +20,9 @@ RELEASE_FILES = {
     "indicator_values_public": "indicator_values.parquet",
     "goal_attainment": "goal_attainment.parquet",
     "goal_rollup": "goal_rollup.parquet",
+    "finding_verdicts": "finding_verdicts.parquet",
+    "finding_tests": "finding_tests.parquet",
+    "priority_trends": "priority_trends.parquet",
     "dim_geography": "dim_geography.parquet",
 }
 
