@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import html as html_module
 import math
 import re
 from html.parser import HTMLParser
@@ -22,6 +23,9 @@ import pytest
 from pipelines.catalogue import load_catalogue
 from pipelines.charts.indicator_chart import plot_indicator_trend, save_figure
 from pipelines.charts.style import format_number_nb
+from pipelines.findings.build import findings_tables
+from pipelines.findings.spec import load_findings_spec
+from pipelines.formatting import format_signed_nb
 from pipelines.progress.attainment import STATUS_COUNT_COLUMNS, goal_attainment, goal_rollup
 from pipelines.progress.method import STATUS_LABELS_NB, direction_sign
 from pipelines.report import report_content, report_path, write_report
@@ -32,7 +36,8 @@ from pipelines.report.content import (
     UNCHANGED,
     classify_change,
 )
-from pipelines.report.html import BANNER_TEXT, SSB_CREDIT, render_html
+from pipelines.report.findings_section import section_bodies
+from pipelines.report.html import BANNER_TEXT, SSB_CREDIT, png_data_uri, render_html
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -116,6 +121,16 @@ def build_dataset(data_origin: str = "synthetic") -> tuple[pd.DataFrame, pd.Data
     values = pd.DataFrame(rows)
     attainment = goal_attainment(values, cat)
     return values, attainment, goal_rollup(attainment, cat)
+
+
+def findings_bodies(values: pd.DataFrame, base: Path) -> dict[str, str]:
+    """The report's findings and priorities sections for the test dataset, as the report step
+    builds them from the release (the findings tables judged on the same rows)."""
+    cat = load_catalogue()
+    spec = load_findings_spec(cat)
+    frames = findings_tables(values, cat, spec)
+    tables = {**frames, "values": values[values["geo_level"].isin(["land", "fylke"])]}
+    return section_bodies(tables, spec, cat, base, RELEASE, png_data_uri)
 
 
 def render_charts(values: pd.DataFrame, folder: Path, ids=CHART_IDS) -> dict[str, Path]:
@@ -661,3 +676,52 @@ def test_maps_have_their_text_alternative_and_numbers(page, maps, dataset):
     html = "".join(page.text)
     assert "Tallene bak kartet" in html
     assert "Se kartet over" in maps[1]  # M2's indicators were all shown: a link, not the same picture again
+
+
+def _text(fragment: str) -> str:
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+
+@pytest.mark.parametrize("origin", ["synthetic", "ssb"])
+def test_the_findings_and_priorities_sections_show_the_release_tables(origin, tmp_path):
+    values, attainment, rollup = build_dataset(origin)
+    cat = load_catalogue()
+    spec = load_findings_spec(cat)
+    frames = findings_tables(values, cat, spec)
+    content = report_content(values, attainment, rollup, cat)
+    page = render_html(content, {}, RELEASE, "", findings_bodies(values, tmp_path))
+    toc = page[page.index("<nav") : page.index("</nav>")]
+    assert "Evalueringens funn mot tallene" in toc and "De to prioriterte tiltakene fra 2018" in toc
+    evaluation = _text(page[page.index('id="evaluering"') : page.index('id="prioriteringer"')])
+    for verdict in frames["verdicts"].itertuples(index=False):
+        assert f"{verdict.statement_nb} {verdict.verdict_nb}" in evaluation
+        # the mark beside every verdict on demo data, and never on real figures
+        assert (f"{verdict.verdict_nb} (syntetiske demodata)" in evaluation) == (origin == "synthetic")
+    assert ("sier ingenting om utviklingen i Norge" in evaluation) == (origin == "synthetic")
+    for test in frames["tests"].itertuples(index=False):
+        assert test.reason_nb in evaluation
+    priorities = _text(page[page.index('id="prioriteringer"') : page.index('id="kart"')])
+    assert " ".join(spec.before_after.caution_nb.split()) in priorities
+    national = frames["trends"][
+        (frames["trends"]["geo_level"] == "land") & frames["trends"]["trend_shift_nb"].notna()
+    ]
+    for row in national.itertuples(index=False):
+        decimals = cat.indicators[row.indicator_id].decimals + 1
+        shown = (
+            format_signed_nb(row.average_annual_change, decimals)
+            if pd.notna(row.average_annual_change)
+            else None
+        )
+        assert shown is None or shown in priorities
+        assert row.trend_shift_nb in priorities
+    # one embedded figure per tested finding and per measure, each with its text alternative
+    figures = re.findall(
+        r'<figure id="figur-(funn|tiltak)-[^"]+" class="chart"><img src="data:image/png', page
+    )
+    assert len(figures) == frames["verdicts"]["testable"].sum() + len(spec.priority_measures)
+
+
+def test_without_findings_the_sections_and_their_contents_lines_are_left_out(content):
+    page = render_html(content, {}, RELEASE, "", {"evaluering": "", "prioriteringer": ""})
+    assert 'id="evaluering"' not in page and "Evalueringens funn mot tallene" not in page
+    assert 'id="prioriteringer"' not in page

@@ -33,7 +33,7 @@ from pipelines.report import report_content, write_report
 from pipelines.report.html import BANNER_TEXT, PRINT_CSS, png_data_uri
 from pipelines.report.maps_section import maps_section_body
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, needs_chromium
-from tests.test_report import MAP_IDS, RELEASE, build_dataset, render_charts
+from tests.test_report import MAP_IDS, RELEASE, build_dataset, findings_bodies, render_charts
 
 pytestmark = pytest.mark.browser
 VIEWPORT = {"width": 1280, "height": 900}
@@ -80,7 +80,8 @@ STICKING_OUT_JS = """Array.from(document.querySelectorAll('body *'))
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """(path, content) of the report of the test dataset, its chart files removed afterwards."""
+    """(path, content, charts, maps, findings figures) of the report of the test dataset, its chart
+    files removed afterwards."""
     tmp = tmp_path_factory.mktemp("report")
     values, attainment, rollup = build_dataset("synthetic")
     charts = render_charts(values, tmp / "charts")
@@ -89,13 +90,17 @@ def report(tmp_path_factory):
     # print checks cover the «Kart» section too.
     entries, _ = draw_maps(values, load_catalogue(), tmp / "maps", RELEASE, indicators=list(MAP_IDS), dpi=40)
     maps = maps_section_body(load_catalogue(), entries, tmp / "maps", png_data_uri)
-    path = write_report(content, charts, tmp / "base", RELEASE, maps)
+    # The evaluation's findings and the 2018 priorities, judged on the same rows.
+    bodies = findings_bodies(values, tmp / "base")
+    path = write_report(content, charts, tmp / "base", RELEASE, maps, bodies)
     # The charts and maps were embedded: the report must not need the PNG files any more.
     for chart in charts.values():
         chart.unlink()
     for entry in entries:
         entry.path(tmp / "maps").unlink()
-    return path, content, len(charts), len(entries)
+    # each finding's and each measure's figure, with its numbers behind «Tallene bak figuren»
+    n_findings = sum(body.count("<figure") for body in bodies.values())
+    return path, content, len(charts), len(entries), n_findings
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +117,7 @@ def browser():
 
 @needs_chromium
 def test_report_renders_offline_without_errors(report, browser) -> None:
-    path, content, n_charts, n_maps = report
+    path, content, n_charts, n_maps, n_findings = report
     url = path.resolve().as_uri()
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"report_{content.year}.png"
@@ -132,7 +137,7 @@ def test_report_renders_offline_without_errors(report, browser) -> None:
         page.goto(url, wait_until="load")
 
         images = page.evaluate(IMAGES_JS)
-        assert len(images) == n_charts + n_maps
+        assert len(images) == n_charts + n_maps + n_findings
         broken = [i for i in images if not i["complete"] or i["width"] <= 0]
         assert broken == [], broken
         assert all(i["src"].startswith("data:image/png;base64,") for i in images)
@@ -156,7 +161,7 @@ def test_report_renders_offline_without_errors(report, browser) -> None:
         # Each chart has its data table, behind «Tallene bak figuren», and each map behind «Tallene
         # bak kartet».
         figure_data = page.locator("details.figure-data")
-        assert figure_data.count() == n_charts + n_maps
+        assert figure_data.count() == n_charts + n_maps + n_findings
         assert page.locator("details.figure-data", has_text="Tallene bak kartet").count() == n_maps
         assert not figure_data.first.locator("table").is_visible()
         figure_data.first.locator("summary").click()
@@ -202,7 +207,7 @@ def _violations(result: dict) -> list[tuple]:
 @needs_chromium
 def test_report_has_no_axe_violations(report, browser, tmp_path) -> None:
     """axe-core: WCAG 2.1 A/AA and best practices, at desktop and at 320 px width."""
-    path, _, _, _ = report
+    path, *_ = report
     results = _axe(browser, path.resolve().as_uri())
     for width, result in results.items():
         assert _violations(result) == [], f"axe at {width} px: {_violations(result)}"
@@ -229,7 +234,7 @@ def test_report_has_no_axe_violations(report, browser, tmp_path) -> None:
 def test_report_reflows_at_320_px(report, browser) -> None:
     """WCAG 1.4.10: at 320 CSS px the page does not scroll sideways; the wide tables scroll inside
     their own focusable, named region."""
-    path, content, _, _ = report
+    path, content, *_ = report
     page = browser.new_page(viewport=NARROW)
     try:
         page.goto(path.resolve().as_uri(), wait_until="load")
@@ -282,7 +287,7 @@ def _print_checks(page, pdf_path: Path) -> dict:
 
 @needs_chromium
 def test_report_prints_whole_tables_on_a4(report, browser, tmp_path) -> None:
-    path, content, n_charts, n_maps = report
+    path, content, n_charts, n_maps, n_findings = report
     html = path.read_text(encoding="utf-8")
     assert PRINT_CSS in html
     ARTIFACTS.mkdir(exist_ok=True)

@@ -20,6 +20,7 @@ from pipelines.catalogue.labels import (
     UNIT_LEVEL_PLURAL_NB,
 )
 from pipelines.catalogue.models import Indicator, Strategy, SuppressionRules, Target
+from pipelines.findings.spec import load_findings_spec
 from pipelines.formatting import (
     DATA_ORIGIN_LABELS_NB,
     MISSING_MARK,
@@ -52,6 +53,7 @@ from pipelines.handbook.document import (
     small,
     strong,
 )
+from pipelines.handbook.findings import SECTION_FINDINGS, findings_section
 from pipelines.indicators.compute import base_level
 
 TITLE = "Indikatorhåndbok for boligsosiale styringsindikatorer"
@@ -798,6 +800,7 @@ def _toc(cat: Catalogue) -> list:
                 Item(inline(link("Oversikt over indikatorene", f"#{SECTION_INDEX}"))),
                 Item(inline(link("Indikatorer etter strategimål", f"#{SECTION_GOALS}")), strategy_items),
                 Item(inline(link("Prikking (vern av små tall)", f"#{SECTION_SUPPRESSION}"))),
+                Item(inline(link("Evalueringens funn mot tallene", f"#{SECTION_FINDINGS}"))),
                 Item(
                     inline(link("Indikatorbeskrivelser etter datakilde", f"#{SECTION_INDICATORS}")),
                     theme_items,
@@ -823,6 +826,7 @@ def build_document(cat: Catalogue, values: pd.DataFrame) -> Document:
         *_index_table(cat, latest),
         *_goals_section(cat),
         *_suppression_section(cat),
+        *findings_section(cat, load_findings_spec(cat)),
         Heading(2, inline("Indikatorbeskrivelser etter datakilde"), SECTION_INDICATORS),
         Paragraph(
             inline(

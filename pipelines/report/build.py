@@ -8,9 +8,11 @@ import duckdb
 
 from pipelines.catalogue import Catalogue
 from pipelines.charts.files import chart_path
+from pipelines.findings.spec import load_findings_spec
 from pipelines.maps.files import read_index
 from pipelines.privacy.build import PUBLIC_TABLE
 from pipelines.report.content import ReportContent, key_indicators, report_content
+from pipelines.report.findings_section import read_findings, section_bodies
 from pipelines.report.html import png_data_uri, write_report
 from pipelines.report.maps_section import maps_section_body
 
@@ -20,7 +22,8 @@ def build_report(
 ) -> tuple[Path, ReportContent, dict[str, Path]]:
     """Write the report for the latest year with national values, embedding the national trend
     charts the chart step drew for the indicators with targets and one map per main goal from the
-    map step; returns (path, content, charts)."""
+    map step, and the evaluation's findings and the 2018 priorities from the release; returns
+    (path, content, charts)."""
     values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
     attainment = con.execute("SELECT * FROM goal_attainment").df()
     rollup = con.execute("SELECT * FROM goal_rollup").df()
@@ -30,4 +33,6 @@ def build_report(
     maps = maps_section_body(
         catalogue, read_index(base_dir), base_dir, png_data_uri, key_indicators(catalogue)
     )
-    return write_report(content, charts, base_dir, release, maps), content, charts
+    findings = load_findings_spec(catalogue)
+    bodies = section_bodies(read_findings(con), findings, catalogue, base_dir, release, png_data_uri)
+    return write_report(content, charts, base_dir, release, maps, bodies), content, charts

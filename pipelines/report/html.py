@@ -97,7 +97,12 @@ def report_path(base_dir: Path, year: int) -> Path:
 
 
 def write_report(
-    content: ReportContent, chart_paths: Mapping[str, Path], base_dir: Path, release: str, maps: str = ""
+    content: ReportContent,
+    chart_paths: Mapping[str, Path],
+    base_dir: Path,
+    release: str,
+    maps: str = "",
+    bodies: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the report as one self-contained UTF-8 HTML file and return its path.
 
@@ -106,15 +111,25 @@ def write_report(
     to a temporary name and renamed, so a reader never sees half a report.
     """
     target = report_path(base_dir, content.year)
-    text = render_html(content, chart_paths, release, maps)
+    text = render_html(content, chart_paths, release, maps, bodies)
     target.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(target, text)
     return target
 
 
-def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release: str, maps: str = "") -> str:
+def render_html(
+    content: ReportContent,
+    chart_paths: Mapping[str, Path],
+    release: str,
+    maps: str = "",
+    bodies: Mapping[str, str] | None = None,
+) -> str:
     """The report as an HTML string (see :func:`write_report`); ``maps`` is the body of the «Kart»
-    section (:mod:`pipelines.report.maps_section`)."""
+    section (:mod:`pipelines.report.maps_section`); ``bodies`` those of the sections built
+    elsewhere, by section key (``evaluering`` and ``prioriteringer`` from
+    :mod:`pipelines.report.findings_section`, ``regioner``): a section without a body is left out,
+    and so is its line in the contents."""
+    bodies = {key: body for key, body in (bodies or {}).items() if body}
     charts = [(indicator_id, png_data_uri(Path(path))) for indicator_id, path in chart_paths.items()]
     year = str(content.year)
     release_text = _release_nb(release)
@@ -124,7 +139,9 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         _county_section(content),
         _changes_section(content),
         _charts_section(content, charts),
+        *(_section(key, bodies[key]) for key in OPTIONAL_SECTIONS if key in bodies and key != "regioner"),
         _section("kart", maps or _p("Ingen kart i denne utgaven.")),
+        *(_section(key, bodies[key]) for key in ("regioner",) if key in bodies),
         _about_section(content, release, release_text),
     ]
     # Inside the page header (a landmark), so a screen reader's landmark list reaches it too.
@@ -140,7 +157,7 @@ def render_html(content: ReportContent, chart_paths: Mapping[str, Path], release
         heading=_e(f"{TITLE} {year}"),
         lede=_e("Boligsosiale indikatorer for landet og fylkene – måloppnåelse og utvikling"),
         published=_e(f"Publisert {release_text}" if release_text else ""),
-        toc=_toc(),
+        toc=_toc(set(bodies)),
         sections="\n".join(sections),
         footer=_e(formatting.footer_text(FOOTER_SOURCE, content.data_origins, release_text)),
     )
@@ -154,13 +171,19 @@ SECTIONS = (
     ("fylker", "Fylkesoversikt"),
     ("endringer", "Hva ble bedre, hva ble verre"),
     ("utvikling", "Utvikling over tid"),
+    ("evaluering", "Evalueringens funn mot tallene"),
+    ("prioriteringer", "De to prioriterte tiltakene fra 2018"),
     ("kart", "Kart"),
+    ("regioner", "Regionale arenaer: statsforvalterne"),
     ("om-dataene", "Om dataene"),
 )
+# Sections whose bodies come from other modules; left out (with their contents line) when empty.
+OPTIONAL_SECTIONS = ("evaluering", "prioriteringer", "regioner")
 
 
-def _toc() -> str:
-    items = "".join(f'<li><a href="#{key}">{_e(label)}</a></li>' for key, label in SECTIONS)
+def _toc(present: set[str] = frozenset()) -> str:
+    shown = [(key, label) for key, label in SECTIONS if key not in OPTIONAL_SECTIONS or key in present]
+    items = "".join(f'<li><a href="#{key}">{_e(label)}</a></li>' for key, label in shown)
     return f'<nav aria-label="Innhold"><ol>{items}</ol></nav>'
 
 
@@ -426,16 +449,18 @@ def _charts_section(content: ReportContent, charts: list[tuple[str, tuple[str, i
 FIGURE_DATA_SUMMARY = "Tallene bak figuren"
 
 
-def figure_data_details(number: int, table_html: str, note: str = "") -> str:
+def figure_data_details(number: int | str, table_html: str, note: str = "") -> str:
     """A figure's data table behind a «Tallene bak figuren» toggle (``details.figure-data``).
 
     Closed on screen, open in print (see ``PRINT_CSS``); the table is in the document either way,
-    so a screen reader and a text search find it. ``note`` is a line under the table.
+    so a screen reader and a text search find it. ``note`` is a line under the table. ``number``
+    names the figure to a screen reader: «figur 3», or a label such as «funn 2» as given.
     """
+    label = f"figur {number}" if isinstance(number, int) else number
     note_html = _p(note, cls="table-note") if note else ""
     return (
         f'<details class="figure-data"><summary>{_e(FIGURE_DATA_SUMMARY)}'
-        f'<span class="visually-hidden"> {_e(f"(figur {number})")}</span></summary>\n'
+        f'<span class="visually-hidden"> {_e(f"({label})")}</span></summary>\n'
         f"{table_html}{note_html}</details>"
     )
 
