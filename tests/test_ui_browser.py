@@ -381,6 +381,27 @@ def _indicator_map(page, base_url: str) -> Path:
     return _markdown_picture(page, page.get_by_text("map", exact=True).first, 200, "ui_indicator_map.png")
 
 
+def _finding(page, base_url: str) -> Path:
+    """Each finding of the 2020 evaluation is a metadata entry of `finding_verdicts`: the analyst
+    opens it and sees the statement, the verdict with its synthetic-data note and the numbers."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base_url}/assets/finding_verdicts")
+    label = page.get_by_text("funn: rus_psykisk_bedre", exact=True).first
+    expect(label).to_be_visible(timeout=30_000)
+    label.locator("xpath=ancestor::tr").get_by_text("Show Markdown").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Syntetiske demodata", exact=False).first).to_be_visible(timeout=30_000)
+    expect(dialog.get_by_text("Vurdering:", exact=False).first).to_be_visible()
+    expect(
+        dialog.locator("td", has_text="Andel personer med rusproblemer uten egnet bolig").first
+    ).to_be_visible()
+    page.wait_for_timeout(500)
+    shot = _screenshot(page, "ui_finding.png")
+    page.keyboard.press("Escape")
+    return shot
+
+
 @needs_chromium
 def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
@@ -419,6 +440,7 @@ def test_materialize_all_from_the_ui(tmp_path: Path) -> None:
             page.wait_for_timeout(1_000)
             after = _screenshot(page, "ui_run_after.png")
             guide = [search, _indicator_chart(page, base_url), _indicator_map(page, base_url)]
+            guide.append(_finding(page, base_url))
             guide += _guide_screenshots(page, base_url)
         except BaseException:
             try:

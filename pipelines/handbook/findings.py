@@ -10,16 +10,12 @@ the data and are in the report and the release (``finding_verdicts``), not here.
 from __future__ import annotations
 
 from pipelines.catalogue import Catalogue
+from pipelines.findings.describe import share_nb
 from pipelines.findings.spec import FindingsSpec
 from pipelines.findings.verdict import EXPECTED_LABELS_NB, VERDICT_LABELS_NB
-from pipelines.formatting import format_number_nb
 from pipelines.handbook.document import BulletList, Heading, Item, Paragraph, code, inline, link, strong
 
 SECTION_FINDINGS = "evalueringens-funn"
-
-
-def _percent(share: float) -> str:
-    return format_number_nb(share * 100) + "\u00a0%"
 
 
 def _series(cat: Catalogue, indicator: str, group: str) -> list:
@@ -100,7 +96,7 @@ def findings_section(cat: Catalogue, spec: FindingsSpec) -> list:
                 Item(
                     inline(
                         "Endringen går som ventet når den har ventet fortegn og er større enn "
-                        f"{_percent(rule.flat_band)} av startverdien; motsatt vei når den er like stor den "
+                        f"{share_nb(rule.flat_band)} av startverdien; motsatt vei når den er like stor den "
                         "andre veien; ellers er den uendret."
                     )
                 ),
@@ -108,18 +104,18 @@ def findings_section(cat: Catalogue, spec: FindingsSpec) -> list:
                     inline(
                         "Fylkene og statsforvalterregionene med verdi i de samme to årene vurderes på samme "
                         "måte og telles. Vurderingen teller fylkene; har færre enn "
-                        f"{_percent(rule.min_regions_share)} av dem verdi i begge årene (skjult eller bare "
+                        f"{share_nb(rule.min_regions_share)} av dem verdi i begge årene (skjult eller bare "
                         "nasjonale tall), avgjør landet alene."
                     )
                 ),
                 Item(
                     inline(
                         strong(VERDICT_LABELS_NB["supported"]),
-                        f": landet endret seg som ventet, og minst {_percent(rule.support_share)} av "
+                        f": landet endret seg som ventet, og minst {share_nb(rule.support_share)} av "
                         "fylkene med tall gjorde det samme. ",
                         strong(VERDICT_LABELS_NB["not_supported"]),
                         ": landet endret seg ikke som ventet (uendret eller motsatt vei), og høyst "
-                        f"{_percent(rule.reject_share)} av fylkene gjorde det. ",
+                        f"{share_nb(rule.reject_share)} av fylkene gjorde det. ",
                         strong(VERDICT_LABELS_NB["partly_supported"]),
                         ": alt imellom. ",
                         strong(VERDICT_LABELS_NB["insufficient_data"]),
@@ -158,7 +154,7 @@ def findings_section(cat: Catalogue, spec: FindingsSpec) -> list:
                 f"{before_after.min_changes} endringer i en periode gir «for lite data». Forskjellen fra "
                 f"{first.first_year}–{first.last_year}, snudd etter indikatorens ønskede retning, sier om "
                 "utviklingen ble bedre eller svakere; en forskjell innenfor "
-                f"{_percent(rule.flat_band)} av startnivået per år er «omtrent som før».",
+                f"{share_nb(rule.flat_band)} av startnivået per år er «omtrent som før».",
             )
         ),
         BulletList(measures),

@@ -19,9 +19,9 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
+from pipelines.findings.describe import TEST_HEADERS_NB, share_nb, test_cells
 from pipelines.findings.spec import FindingsSpec
-from pipelines.findings.verdict import EXPECTED_LABELS_NB, WAY_LABELS_NB
-from pipelines.formatting import format_number_nb, format_signed_nb, unit_label_nb
+from pipelines.formatting import format_signed_nb, unit_label_nb
 from pipelines.report.html import REPORTS_DIR
 
 FIGURES_DIR = "evaluering"
@@ -44,20 +44,6 @@ def _e(text: object) -> str:
 
 def _pill(status_class: str, label: str) -> str:
     return f'<span class="status status-{_e(status_class)}">{_e(label)}</span>'
-
-
-def _number(value: object, decimals: int) -> str:
-    return format_number_nb(None if pd.isna(value) else float(value), decimals)
-
-
-def percent(share: float) -> str:
-    return format_number_nb(share * 100) + "\u00a0%"
-
-
-def _counted(expected: int, with_data: int, total: int) -> str:
-    if not total:
-        return "ingen tall"
-    return f"{expected} av {with_data}" + (f" (av {total})" if with_data < total else "")
 
 
 def read_findings(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
@@ -113,9 +99,9 @@ def findings_section_body(
         "<p>"
         + _e(
             "Regelen: Et funn er «støttet» når landets verdi endret seg i ventet retning fra første til "
-            f"siste år med tall i perioden (mer enn {percent(rule.flat_band)} av startverdien), og minst "
-            f"{percent(rule.support_share)} av fylkene med tall gjorde det samme; «ikke støttet» når "
-            f"landet ikke gjorde det og høyst {percent(rule.reject_share)} av fylkene gjorde det; «delvis "
+            f"siste år med tall i perioden (mer enn {share_nb(rule.flat_band)} av startverdien), og minst "
+            f"{share_nb(rule.support_share)} av fylkene med tall gjorde det samme; «ikke støttet» når "
+            f"landet ikke gjorde det og høyst {share_nb(rule.reject_share)} av fylkene gjorde det; «delvis "
             "støttet» ellers. Har under halvparten av fylkene tall i begge årene, avgjør landet alene. "
             "Uten to år med tall for landet: «for lite data». En vurdering beskriver tallene; den beviser "
             "ikke at strategien var årsaken. Regelen står i indikatorhåndboken."
@@ -180,28 +166,12 @@ def findings_section_body(
 def _tests_table(tests: pd.DataFrame, catalogue: Catalogue, statement: str) -> str:
     from pipelines.report.html import data_table
 
-    headers = [f'<th scope="col">{_e(h)}</th>' for h in (
-        "Indikator", "Venter", "Fra", "Til", "Endring", "Landet", "Fylker som ventet",
-        "Statsforvalterregioner som ventet", "Vurdering",
-    )]  # fmt: skip
+    headers = [f'<th scope="col">{_e(h)}</th>' for h in TEST_HEADERS_NB]
     rows = []
-    for t in tests.itertuples(index=False):
-        indicator = catalogue.indicators[t.indicator_id]
-        d = indicator.decimals
-        group = catalogue.target_groups[t.target_group].name_nb.lower()
-        unit = unit_label_nb(indicator.unit)
-        name = f"{indicator.name_nb} ({group}{', ' + unit if unit else ''})"
-        start = f"{t.start_year}: {_number(t.national_start, d)}" if pd.notna(t.start_year) else "–"
-        end = f"{t.end_year}: {_number(t.national_end, d)}" if pd.notna(t.end_year) else "–"
-        change = format_signed_nb(float(t.national_change), d) if pd.notna(t.national_change) else "–"
-        way = WAY_LABELS_NB.get(t.national_way, "–") if isinstance(t.national_way, str) else "–"
+    for test in tests.itertuples(index=False):
+        name, *cells = test_cells(test, catalogue)
         rows.append(
-            f'<tr><th scope="row">{_e(name)}</th><td>{_e(EXPECTED_LABELS_NB[t.expected])}</td>'
-            f'<td class="num">{_e(start)}</td><td class="num">{_e(end)}</td><td class="num">{_e(change)}</td>'
-            f"<td>{_e(way)}</td>"
-            f"<td>{_e(_counted(t.counties_expected, t.counties_with_data, t.counties_total))}</td>"
-            f"<td>{_e(_counted(t.regions_expected, t.regions_with_data, t.regions_total))}</td>"
-            f"<td>{_e(t.verdict_nb)}</td></tr>"
+            f'<tr><th scope="row">{_e(name)}</th>' + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>"
         )
     return data_table(f"Tallene bak vurderingen: {statement}", headers, rows, cls="figure-data-table")
 
