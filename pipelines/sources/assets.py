@@ -29,14 +29,9 @@ GEOGRAPHY_TABLES = {
 
 @dg.multi_asset(
     specs=[
-        spec(
-            table,
-            "sources",
-            PUBLIC,
-            f"{text}\n\nKilde: Statistisk sentralbyrå (SSB), KLASS 131 og 104, "
-            "CC BY 4.0, as bundled in `data/reference/`; the statsforvalter regions after "
-            "statsforvalteren.no (see `data/reference/SOURCES.md`).",
-        )
+        spec(table, "sources", PUBLIC, f"{text}\n\nKilde: Statistisk sentralbyrå (SSB), KLASS 131 og 104, "
+             "CC BY 4.0, as bundled in `data/reference/`; the statsforvalter regions after "
+             "statsforvalteren.no (see `data/reference/SOURCES.md`).")
         for table, text in GEOGRAPHY_TABLES.items()
     ],
 )
