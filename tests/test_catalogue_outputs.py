@@ -95,11 +95,13 @@ def test_goal_attainment_covers_both_strategies_and_rolls_up(pipeline_run: Path)
         (attainment.indicator_id == "bostedslose_per_1000") & (attainment.geo_level == "kommune")
     ]
     assert (municipal_survey.status == "insufficient_data").all()
-    # roll-ups: every goal and every target group of each strategy, for the nation and all 15 counties
+    # roll-ups: every goal and every target group of each strategy, for the nation, the 10
+    # statsforvalter regions and all 15 counties
     for strategy in cat.strategies.values():
         goals = rollup[(rollup.strategy_id == strategy.id) & (rollup.rollup_by == "goal")]
         assert set(goals.rollup_id) == {g.id for g in strategy.goals}
-        assert goals.groupby("rollup_id").geo_code.nunique().eq(16).all()
+        assert goals.groupby("rollup_id").geo_code.nunique().eq(1 + 10 + 15).all()
+        assert set(goals.geo_level) == {"land", "statsforvalter", "fylke"}
         groups = rollup[(rollup.strategy_id == strategy.id) & (rollup.rollup_by == "target_group")]
         assert set(groups.rollup_id) == set(cat.target_groups)
     counted = rollup.filter(regex="^n_").drop(columns=["n_series", "n_assessed"]).sum(axis=1)

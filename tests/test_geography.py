@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,7 +13,15 @@ from hypothesis import strategies as st
 from pipelines.geography import GeographyError, crosswalk, harmonise
 from pipelines.geography.codes import normalise_code
 from pipelines.geography.history import load_history
-from pipelines.geography.levels import comparison_groups, dim_geography
+from pipelines.geography.levels import (
+    LEVELS,
+    REGION_FILE,
+    RegionFileError,
+    comparison_groups,
+    dim_geography,
+    statsforvalter_regions,
+)
+from pipelines.paths import REFERENCE_DIR
 
 
 def _one(frame: pd.DataFrame, code: str, year: int) -> pd.Series:
@@ -209,12 +219,90 @@ def test_dim_geography_has_the_2024_vintage() -> None:
     counts = dim.geo_level.value_counts().to_dict()
     assert counts["kommune"] == 357 and counts["fylke"] == 15 and counts["land"] == 1
     assert counts["kostragruppe"] == 17 and counts["sentralitet"] == 6 and counts["storrelsesgruppe"] == 4
+    assert counts["statsforvalter"] == 10
     kommune = dim[dim.geo_level == "kommune"].set_index("geo_code")
     assert kommune.loc["5636", "geo_name"] == "Unjárga - Nesseby"  # Sámi names as SSB writes them
     assert kommune.loc["0301", "kostra_group"] == "EKG13"
     assert kommune.loc["3201", "valid_from_year"] == 2024
     assert (kommune.county_code == kommune.index.str[:2]).all()
     assert kommune[["kostra_group", "centrality_class", "size_band"]].notna().all().all()
+
+
+def test_statsforvalter_regions_of_2024() -> None:
+    dim = dim_geography(2024)
+    assert LEVELS[:3] == ("land", "statsforvalter", "fylke")
+    assert list(dim.drop_duplicates("geo_level")["geo_level"])[:3] == ["land", "statsforvalter", "fylke"]
+    regions = dim[dim.geo_level == "statsforvalter"].set_index("geo_code")
+    assert list(regions.index) == [f"SF{i:02d}" for i in range(1, 11)]
+    assert regions.loc["SF01", "geo_name"] == "Statsforvalteren i Østfold, Buskerud, Oslo og Akershus"
+    assert regions.loc["SF01", "member_counties"] == "03 Oslo, 31 Østfold, 32 Akershus, 33 Buskerud"
+    assert regions.loc["SF06", "member_counties"] == "46 Vestland"
+    counties = dim[dim.geo_level == "fylke"].set_index("geo_code")
+    assert counties["statsforvalter_code"].notna().all()
+    assert counties.loc[["03", "31", "32", "33"], "statsforvalter_code"].eq("SF01").all()
+    assert counties.loc["56", "statsforvalter_name"] == "Statsforvalteren i Troms og Finnmark"
+    kommune = dim[dim.geo_level == "kommune"]
+    # a municipality's region is its county's region
+    assert (
+        kommune["statsforvalter_code"].tolist()
+        == kommune["county_code"].map(counties["statsforvalter_code"]).tolist()
+    )
+    assert kommune["statsforvalter_code"].value_counts()["SF01"] == len(
+        kommune[kommune.county_code.isin(["03", "31", "32", "33"])]
+    )
+    groups = comparison_groups(2024)
+    assert groups[["statsforvalter_code", "statsforvalter_name"]].notna().all().all()
+
+
+def test_statsforvalter_level_is_absent_in_other_vintages() -> None:
+    assert statsforvalter_regions(2020).empty
+    dim = dim_geography(2020)
+    assert "statsforvalter" not in set(dim.geo_level)
+    assert dim["statsforvalter_code"].isna().all()
+
+
+def _region_file(tmp_path, edit) -> Path:
+    """A copy of the reference folder whose region file is changed by ``edit`` (lines → lines)."""
+    import shutil
+
+    folder = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, folder, ignore=shutil.ignore_patterns("geo"))
+    path = folder / REGION_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(edit(lines)) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # Oslo (line 5) dropped: a county without an office
+        (lambda lines: lines[:4] + lines[5:], r"column 'county_code': no office for county 03 Oslo"),
+        # Oslo also in Innlandet's office: a county in two offices
+        (
+            lambda lines: [*lines, "SF02,Statsforvalteren i Innlandet,03,Oslo"],
+            r"row 17, column 'county_code': county 03 is already in an office \(row 5\)",
+        ),
+        # a county that does not exist in 2024 (Hordaland, 12)
+        (
+            lambda lines: [*lines, "SF06,Statsforvalteren i Vestland,12,Hordaland"],
+            r"row 17, column 'county_code': '12' is no county in 2024",
+        ),
+        # one office with two names
+        (
+            lambda lines: [*lines[:7], lines[7].replace("Vestfold og Telemark", "Telemark"), *lines[8:]],
+            r"row 8, column 'statsforvalter_name'",
+        ),
+        (
+            lambda lines: [lines[0].replace("county_code", "fylke"), *lines[1:]],
+            r"column 'county_code' is missing",
+        ),
+    ],
+)
+def test_a_broken_region_file_is_named_with_row_and_column(tmp_path, edit, message) -> None:
+    folder = _region_file(tmp_path, edit)
+    with pytest.raises(RegionFileError, match=rf"{REGION_FILE}.*{message}"):
+        statsforvalter_regions(2024, folder)
 
 
 def test_comparison_groups_match_published_sizes() -> None:

@@ -11,8 +11,10 @@ import pytest
 
 from pipelines.catalogue import load_catalogue
 from pipelines.catalogue.models import MeasureRelation
+from pipelines.geography.levels import dim_geography
 from pipelines.privacy.attack import Printed, attack, cell_frame, known_and_hidden, read_release
 from pipelines.privacy.cells import CELL_KEY
+from pipelines.privacy.hierarchy import sum_relations
 from pipelines.privacy.intervals import HiddenCells
 from pipelines.privacy.suppression import hiding_costs, protect, protected
 from pipelines.privacy.system import build_problem
@@ -90,21 +92,152 @@ def test_a_geography_level_added_later_is_part_of_the_sums(pipeline_run: Path) -
     from pipelines.privacy.hierarchy import partitions, sum_relations
 
     geography = pd.read_parquet(pipeline_run / LATEST / "dim_geography.parquet")
-    assert set(partitions(geography)) == {"fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"}
+    assert set(partitions(geography)) == {
+        "statsforvalter", "fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"
+    }  # fmt: skip
     municipalities = geography.geo_level == "kommune"
-    region = geography.loc[municipalities, "county_code"].map(lambda c: "SF" + str(int(c) % 3))
+    region = geography.loc[municipalities, "county_code"].map(lambda c: "TR" + str(int(c) % 3))
     extended = pd.concat(
         [
-            geography.assign(statsforvalter=region.reindex(geography.index)),
-            pd.DataFrame({"geo_level": "statsforvalter", "geo_code": ["SF0", "SF1", "SF2"]}),
+            geography.assign(testregion=region.reindex(geography.index)),
+            pd.DataFrame({"geo_level": "testregion", "geo_code": ["TR0", "TR1", "TR2"]}),
         ],
         ignore_index=True,
     )
     relations = sum_relations(extended)
     parents = {parent for parent, _ in relations}
-    assert {("statsforvalter", code) for code in ("SF0", "SF1", "SF2")} <= parents
-    with pytest.raises(ValueError, match="level 'statsforvalter' has no column"):
-        partitions(extended.drop(columns="statsforvalter"))
+    assert {("testregion", code) for code in ("TR0", "TR1", "TR2")} <= parents
+    with pytest.raises(ValueError, match="level 'testregion' has no column"):
+        partitions(extended.drop(columns="testregion"))
+
+
+# --- statsforvalter regions: region = Σ its municipalities, and = Σ its counties ----------------
+
+EVICTIONS = "evictions_executed"
+REGION_HIERARCHY = {
+    level: sum_relations(dim_geography(2024), level) for level in ("kommune", "fylke", "land")
+}
+# evictions per county (a measure reported per county) in one year; Troms (55) and Finnmark (56)
+# make up the Troms og Finnmark office, SF10
+COUNTY_EVICTIONS = {"03": 228, "11": 152, "15": 92, "18": 51, "31": 89, "32": 304, "33": 102, "34": 78,
+                    "39": 65, "40": 63, "42": 83, "46": 223, "50": 232, "55": 49, "56": 3}  # fmt: skip
+
+
+def _county_problem(hierarchy) -> tuple:
+    regions = dim_geography(2024)
+    counties = regions[regions.geo_level == "fylke"].set_index("geo_code")["statsforvalter_code"]
+    values = {(EVICTIONS, "fylke", c): float(v) for c, v in COUNTY_EVICTIONS.items()}
+    for code, members in counties.groupby(counties).groups.items():
+        values[(EVICTIONS, "statsforvalter", code)] = float(sum(COUNTY_EVICTIONS[c] for c in members))
+    values[(EVICTIONS, "land", "EAK")] = float(sum(COUNTY_EVICTIONS.values()))
+    problem = build_problem(2023, values, [], hierarchy, {EVICTIONS: "fylke"}, {EVICTIONS},
+                            {"fylke", "statsforvalter"})  # fmt: skip
+    return problem, problem.index()
+
+
+def test_for_county_measures_a_region_is_the_sum_of_its_counties() -> None:
+    relations = dict(
+        (parent, children) for parent, children in REGION_HIERARCHY["fylke"] if parent[0] != "land"
+    )
+    assert relations[("statsforvalter", "SF01")] == [("fylke", c) for c in ("03", "31", "32", "33")]
+    assert relations[("statsforvalter", "SF10")] == [("fylke", "55"), ("fylke", "56")]
+    counties = [child for children in relations.values() for child in children]
+    assert len(relations) == 10 and len(counties) == len(set(counties)) == 15  # each county once
+    # and for municipal measures, each region is the sum of its municipalities
+    municipal = dict(REGION_HIERARCHY["kommune"][1:])
+    geography = dim_geography(2024)
+    troms_finnmark = geography[(geography.geo_level == "kommune") & geography.county_code.isin(["55", "56"])]
+    assert municipal[("statsforvalter", "SF10")] == [("kommune", k) for k in sorted(troms_finnmark.geo_code)]
+
+
+def test_a_county_hidden_alone_in_its_region_is_recovered_unless_a_partner_is_hidden() -> None:
+    """Finnmark's 3 evictions hidden, Troms and the Troms og Finnmark region published: the region
+    minus Troms gives 3. The audit proves it (the danger is real), secondary suppression hides a
+    partner so that it cannot, and without the region relation neither would have seen it."""
+    problem, index = _county_problem(REGION_HIERARCHY)
+    target = index[(EVICTIONS, "fylke", "56")]
+    rules = load_catalogue().suppression
+    primary = _mask(problem, {(EVICTIONS, "fylke", "56")})
+    # secondary suppression skipped: only the primary cell hidden — the audit flags it
+    assert HiddenCells(problem, primary).bounds({target: 1.0}) == (3.0, 3.0)
+    assert not protected(3.0, 3.0, rules)
+    # secondary suppression: a partner is hidden and the interval is wide enough
+    cost = hiding_costs(problem, rules, uses={})
+    final, intervals, _ = protect(problem, primary, [({target: 1.0}, 3.0)], rules, cost)
+    added = {problem.cells[i][1:] for i in np.flatnonzero(final & ~primary)}
+    assert added & {("fylke", "55"), ("statsforvalter", "SF10")}, added
+    low, high = HiddenCells(problem, final).bounds({target: 1.0})
+    assert protected(low, high, rules)
+    # without the region = Σ counties relation the same release would have looked safe: the
+    # check depends on the relation, so it can fail
+    without = {level: [(p, c) for p, c in relations if p[0] != "statsforvalter"]
+               for level, relations in REGION_HIERARCHY.items()}  # fmt: skip
+    blind, blind_index = _county_problem(without)
+    # with one county hidden, the nation alone gives it away too: hide a second county elsewhere
+    # (Oslo, in a region of four) to see that only the region relation pins Finnmark
+    both = _mask(blind, {(EVICTIONS, "fylke", "56"), (EVICTIONS, "fylke", "03")})
+    low, high = HiddenCells(blind, both).bounds({blind_index[(EVICTIONS, "fylke", "56")]: 1.0})
+    assert protected(low, high, rules)
+    both = _mask(problem, {(EVICTIONS, "fylke", "56"), (EVICTIONS, "fylke", "03")})
+    assert HiddenCells(problem, both).bounds({target: 1.0}) == (3.0, 3.0)
+
+
+def test_the_attack_on_a_broken_release_copy_recovers_a_county_by_region_subtraction(release, truth) -> None:
+    """On a copy of the release where three counties' evictions are hidden with no secondary
+    suppression (Finnmark alone in its region, Oslo and Østfold together in theirs), the outside
+    attack proves Finnmark's count exactly from the region's published total; Oslo stays
+    protected (the nation and its region give only its sum with Østfold)."""
+    cat = load_catalogue()
+    printed, parts, geography = release
+    rows = printed.rows
+    year = 2023
+    indicator = rows[(rows.indicator_id == "utkastelser_per_1000_leie") & (rows.year == year)].copy()
+    assert (indicator.status != "suppressed").all()  # the real release hides none of them
+    broken = indicator.copy()
+    hide = (broken.geo_level == "fylke") & broken.geo_code.isin(["56", "03", "31"])
+    broken.loc[hide, ["numerator", "value"]] = np.nan
+    broken.loc[hide, "status"] = "suppressed"
+    empty = printed.values.iloc[0:0]
+    found = cell_frame(attack(Printed(rows=broken, values=empty), parts, geography, cat, 5)).set_index(
+        ["geo_level", "geo_code"]
+    )
+    finnmark = found.loc[("fylke", "56")]
+    truth_56 = truth[("evictions_executed", "fylke", "56", year)]
+    assert finnmark.low == finnmark.high == truth_56
+    assert not protected(finnmark.low, finnmark.high, cat.suppression)  # the audit flags it
+    oslo = found.loc[("fylke", "03")]
+    assert protected(oslo.low, oslo.high, cat.suppression)
+    # the same copy read without the statsforvalter level: Finnmark would have looked protected
+    blind = geography[geography.geo_level != "statsforvalter"].drop(
+        columns=["statsforvalter_code", "statsforvalter_name", "member_counties"]
+    )
+    unseen = cell_frame(attack(Printed(rows=broken, values=empty), parts, blind, cat, 5)).set_index(
+        ["geo_level", "geo_code"]
+    )
+    assert protected(unseen.loc[("fylke", "56")].low, unseen.loc[("fylke", "56")].high, cat.suppression)
+
+
+def test_the_real_release_protects_every_hidden_region_and_county_cell(release) -> None:
+    """The suppressed output itself passes the attack on the region level: every hidden cell of
+    families that have hidden region cells, in one year, is protected."""
+    cat = load_catalogue()
+    printed, parts, geography = release
+    rows = printed.rows
+    year = 2023
+    regional = rows[
+        (rows.geo_level == "statsforvalter") & (rows.status == "suppressed") & (rows.year == year)
+    ]
+    assert not regional.empty  # there are hidden region cells to attack
+    chosen = rows[rows.indicator_id.isin(set(regional.indicator_id)) & (rows.year == year)]
+    found = cell_frame(
+        attack(Printed(rows=chosen, values=printed.values.iloc[0:0]), parts, geography, cat, 5)
+    )
+    at_region = found[found.geo_level.isin(["statsforvalter", "fylke"])]
+    assert len(at_region) >= 5
+    exposed = found[
+        ~np.array([protected(lo, hi, cat.suppression) for lo, hi in zip(found.low, found.high, strict=True)])
+    ]
+    assert exposed.empty, exposed.head(10).to_string()
 
 
 # --- the full demo release --------------------------------------------------------------------

@@ -423,7 +423,11 @@ def test_full_render_writes_every_municipality_and_county(tmp_path, catalogue):
     assert not stale.exists()  # files of municipalities that no longer exist are removed
     assert len(result.pages) == 357 and {p.stem for p in result.pages} == set(municipalities["geo_code"])
     assert len(list((tmp_path / "profiles" / "kommune").iterdir())) == 2 * 357  # a PNG and a page each
-    assert len(result.index_pages) == 16 and all(p.exists() for p in result.index_pages)
+    # the national index, 15 county indexes and 10 statsforvalter region pages
+    assert len(result.index_pages) == 1 + 15 + 10 and all(p.exists() for p in result.index_pages)
+    assert sorted(p.stem for p in result.index_pages if p.parent.name == "statsforvalter") == [
+        f"SF{i:02d}" for i in range(1, 11)
+    ]
     per_county = municipalities.groupby("county_code")["geo_code"].apply(sorted)
 
     with result.index_path.open(encoding="utf-8") as handle:

@@ -114,7 +114,8 @@ def implausible_values(
 def yearly_jumps(
     con: duckdb.DuckDBPyConnection, catalogue: Catalogue, table: str = "indicator_values"
 ) -> pd.DataFrame:
-    """National and county values that changed more than the indicator's threshold in one year.
+    """National, statsforvalter-region and county values that changed more than the indicator's
+    threshold in one year.
 
     A jump counts only where chance cannot explain it: the numerator (the count behind the value)
     must move by more than ``JUMP_NOISE_SD`` × √(n₀ + n₁). 1 → 5 households in a small county is
@@ -127,7 +128,7 @@ def yearly_jumps(
                 SELECT v.*,
                        lag(v.value) OVER w AS previous,
                        lag(v.numerator) OVER w AS previous_numerator
-                FROM "{table}" v WHERE v.geo_level IN ('land', 'fylke')
+                FROM "{table}" v WHERE v.geo_level IN ('land', 'statsforvalter', 'fylke')
                 WINDOW w AS (PARTITION BY v.indicator_id, v.target_group, v.geo_level, v.geo_code
                              ORDER BY v.year))
             SELECT s.indicator_id, s.target_group, s.geo_level, s.geo_code, s.year, s.previous, s.value,

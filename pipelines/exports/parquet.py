@@ -80,6 +80,9 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
         pa.field("geo_order", pa.int32(), nullable=False),
         pa.field("county_code", pa.string()),
         pa.field("county_name", pa.string()),
+        pa.field("statsforvalter_code", pa.string()),
+        pa.field("statsforvalter_name", pa.string()),
+        pa.field("member_counties", pa.string()),
         pa.field("kostra_group", pa.string()),
         pa.field("centrality_class", pa.string()),
         pa.field("size_band", pa.string()),
@@ -90,9 +93,11 @@ DIM_GEOGRAPHY_SCHEMA = pa.schema(
     metadata={
         "description": "Geographies of every level in one vintage of borders; join on geo_key "
         "(= geo_level:geo_code, unique) or (geo_level, geo_code)",
-        "levels": "land, fylke, kostragruppe, sentralitet, storrelsesgruppe, kommune",
+        "levels": "land, statsforvalter, fylke, kostragruppe, sentralitet, storrelsesgruppe, kommune",
         "valid_years": "first/last year the code is valid on 1 January since 2014; null = open",
-        "source": "Kilde: Statistisk sentralbyrå (SSB), KLASS 131/104/112/128 and table 07459, CC BY 4.0",
+        "source": "Kilde: Statistisk sentralbyrå (SSB), KLASS 131/104/112/128 and table 07459, CC BY 4.0; "
+        "statsforvalter regions (SF01–SF10, the project's own codes): the offices and the counties "
+        "they serve as statsforvalteren.no describes them",
     },
 )
 
@@ -183,7 +188,8 @@ GOAL_ATTAINMENT_SCHEMA = bi_schema(
     "status:string", "status_nb:string", "note:string?", "data_origin:string?",
 )  # fmt: skip
 GOAL_ROLLUP_SCHEMA = bi_schema(
-    "Progress statuses counted per goal and per target group, for the nation and every county; "
+    "Progress statuses counted per goal and per target group, for the nation, every statsforvalter "
+    "region and every county; "
     "goal_key (as dim_goal) on goal rows, target_group (as dim_target_group) on target group rows",
     "strategy_id:string", "rollup_by:string", "rollup_id:string", "rollup_name_nb:string", "goal_key:string?",
     "target_group:string?", "geo_level:string", "geo_code:string", "geo_key:string", "geo_name:string",

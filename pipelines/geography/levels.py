@@ -1,4 +1,10 @@
-"""The levels analysts compare: kommune, fylke, land and the comparison groups.
+"""The levels analysts compare: kommune, fylke, statsforvalter regions, land and the comparison groups.
+
+Statsforvalter regions (2024 borders only — ``data/reference/statsforvalter_2024.csv`` maps the
+2024 counties to the ten county governors' offices, codes SF01–SF10 are the project's own): the
+regions of the national strategy's regional work. Four counties share one office around Oslo, so
+a region is one or more whole counties. For any other geography vintage the level is absent, as
+the comparison groups are.
 
 Comparison groups (2024 borders only — the reference data hold their membership for the 2024
 municipalities): SSB's KOSTRA groups (KLASS 112, the 2020 grouping), SSB's centrality classes
@@ -8,6 +14,7 @@ municipalities): SSB's KOSTRA groups (KLASS 112, the 2020 grouping), SSB's centr
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +22,11 @@ import pandas as pd
 from pipelines.geography.reference import NATION_CODE, NATION_NAME, municipalities, read_reference_csv
 from pipelines.paths import REFERENCE_DIR
 
-LEVELS = ("land", "fylke", "kostragruppe", "sentralitet", "storrelsesgruppe", "kommune")
+LEVELS = ("land", "statsforvalter", "fylke", "kostragruppe", "sentralitet", "storrelsesgruppe", "kommune")
 GROUP_VINTAGE = 2024
+REGION_FILE = "statsforvalter_2024.csv"
+REGION_VINTAGE = 2024  # the counties the region file maps
+REGION_COLUMNS = ["statsforvalter_code", "statsforvalter_name", "county_code", "county_name"]
 SIZE_BAND_BASIS_YEAR = 2024  # population on 1 January of this year decides the band
 
 # (lower bound inclusive, upper bound inclusive or None, code, Norwegian name)
@@ -60,14 +70,85 @@ def write_size_bands(reference_dir: Path = REFERENCE_DIR) -> Path:
     return path
 
 
+class RegionFileError(ValueError):
+    """The statsforvalter file does not map every county of its vintage to exactly one office."""
+
+
+def statsforvalter_regions(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """The statsforvalter office of each county (empty for vintages other than 2024).
+
+    Columns: county_code, statsforvalter_code, statsforvalter_name. Every county of the vintage
+    must be in exactly one office and no other county may appear; otherwise a
+    ``RegionFileError`` names the file, the row (line in the file) and the column.
+    """
+    if vintage != REGION_VINTAGE:
+        return pd.DataFrame(
+            columns=["county_code", "statsforvalter_code", "statsforvalter_name"], dtype="object"
+        )
+    frame = read_reference_csv(REGION_FILE, reference_dir)
+    path = reference_dir / REGION_FILE
+    missing = [c for c in REGION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise RegionFileError(
+            f"{path}: column '{missing[0]}' is missing (expected {', '.join(REGION_COLUMNS)})"
+        )
+    counties = (
+        municipalities(vintage, reference_dir)[["county_code", "county_name"]]
+        .drop_duplicates()
+        .set_index("county_code")["county_name"]
+    )
+    seen: dict[str, int] = {}
+    office_names: dict[str, str] = {}
+    for position, row in enumerate(frame.itertuples(index=False)):
+        line = position + 2  # the header is line 1
+        where = f"{path}, row {line}"
+        if not re.fullmatch(r"SF\d\d", row.statsforvalter_code):
+            raise RegionFileError(
+                f"{where}, column 'statsforvalter_code': '{row.statsforvalter_code}' is not SFnn"
+            )
+        if not row.statsforvalter_name.strip():
+            raise RegionFileError(f"{where}, column 'statsforvalter_name': the office has no name")
+        known_name = office_names.setdefault(row.statsforvalter_code, row.statsforvalter_name)
+        if known_name != row.statsforvalter_name:
+            raise RegionFileError(
+                f"{where}, column 'statsforvalter_name': '{row.statsforvalter_name}' differs from "
+                f"'{known_name}' given for {row.statsforvalter_code} above"
+            )
+        if row.county_code not in counties.index:
+            raise RegionFileError(
+                f"{where}, column 'county_code': '{row.county_code}' is no county in {vintage}"
+            )
+        if row.county_code in seen:
+            raise RegionFileError(
+                f"{where}, column 'county_code': county {row.county_code} is already in an office "
+                f"(row {seen[row.county_code]}); a county belongs to exactly one"
+            )
+        seen[row.county_code] = line
+        # SSB adds the Sámi and Kven forms after « - » («Trøndelag - Trööndelage»)
+        if row.county_name != counties[row.county_code].split(" - ")[0]:
+            raise RegionFileError(
+                f"{where}, column 'county_name': '{row.county_name}' is not the name of county "
+                f"{row.county_code} in {vintage} ('{counties[row.county_code]}')"
+            )
+    absent = [f"{code} {name}" for code, name in counties.items() if code not in seen]
+    if absent:
+        raise RegionFileError(f"{path}, column 'county_code': no office for county {', '.join(absent)}")
+    return (
+        frame[["county_code", "statsforvalter_code", "statsforvalter_name"]]
+        .sort_values("county_code")
+        .reset_index(drop=True)
+    )
+
+
 def comparison_groups(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """KOSTRA group, centrality class and size band per municipality (empty for other vintages).
+    """KOSTRA group, centrality class, size band and statsforvalter region per municipality
+    (empty for other vintages).
 
     Columns: kommunenr, kostra_group, kostra_group_name, centrality_class, centrality_name,
-    size_band, size_band_name.
+    size_band, size_band_name, statsforvalter_code, statsforvalter_name.
     """
     columns = ["kommunenr", "kostra_group", "kostra_group_name", "centrality_class", "centrality_name",
-               "size_band", "size_band_name"]  # fmt: skip
+               "size_band", "size_band_name", "statsforvalter_code", "statsforvalter_name"]  # fmt: skip
     if vintage != GROUP_VINTAGE:
         return pd.DataFrame(columns=columns, dtype="object")
     kostra = read_reference_csv("kostra_groups_2024.csv", reference_dir)
@@ -82,6 +163,10 @@ def comparison_groups(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.D
     )
     frame["centrality_name"] = frame["centrality_class"].map(CENTRALITY_NAMES)
     frame["centrality_class"] = "SENT" + frame["centrality_class"]
+    county_of = municipalities(vintage, reference_dir)[["kommunenr", "county_code"]]
+    frame = frame.merge(county_of, on="kommunenr", how="outer", validate="one_to_one").merge(
+        statsforvalter_regions(vintage, reference_dir), on="county_code", how="left", validate="many_to_one"
+    )
     if frame.isna().any().any():
         raise ValueError("comparison-group reference files do not cover the same municipalities")
     return frame[columns].sort_values("kommunenr").reset_index(drop=True)
@@ -110,6 +195,8 @@ def geo_membership(dim_municipality: pd.DataFrame, groups: pd.DataFrame) -> pd.D
             _level(groups, "sentralitet", "centrality_class", "centrality_name"),
             _level(groups, "storrelsesgruppe", "size_band", "size_band_name"),
         ]
+        if "statsforvalter_code" in groups:
+            parts.append(_level(groups, "statsforvalter", "statsforvalter_code", "statsforvalter_name"))
     membership = pd.concat(parts, ignore_index=True)
     membership["geo_order"] = membership["geo_level"].map({level: i for i, level in enumerate(LEVELS)})
     return membership[["geo_level", "geo_order", "geo_code", "geo_name", "kommunenr"]]
@@ -129,8 +216,10 @@ def _level(frame: pd.DataFrame, level: str, code: str, name: str) -> pd.DataFram
 def dim_geography(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """One row per geography of every level in ``vintage``, for BI tools.
 
-    Columns: geo_level, geo_code, geo_name, county_code, county_name, kostra_group,
-    centrality_class, size_band, valid_from_year, valid_to_year (null = still valid).
+    Columns: geo_level, geo_code, geo_name, county_code, county_name, statsforvalter_code,
+    statsforvalter_name (the region of a municipality or county), member_counties (a region's
+    counties, «03 Oslo, 31 Østfold, …»), kostra_group, centrality_class, size_band,
+    valid_from_year, valid_to_year (null = still valid).
     """
     by_year = read_reference_csv("municipalities_by_year.csv", reference_dir)
     by_year["year"] = by_year["year"].astype(int)
@@ -142,8 +231,25 @@ def dim_geography(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataF
     groups = comparison_groups(vintage, reference_dir)
     kommune = kommune.merge(groups, on="kommunenr", how="left")
     rows = [{"geo_level": "land", "geo_code": NATION_CODE, "geo_name": NATION_NAME, "valid_from_year": None}]
-    for county in kommune[["county_code", "county_name"]].drop_duplicates().itertuples(index=False):
+    county_columns = ["county_code", "county_name", "statsforvalter_code", "statsforvalter_name"]
+    counties = kommune[county_columns].drop_duplicates()
+    for code, region in counties.dropna(subset="statsforvalter_code").groupby("statsforvalter_code"):
+        rows.append(
+            {
+                "geo_level": "statsforvalter",
+                "geo_code": code,
+                "geo_name": region["statsforvalter_name"].iloc[0],
+                "member_counties": ", ".join(
+                    f"{c} {n}"
+                    for c, n in sorted(zip(region["county_code"], region["county_name"], strict=True))
+                ),
+                "valid_from_year": None,
+            }
+        )
+    for county in counties.itertuples(index=False):
         rows.append({"geo_level": "fylke", "geo_code": county.county_code, "geo_name": county.county_name,
+                     "statsforvalter_code": county.statsforvalter_code,
+                     "statsforvalter_name": county.statsforvalter_name,
                      "valid_from_year": _from(county_span, county.county_code),
                      "valid_to_year": _to(county_span, county.county_code, last_year)})  # fmt: skip
     for level, code, name in (
@@ -163,6 +269,8 @@ def dim_geography(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataF
                 "geo_name": m.kommune_name,
                 "county_code": m.county_code,
                 "county_name": m.county_name,
+                "statsforvalter_code": m.statsforvalter_code,
+                "statsforvalter_name": m.statsforvalter_name,
                 "kostra_group": m.kostra_group,
                 "centrality_class": m.centrality_class,
                 "size_band": m.size_band,
@@ -171,9 +279,12 @@ def dim_geography(vintage: int, reference_dir: Path = REFERENCE_DIR) -> pd.DataF
             }
         )
     frame = pd.DataFrame(rows)
-    for column in ("county_code", "county_name", "kostra_group", "centrality_class", "size_band"):
+    text_columns = ("county_code", "county_name", "statsforvalter_code", "statsforvalter_name",
+                    "member_counties", "kostra_group", "centrality_class", "size_band")  # fmt: skip
+    for column in text_columns:
         if column not in frame:
             frame[column] = None
+    frame = frame[["geo_level", "geo_code", "geo_name", *text_columns, "valid_from_year", "valid_to_year"]]
     frame["geo_order"] = frame["geo_level"].map({level: i for i, level in enumerate(LEVELS)})
     frame["vintage"] = vintage
     return frame.sort_values(["geo_order", "geo_code"], kind="stable").reset_index(drop=True)

@@ -74,8 +74,9 @@ STATUS_NB = {
     "not_applicable": "ikke aktuelt (for eksempel et år uten kartlegging eller et nivå kilden ikke dekker)",
 }
 LEVEL_COVERAGE_NB = {
-    "kommune": "kommuner, fylker, landet og sammenligningsgruppene (KOSTRA-grupper, sentralitet, størrelse)",
-    "fylke": "fylker og landet; kilden finnes ikke per kommune",
+    "kommune": "kommuner, fylker, statsforvalterne, landet og sammenligningsgruppene (KOSTRA-grupper, "
+    "sentralitet, størrelse)",
+    "fylke": "fylker, statsforvalterne og landet; kilden finnes ikke per kommune",
     "land": "bare landet",
 }
 
@@ -515,10 +516,10 @@ def _intro(cat: Catalogue, latest: dict[tuple[str, str], LatestValue]) -> list:
         Paragraph(
             inline(
                 f"Håndboka beskriver alle {len(cat.indicators)} styringsindikatorene for det boligsosiale "
-                f"arbeidet som pipelinen beregner for kommuner, fylker og landet, og hvordan de følger opp "
-                f"strategiene {strategies}. For hver indikator står definisjonen, formelen, enheten, "
-                "retningen, kildene, målgruppene, strategimålene, tallfestede mål, prikkereglene og siste "
-                "nasjonale verdi."
+                "arbeidet som pipelinen beregner for kommuner, fylker, statsforvalterne og landet, og "
+                f"hvordan de følger opp strategiene {strategies}. For hver indikator står definisjonen, "
+                "formelen, enheten, retningen, kildene, målgruppene, strategimålene, tallfestede mål, "
+                "prikkereglene og siste nasjonale verdi."
             )
         ),
         Paragraph(
@@ -580,7 +581,8 @@ def _reading_guide(cat: Catalogue) -> list:
                         " teller / nevner × faktor, med grunnlagstallenes norske navn og id fra ",
                         code("assets/measures.yaml"),
                         ". Indikatoren regnes som summen av telleren delt på summen av nevneren på hvert "
-                        "nivå (kommune, fylke, land), aldri som et gjennomsnitt av kommunenes rater. Uten "
+                        "nivå (kommune, fylke, statsforvalter, land), aldri som et gjennomsnitt av "
+                        "kommunenes eller fylkenes rater. Uten "
                         "nevner er indikatoren et antall.",
                     )
                 ),
@@ -758,7 +760,8 @@ def _suppression_section(cat: Catalogue) -> list:
                     inline(
                         "Sekundærprikking med bevis: for hvert beskyttet tall regner en lineærprogrammering "
                         "ut intervallet en angriper kan bevise fra alt som er publisert – alle summer "
-                        "kommune → fylke → land og sammenligningsgruppene, relasjonene, at antall er hele "
+                        "kommune → fylke → statsforvalter → land og sammenligningsgruppene, relasjonene, at "
+                        "antall er hele "
                         f"tall og aldri negative. Intervallet skal være minst {rules.protection_level} "
                         "bredt; ellers skjules de billigste ekstra cellene som gir rom, og kontrollen "
                         "kjøres på nytt. Kjøringen stopper med feil om det ikke lykkes."

@@ -58,7 +58,10 @@ def indicator_spec(catalogue: Catalogue, indicator_ids: list[str] | None = None)
 def unit_tables(
     membership: pd.DataFrame, dim_municipality: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(unit_rollup, unit_membership) for the three base levels."""
+    """(unit_rollup, unit_membership) for the three base levels.
+
+    A county unit counts towards its county, its statsforvalter region (when the membership has
+    regions: a region is whole counties) and the nation."""
     municipalities = dim_municipality["kommunenr"]
     counties = dim_municipality[["county_code", "county_name"]].drop_duplicates()
     county_of = dim_municipality[["county_code", "kommunenr"]]
@@ -81,10 +84,19 @@ def unit_tables(
     )
     order = membership.drop_duplicates("geo_level").set_index("geo_level")["geo_order"]
     by_municipality = membership.rename(columns={"kommunenr": "unit_code"}).assign(base_level="kommune")
+    regions = (
+        membership.loc[membership["geo_level"] == "statsforvalter", ["kommunenr", "geo_code", "geo_name"]]
+        .merge(county_of, on="kommunenr")
+        .drop_duplicates(["county_code", "geo_code"])
+    )
+    if regions["county_code"].duplicated().any():
+        raise ValueError("a county lies in more than one statsforvalter region")
     by_county = pd.concat(
         [
             pd.DataFrame({"unit_code": codes, "geo_level": "fylke", "geo_code": codes,
                           "geo_name": counties["county_name"]}),
+            pd.DataFrame({"unit_code": regions["county_code"], "geo_level": "statsforvalter",
+                          "geo_code": regions["geo_code"], "geo_name": regions["geo_name"]}),
             pd.DataFrame({"unit_code": codes, "geo_level": "land", "geo_code": NATION_CODE,
                           "geo_name": NATION_NAME}),
         ]

@@ -1,8 +1,10 @@
 """The additive relations between published cells: each parent is the sum of its children.
 
-Built from the geography dimension (the public ``dim_geography``): every county, KOSTRA group,
-centrality class and size band is the sum of its municipalities, and the nation is the sum of the
-groups of each partition (and of the municipalities).
+Built from the geography dimension (the public ``dim_geography``): every county, statsforvalter
+region, KOSTRA group, centrality class and size band is the sum of its municipalities, and the
+nation is the sum of the groups of each partition (and of the municipalities). For a measure
+reported per county, each statsforvalter region is the sum of its counties and the nation the sum
+of the counties (and of the regions).
 """
 
 from __future__ import annotations
@@ -36,6 +38,22 @@ def partitions(dim_geography: pd.DataFrame) -> dict[str, str]:
     return found
 
 
+def county_partitions(dim_geography: pd.DataFrame) -> dict[str, str]:
+    """The levels made of whole counties (statsforvalter regions) → the column of the county rows
+    that names the group: the levels of `partitions` whose every municipality's group is its
+    county's group."""
+    municipalities = dim_geography[dim_geography["geo_level"] == "kommune"]
+    counties = dim_geography[dim_geography["geo_level"] == "fylke"].set_index("geo_code")
+    found: dict[str, str] = {}
+    for level, column in partitions(dim_geography).items():
+        if level == "fylke" or column not in counties.columns or counties[column].isna().any():
+            continue
+        of_county = municipalities["county_code"].map(counties[column])
+        if (of_county == municipalities[column]).all():
+            found[level] = column
+    return found
+
+
 def sum_relations(dim_geography: pd.DataFrame, base_level: str = "kommune") -> list[tuple[Cell, list[Cell]]]:
     """(parent, children) pairs for a measure reported at ``base_level`` (kommune or fylke)."""
     relations: list[tuple[Cell, list[Cell]]] = []
@@ -43,8 +61,14 @@ def sum_relations(dim_geography: pd.DataFrame, base_level: str = "kommune") -> l
     if base_level == "land":
         return relations
     if base_level == "fylke":
-        counties = dim_geography.loc[dim_geography["geo_level"] == "fylke", "geo_code"]
-        return [(nation, [("fylke", c) for c in sorted(counties)])]
+        counties = dim_geography[dim_geography["geo_level"] == "fylke"]
+        relations.append((nation, [("fylke", c) for c in sorted(counties["geo_code"])]))
+        for level, column in county_partitions(dim_geography).items():
+            groups = counties.groupby(column)["geo_code"].apply(sorted)
+            for group, members in groups.items():
+                relations.append(((level, group), [("fylke", c) for c in members]))
+            relations.append((nation, [(level, g) for g in sorted(groups.index)]))
+        return relations
     municipalities = dim_geography[dim_geography["geo_level"] == "kommune"]
     relations.append((nation, [("kommune", c) for c in sorted(municipalities["geo_code"])]))
     for level, column in partitions(dim_geography).items():

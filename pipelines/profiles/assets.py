@@ -28,7 +28,10 @@ def municipality_profiles(paths: OutputPaths) -> dg.MaterializeResult:
     Files: `profiles/kommune/<kommunenr>.html` — the accessible page (real text, the numbers in a
     table, the charts as pictures with a text alternative) — and `<kommunenr>.png`, the same page
     as a picture for slides; `profiles/fylke/<fylkesnr>.html` and `profiles/index.html` link them
-    per county and for the whole country; `profiles/index.csv` finds every file by number.
+    per county and for the whole country; `profiles/statsforvalter/<SFxx>.html` is one page per
+    statsforvalter region (SF01–SF10, the project's own codes) with its key indicators against the
+    nation and each of its counties, linked from the national index; `profiles/index.csv` finds
+    every municipality's files by number.
     The county PDFs for printing are the asset `county_profile_pdfs`.
 
     Reads only the published public release (`exports/public/latest/`), never the warehouse: a

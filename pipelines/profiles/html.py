@@ -10,9 +10,11 @@ label says what it shows, and a hidden value is «:» with its meaning in words.
 
 Layout under the profiles folder::
 
-    index.html               the nation: every county and every municipality
-    fylke/<fylkesnr>.html    a county: its municipalities
-    kommune/<kommunenr>.html a municipality's profile
+    index.html                   the nation: every statsforvalter region, county and municipality
+    statsforvalter/<SFxx>.html   a statsforvalter region: its key indicators against the nation
+                                 and each of its counties, and links to its counties
+    fylke/<fylkesnr>.html        a county: its municipalities
+    kommune/<kommunenr>.html     a municipality's profile
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pipelines.profiles import texts
 
 MUNICIPALITY_TEMPLATE = "kommune.html.j2"
 COUNTY_TEMPLATE = "fylke.html.j2"
+REGION_TEMPLATE = "statsforvalter.html.j2"
 NATION_TEMPLATE = "index.html.j2"
 INDEX_PAGE = "index.html"
 
@@ -227,10 +230,66 @@ def county_view(county: County, context: texts.PageContext, year: int, counts: d
     }
 
 
-def nation_view(counties: Sequence[County], context: texts.PageContext, year: int, counts: dict) -> dict:
+def region_view(region, rows: pd.DataFrame, context: texts.PageContext, year: int) -> dict:
+    """What the region template shows, from this region's rows of ``region_data``: one table
+    row per key indicator, one column per place (the region, the nation, each county)."""
+    places = rows.drop_duplicates("place_code")[["place_code", "place_name", "place_level"]]
+    table = []
+    for number, indicator in rows.groupby("row", sort=True):
+        first = indicator.iloc[0]
+        by_place = indicator.set_index("place_code")
+        table.append(
+            {
+                "row": int(number),
+                "label": first.label_nb,
+                "details": texts.row_details(first.unit, first.direction, first.year, year),
+                "cells": [
+                    (code, cell(by_place.loc[code, "value"], by_place.loc[code, "status"], first.decimals))
+                    for code in places["place_code"]
+                ],
+            }
+        )
+    symbols = [note for status, note in texts.SYMBOL_NOTES_NB.items() if status in set(rows["status"])]
+    return {
+        "lang": "nb",
+        "title": texts.document_title(year, region.name),
+        "region": region,
+        "places": list(places.itertuples(index=False)),
+        "year": year,
+        "rows": table,
+        "symbols": symbols,
+        "symbol_prefix": texts.SYMBOL_NOTE_PREFIX,
+        "origin": origin_texts(
+            context.source_nb, texts.page_origin_counts(rows["data_origin"]), context.release
+        ),
+        "colors": COLORS,
+        "index_href": f"../{INDEX_PAGE}",
+        "county_href": "../fylke/{}.html",
+    }
+
+
+def write_region_pages(
+    table: pd.DataFrame, found: Sequence, context: texts.PageContext, year: int, folder: Path
+) -> list[Path]:
+    """One page per statsforvalter region (``region_data``'s table), in code order."""
+    template = environment().get_template(REGION_TEMPLATE)
+    paths = []
+    for region in found:
+        rows = table[table["statsforvalter_code"] == region.code]
+        path = folder / f"{region.code}.html"
+        path.write_text(template.render(**region_view(region, rows, context, year)), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def nation_view(
+    counties: Sequence[County], context: texts.PageContext, year: int, counts: dict, regions: Sequence = ()
+) -> dict:
     return {
         "lang": "nb",
         "title": texts.document_title(year),
+        "regions": regions,
+        "region_href": "statsforvalter/{}.html",
         "counties": counties,
         "n_municipalities": sum(len(c.municipalities) for c in counties),
         "year": year,
@@ -253,9 +312,11 @@ def write_html_profiles(
     profiles_dir: Path,
     kommune_dir: str,
     county_dir: str,
+    regions: Sequence = (),
 ) -> list[Path]:
-    """Every municipality's page, every county's index and the national index; returns the
-    municipality pages in kommunenr order. ``data`` is ``profile_data``'s table."""
+    """Every municipality's page, every county's index and the national index (which links the
+    statsforvalter ``regions``' pages); returns the municipality pages in kommunenr order.
+    ``data`` is ``profile_data``'s table."""
     env = environment()
     page = env.get_template(MUNICIPALITY_TEMPLATE)
     paths = []
@@ -277,6 +338,6 @@ def write_html_profiles(
         path.write_text(
             county_template.render(**county_view(county, context, year, counts)), encoding="utf-8"
         )
-    nation = env.get_template(NATION_TEMPLATE).render(**nation_view(ordered, context, year, counts))
+    nation = env.get_template(NATION_TEMPLATE).render(**nation_view(ordered, context, year, counts, regions))
     (profiles_dir / INDEX_PAGE).write_text(nation, encoding="utf-8")
     return paths

@@ -7,6 +7,8 @@ Layout under ``base_dir``::
     profiles/kommune/<kommunenr>.html  one accessible page per municipality (2024 borders)
     profiles/kommune/<kommunenr>.png   the same page as a picture, for slides
     profiles/fylke/<county_code>.html  the county's municipalities (HTML)
+    profiles/statsforvalter/<SFxx>.html  a statsforvalter region's key indicators against the nation
+                                       and its counties (HTML; 2024 borders only)
     profiles/fylke/<county_code>.pdf   the county's municipalities, one vector page each, by kommunenr
                                        (written by :func:`render_county_pdfs`)
     profiles/index.csv                 kommunenr → names, county, PNG, HTML, PDF and page in the PDF
@@ -35,12 +37,14 @@ from pipelines.charts.pool import map_jobs, workers_for
 from pipelines.exports.origin import is_synthetic
 from pipelines.profiles.data import profile_data
 from pipelines.profiles.page import DEFAULT_DPI, UPDATE_COLUMNS, PageContext, ProfilePage, page_context
+from pipelines.profiles.regions import region_data, regions
 from pipelines.profiles.spec import ProfileSpec, load_profile_spec
 from pipelines.profiles.texts import document_title, page_origin_counts
 
 PROFILES_DIR = Path("profiles")
 MUNICIPALITY_DIR = "kommune"
 COUNTY_DIR = "fylke"
+REGION_DIR = "statsforvalter"
 INDEX_FILE = "index.csv"
 INDEX_COLUMNS = [
     "kommunenr",
@@ -64,7 +68,7 @@ PNG, PDF = "png", "pdf"
 class ProfileResult:
     pngs: list[Path]
     pages: list[Path]  # the municipalities' HTML pages
-    index_pages: list[Path]  # the national and the county HTML indexes
+    index_pages: list[Path]  # the national and the county HTML indexes, the region pages
     index_path: Path
 
 
@@ -197,18 +201,27 @@ def render_profiles(
     (default: one per core when there are enough pages) draw whole counties in spawned processes.
     The county PDFs are :func:`render_county_pdfs`.
     """
-    from pipelines.profiles.html import write_html_profiles  # Jinja2: only this step needs it
+    from pipelines.profiles.html import write_html_profiles, write_region_pages  # Jinja2: only here
 
+    spec = spec or load_profile_spec(catalogue)
     prepared = _prepare(values, goal_attainment, geography, catalogue, base_dir, release, spec, year)
     pngs = _run_jobs(prepared, PNG, dpi, workers, PAGES_PER_WORKER)
+    found = regions(geography)
     pages = write_html_profiles(prepared.data, prepared.context, prepared.year, prepared.profiles_dir,
-                                MUNICIPALITY_DIR, COUNTY_DIR)  # fmt: skip
+                                MUNICIPALITY_DIR, COUNTY_DIR, found)  # fmt: skip
     profiles_dir = prepared.profiles_dir
+    (profiles_dir / REGION_DIR).mkdir(exist_ok=True)
+    table = region_data(values, found, catalogue, spec, prepared.data[["row", "year"]])
+    region_pages = write_region_pages(
+        table, found, prepared.context, prepared.year, profiles_dir / REGION_DIR
+    )
     index_pages = [profiles_dir / "index.html"] + [
         profiles_dir / COUNTY_DIR / f"{code}.html" for code, _, _ in prepared.counties
     ]
     _remove_stale(profiles_dir / MUNICIPALITY_DIR, ("*.png", "*.html"), set(pngs) | set(pages))
     _remove_stale(profiles_dir / COUNTY_DIR, ("*.html",), set(index_pages))
+    _remove_stale(profiles_dir / REGION_DIR, ("*.html",), set(region_pages))
+    index_pages += region_pages
     index_path = _write_index(profiles_dir / INDEX_FILE, prepared.counties, prepared.data)
     return ProfileResult(pngs=pngs, pages=pages, index_pages=index_pages, index_path=index_path)
 

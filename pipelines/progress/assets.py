@@ -31,7 +31,7 @@ def _specs(tier: str, inputs: list) -> list[dg.AssetSpec]:
         spec(attainment, "progress", tier, "Progress towards the strategies' goals per indicator × target "
              f"group × geography.\n\n{METHOD}\n\n{where}", deps=inputs),
         spec(rollup, "progress", tier, "Roll-ups of goal attainment per goal and per target group for "
-             f"the nation and every county.\n\n{where}", deps=inputs),
+             f"the nation, every statsforvalter region and every county.\n\n{where}", deps=inputs),
     ]
 
 

@@ -18,7 +18,7 @@ from pipelines.catalogue.models import Strategy, Target
 from pipelines.progress.method import STATUS_LABELS_NB, STATUS_SCORES, assess_frame, summary_status
 from pipelines.progress.targets import target_value
 
-ROLLUP_LEVELS = ("land", "fylke")
+ROLLUP_LEVELS = ("land", "statsforvalter", "fylke")
 STATUS_COUNT_COLUMNS = {
     "target_achieved": "n_target_achieved",
     "substantial_progress": "n_substantial_progress",
@@ -115,7 +115,8 @@ def _series_ends(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def goal_rollup(attainment: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Statuses counted per goal and per target group, for the nation and every county.
+    """Statuses counted per goal and per target group, for the nation, every statsforvalter region
+    and every county.
 
     ``rollup_by`` says which (goal | target_group) and ``rollup_id`` names it; ``goal_key``
     (``strategy:goal``, as ``dim_goal``) is filled on goal rows only and ``target_group`` on target

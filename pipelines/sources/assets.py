@@ -17,17 +17,21 @@ from pipelines.warehouse import replace_table
 GEOGRAPHY_TABLES = {
     "dim_municipality": "Municipalities (kommunenr, kommune_name, county_code, county_name) in the "
     "geography vintage of `assets/settings.yaml` (2024 borders: 357 municipalities, 15 counties).",
-    "dim_comparison_group": "Which KOSTRA group, centrality class and size band each municipality "
-    "belongs to (comparison groups for profiles and the privacy audit).",
-    "dim_geography": "Every published geography (kommune, fylke, land, KOSTRA groups, centrality, size "
-    "bands) with its members: the hierarchy every sum and the privacy audit follow.",
+    "dim_comparison_group": "Which KOSTRA group, centrality class, size band and statsforvalter region "
+    "each municipality belongs to (comparison groups and regions for the indicator sums, profiles and "
+    "the privacy audit; 2024 borders only, empty for other vintages).",
+    "dim_geography": "Every published geography (kommune, fylke, statsforvalter regions, land, KOSTRA "
+    "groups, centrality, size bands) with its members: the hierarchy every sum and the privacy audit "
+    "follow. A statsforvalter region (SF01–SF10, the project's own codes) is one or more whole "
+    "counties, as `data/reference/statsforvalter_2024.csv` maps them.",
 }
 
 
 @dg.multi_asset(
     specs=[
         spec(table, "sources", PUBLIC, f"{text}\n\nKilde: Statistisk sentralbyrå (SSB), KLASS 131 og 104, "
-             "CC BY 4.0, as bundled in `data/reference/`.")
+             "CC BY 4.0, as bundled in `data/reference/`; the statsforvalter regions after "
+             "statsforvalteren.no (see `data/reference/SOURCES.md`).")
         for table, text in GEOGRAPHY_TABLES.items()
     ],
 )
