@@ -28,10 +28,12 @@ from pathlib import Path
 import pytest
 
 from pipelines.catalogue import load_catalogue
+from pipelines.geography.levels import dim_geography
 from pipelines.maps.build import draw_maps
 from pipelines.report import report_content, write_report
 from pipelines.report.html import BANNER_TEXT, PRINT_CSS, png_data_uri
 from pipelines.report.maps_section import maps_section_body
+from pipelines.report.regions_section import regions_section_body
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, needs_chromium
 from tests.test_report import MAP_IDS, RELEASE, build_dataset, findings_bodies, render_charts
 
@@ -92,6 +94,14 @@ def report(tmp_path_factory):
     maps = maps_section_body(load_catalogue(), entries, tmp / "maps", png_data_uri)
     # The evaluation's findings and the 2018 priorities, judged on the same rows.
     bodies = findings_bodies(values, tmp / "base")
+    # A page per statsforvalter region (the dataset has no region values: «..» cells, which still
+    # exercise the markup, the print page breaks and the reflow).
+    regions = {
+        "geography": dim_geography(2024),
+        "rollup": rollup[rollup["rollup_by"] == "goal"],
+        "values": values,
+    }
+    bodies["regioner"] = regions_section_body(regions, load_catalogue())
     path = write_report(content, charts, tmp / "base", RELEASE, maps, bodies)
     # The charts and maps were embedded: the report must not need the PNG files any more.
     for chart in charts.values():

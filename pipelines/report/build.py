@@ -15,6 +15,7 @@ from pipelines.report.content import ReportContent, key_indicators, report_conte
 from pipelines.report.findings_section import read_findings, section_bodies
 from pipelines.report.html import png_data_uri, write_report
 from pipelines.report.maps_section import maps_section_body
+from pipelines.report.regions_section import read_regions, regions_section_body
 
 
 def build_report(
@@ -22,8 +23,8 @@ def build_report(
 ) -> tuple[Path, ReportContent, dict[str, Path]]:
     """Write the report for the latest year with national values, embedding the national trend
     charts the chart step drew for the indicators with targets and one map per main goal from the
-    map step, and the evaluation's findings and the 2018 priorities from the release; returns
-    (path, content, charts)."""
+    map step, the evaluation's findings and the 2018 priorities, and a page per statsforvalter
+    region, from the release; returns (path, content, charts)."""
     values = con.execute(f'SELECT * FROM "{PUBLIC_TABLE}"').df()
     attainment = con.execute("SELECT * FROM goal_attainment").df()
     rollup = con.execute("SELECT * FROM goal_rollup").df()
@@ -35,4 +36,5 @@ def build_report(
     )
     findings = load_findings_spec(catalogue)
     bodies = section_bodies(read_findings(con), findings, catalogue, base_dir, release, png_data_uri)
+    bodies["regioner"] = regions_section_body(read_regions(con), catalogue)
     return write_report(content, charts, base_dir, release, maps, bodies), content, charts

@@ -800,6 +800,7 @@ h3, h4 { break-after: avoid; }
 table { width: 100%; font-size: 7.5px; table-layout: auto; }
 thead { display: table-header-group; }
 tr, figure, .table-note { break-inside: avoid; }
+.region-page { break-before: page; }
 th, td { padding: 2px 3px; overflow-wrap: anywhere; hyphens: auto; }
 thead th { white-space: normal; }
 table.rollup tbody th { min-width: 0; width: 24%; }
