@@ -369,14 +369,23 @@ def _check_indicator(cat: Catalogue, indicator: Indicator, label: str) -> None:
             raise CatalogueError(f"{label}.serves: strategy '{ref.strategy}' has no goal '{ref.goal}'")
 
 
-def _check_target(cat: Catalogue, target: Target, label: str) -> None:
-    indicator = cat.indicators.get(target.indicator)
+def check_series_reference(
+    cat: Catalogue, indicator_id: str, group: str, label: str, error: type[CatalogueError] = CatalogueError
+) -> None:
+    """An indicator × target group named in another file (``label.indicator``/``.target_group``):
+    the indicator exists and has that target group."""
+    indicator = cat.indicators.get(indicator_id)
     if indicator is None:
-        raise CatalogueError(f"{label}.indicator: unknown indicator '{target.indicator}'")
-    if target.target_group not in indicator.target_groups:
-        raise CatalogueError(
-            f"{label}.target_group: '{target.target_group}' is not a target group of {target.indicator}"
+        raise error(f"{label}.indicator: unknown indicator '{indicator_id}'")
+    if group not in indicator.target_groups:
+        raise error(
+            f"{label}.target_group: '{group}' is not a target group of {indicator_id} "
+            f"({', '.join(indicator.target_groups)})"
         )
+
+
+def _check_target(cat: Catalogue, target: Target, label: str) -> None:
+    check_series_reference(cat, target.indicator, target.target_group, label)
     strategy = cat.strategies.get(target.strategy)
     if strategy is None:
         raise CatalogueError(f"{label}.strategy: unknown strategy '{target.strategy}'")

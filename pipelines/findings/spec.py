@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipelines.catalogue import Catalogue, CatalogueError
-from pipelines.catalogue.load import describe_validation, display_path, read_yaml
+from pipelines.catalogue.load import check_series_reference, describe_validation, display_path, read_yaml
 from pipelines.paths import ASSETS_DIR
 
 FINDINGS_FILE = ASSETS_DIR / "findings.yaml"
@@ -160,14 +160,7 @@ def _label(document: dict, exc: ValidationError) -> str:
 
 
 def _check_series(series: Series, catalogue: Catalogue, label: str) -> None:
-    indicator = catalogue.indicators.get(series.indicator)
-    if indicator is None:
-        raise FindingsSpecError(f"{label}.indicator: unknown indicator '{series.indicator}'")
-    if series.target_group not in indicator.target_groups:
-        raise FindingsSpecError(
-            f"{label}.target_group: '{series.target_group}' is not a target group of {series.indicator} "
-            f"({', '.join(indicator.target_groups)})"
-        )
+    check_series_reference(catalogue, series.indicator, series.target_group, label, FindingsSpecError)
 
 
 def _check_references(spec: FindingsSpec, catalogue: Catalogue, where: str) -> None:
