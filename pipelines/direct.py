@@ -12,6 +12,8 @@ from pipelines.catalogue import Catalogue, load_catalogue
 from pipelines.catalogue.modes import resolve
 from pipelines.exports.internal import write_internal
 from pipelines.exports.public import publish_public
+from pipelines.findings.build import build_findings
+from pipelines.findings.spec import load_findings_spec
 from pipelines.inbox.ingest import inbox_dir, ingest_contract, ingest_records
 from pipelines.indicators.compute import build_indicator_values
 from pipelines.paths import default_release_id
@@ -49,6 +51,9 @@ def run_all(
         build_public_values(con, catalogue)
         build_goal_attainment(con, catalogue, "public")
         build_goal_attainment(con, catalogue, "internal")
+        findings = load_findings_spec(catalogue)
+        for tier in ("public", "internal"):
+            build_findings(con, catalogue, findings, tier)
         publish_public(con, catalogue, base_dir, release)
         write_internal(con, base_dir, release, catalogue)
         if charts:  # the publication products: charts, then profiles and the report that embeds charts

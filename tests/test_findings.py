@@ -312,3 +312,17 @@ def test_each_finding_is_on_the_asset_page_with_its_numbers(pipeline_run: Path, 
     startlan = metadata["funn: startlan_barnefamilier_opp"].value
     assert "| Andel startlån til barnefamilier" in startlan and "2014: " in startlan and "2020: " in startlan
     assert "Kan ikke testes" in metadata["funn: oppfolging_samordnet"].value
+
+
+def test_the_internal_tier_judges_the_unsuppressed_values_and_stays_internal(pipeline_run: Path, release):
+    internal = pipeline_run / "exports" / "internal"
+    verdicts = pd.read_parquet(internal / "finding_verdicts.parquet")
+    public = pd.read_parquet(release / "finding_verdicts.parquet")
+    assert list(verdicts["finding_id"]) == list(public["finding_id"])
+    tests = pd.read_parquet(internal / "finding_tests.parquet").set_index(["finding_id", "indicator_id"])
+    published = pd.read_parquet(release / "finding_tests.parquet").set_index(["finding_id", "indicator_id"])
+    assert (tests["counties_with_data"] >= published["counties_with_data"]).all()
+    trends = pd.read_parquet(internal / "priority_trends.parquet")
+    assert set(trends["geo_level"]) == {"land", "statsforvalter", "fylke"}
+    # the release carries the public tables only: nothing under exports/public is named _internal
+    assert not list((pipeline_run / "exports" / "public").rglob("*_internal*"))

@@ -70,6 +70,7 @@ def test_rectangular_grid(values: pd.DataFrame, pipeline_run: Path) -> None:
     assert values.groupby("geo_level")["geo_code"].nunique().to_dict() == {
         "kommune": 357,
         "fylke": 15,
+        "statsforvalter": 10,
         "land": 1,
         "kostragruppe": 17,
         "sentralitet": 6,
@@ -108,7 +109,9 @@ def test_land_equals_sum_of_numerators_over_sum_of_denominators(municipal_based:
     assert not (rates["value"] - means).abs().lt(1e-9).all()
 
 
-@pytest.mark.parametrize("level", ["fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"])
+@pytest.mark.parametrize(
+    "level", ["statsforvalter", "fylke", "kostragruppe", "sentralitet", "storrelsesgruppe"]
+)
 def test_each_partition_of_municipalities_sums_to_the_nation(
     municipal_based: pd.DataFrame, level: str
 ) -> None:
@@ -120,10 +123,12 @@ def test_each_partition_of_municipalities_sums_to_the_nation(
 
 
 def test_county_sources_exist_at_county_and_national_level_only(values: pd.DataFrame) -> None:
+    """A county-reported source has values for the counties and what they add up to (the
+    statsforvalter regions, the nation), and none below."""
     evictions = values[values.indicator_id == "utkastelser_per_1000_leie"]
-    assert (evictions.loc[evictions.geo_level == "fylke", "status"] == "shown").all()
-    assert (evictions.loc[evictions.geo_level == "land", "status"] == "shown").all()
-    below = evictions[~evictions.geo_level.isin(["fylke", "land"])]
+    for level in ("fylke", "statsforvalter", "land"):
+        assert (evictions.loc[evictions.geo_level == level, "status"] == "shown").all(), level
+    below = evictions[~evictions.geo_level.isin(["fylke", "statsforvalter", "land"])]
     assert (below.status == "not_applicable").all() and below.value.isna().all()
     county = evictions[evictions.geo_level == "fylke"].groupby("year")[["numerator", "denominator"]].sum()
     nation = evictions[evictions.geo_level == "land"].set_index("year")[["numerator", "denominator"]]

@@ -37,6 +37,7 @@ PUBLIC = Path("exports/public")
 STAR = {
     "indicator_values", "goal_attainment", "goal_rollup", "dim_indicator", "dim_indicator_target_group",
     "dim_goal", "dim_target_group", "bridge_indicator_goal", "dim_geography", "dim_year",
+    "finding_verdicts", "finding_tests", "priority_trends",
 }  # fmt: skip
 
 
@@ -604,10 +605,16 @@ def test_the_old_layout_fails_the_recursive_scan(tmp_path: Path) -> None:
 @pytest.mark.slow  # runs the whole pipeline again
 def test_qc_report_lists_changes_since_the_previous_release(run_copy: Path) -> None:
     from pipelines.direct import run_all
+    from pipelines.findings.spec import load_findings_spec
 
     cat = load_catalogue()
     looser = dataclasses.replace(cat, suppression=cat.suppression.model_copy(update={"min_count": 4}))
-    fewer = dict(list(looser.indicators.items())[:-1])
+    # the last indicator no evaluation finding names (findings.yaml would rightly refuse the others)
+    spec = load_findings_spec(cat)
+    named = {t.indicator for f in spec.findings for t in f.tests}
+    named |= {s.indicator for m in spec.priority_measures for s in m.tests}
+    removed = [i for i in cat.indicators if i not in named][-1]
+    fewer = {i: v for i, v in looser.indicators.items() if i != removed}
     variant = dataclasses.replace(
         looser, indicators=fewer, targets=[t for t in cat.targets if t.indicator in fewer]
     )
@@ -615,7 +622,6 @@ def test_qc_report_lists_changes_since_the_previous_release(run_copy: Path) -> N
     qc = pd.read_parquet(run_copy / "exports/internal/qc/2099-01-01.parquet")
     changes = set(qc.change)
     assert "indicator_removed" in changes and "suppression_lifted" in changes
-    removed = list(cat.indicators)[-1]
     assert qc.loc[qc.change == "indicator_removed", "indicator_id"].tolist() == [removed]
     report = (run_copy / "exports/internal/qc/2099-01-01.md").read_text()
     assert "INTERN" in report and "Opphevede prikkinger" in report and removed in report
@@ -634,7 +640,7 @@ def test_geo_key_is_one_column_join_from_every_table_to_dim_geography(pipeline_r
     geography = _read(pipeline_run, "dim_geography")
     assert geography.geo_key.is_unique
     assert {"kommune:0301", "fylke:03", "land:EAK"} <= set(geography.geo_key)
-    for name in ("indicator_values", "goal_attainment", "goal_rollup", "dim_geography"):
+    for name in ("indicator_values", "goal_attainment", "goal_rollup", "priority_trends", "dim_geography"):
         table = _read(pipeline_run, name)
         assert (table.geo_key == table.geo_level + ":" + table.geo_code).all(), name
         assert set(table.geo_key) <= set(geography.geo_key), name

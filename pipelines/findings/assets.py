@@ -16,14 +16,15 @@ from pipelines.resources import Warehouse, catalogue
 
 ABOUT = """`assets/findings.yaml` declares each finding of the evaluation of Bolig for velferd (Oslo
 Economics with NIBR/OsloMet for Husbanken, 2020) in our own words, with its citation and the
-indicators that can test it. The verdict rule (handbook: «Evalueringens funn mot tallene»): the
-national change from the first to the last year with a value in 2014–2020 must go the expected way
-by more than 2 % of the start value, and at least two thirds of the counties with values must
-change the same way, for «Støttet»; «Ikke støttet» when neither holds; «Delvis støttet» in between;
+indicators that can test it. The verdict rule (its thresholds under `rule:` in the same file; the
+handbook explains it, «Evalueringens funn mot tallene»): the national change from the first to the
+last year with a value in 2014–2020 must go the expected way by more than `flat_band` of the start
+value, and at least `support_share` of the counties with values must change the same way, for
+«Støttet»; «Ikke støttet» when neither holds (at most `reject_share`); «Delvis støttet» in between;
 «For lite data» without two national values. Findings that no indicator measures (coordination,
 competence) are listed as «Kan ikke testes med disse indikatorene». A verdict describes the
 numbers; it is not proof that the strategy caused them. On demo data every verdict says that the
-numbers are synthetic."""
+numbers are synthetic. Each finding is its own metadata entry below («funn: …»)."""
 
 TRENDS = """From 2018 the action plan was narrowed to two prioritised national measures (people with
 substance/mental-health problems who lack or may lose a home; disadvantaged families with children in

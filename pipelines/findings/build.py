@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.catalogue import Catalogue
-from pipelines.exports.origin import is_synthetic, origin_code, origin_counts
+from pipelines.exports.origin import is_synthetic, origin_counts
 from pipelines.findings.spec import FindingsSpec
 from pipelines.findings.trend_break import period_rows
 from pipelines.findings.verdict import (
@@ -36,6 +36,7 @@ from pipelines.findings.verdict import (
 from pipelines.formatting import SYNTHETIC_NB
 from pipelines.indicators.compute import INDICATOR_TABLE
 from pipelines.privacy.build import PUBLIC_TABLE
+from pipelines.progress.attainment import ORIGIN_STRICTNESS
 from pipelines.warehouse import replace_table
 
 # tier → (indicator table read, verdicts, tests, trends written)
@@ -66,12 +67,14 @@ def citation_nb(spec: FindingsSpec, where: str | None) -> str:
 
 
 def _origin_note(rows: pd.DataFrame, whole_synthetic: bool = False) -> tuple[str | None, bool, str | None]:
-    """(data_origin, synthetic, note) of the rows a verdict rests on. ``whole_synthetic``: the tier
-    holds synthetic rows, so even a verdict resting on no rows («for lite data», untestable) is
-    said to be about demo data."""
+    """(data_origin, synthetic, note) of the rows a verdict rests on. The origin is the strictest
+    among them (``synthetic`` if any is), as in ``goal_rollup``; ``whole_synthetic``: the tier holds
+    synthetic rows, so even a verdict resting on no rows («for lite data», untestable) is said to
+    be about demo data."""
     counts = origin_counts(rows["data_origin"]) if len(rows) else {}
+    strictest = next((o for o in ORIGIN_STRICTNESS if counts.get(o)), None)
     synthetic = is_synthetic(counts) or whole_synthetic
-    return origin_code(counts), synthetic, SYNTHETIC_VERDICT_NB if synthetic else None
+    return strictest, synthetic, SYNTHETIC_VERDICT_NB if synthetic else None
 
 
 def findings_tables(
