@@ -10,8 +10,9 @@ lite data».
 
 Each later period is compared with the first: the difference of the averages, turned by the
 indicator's direction so that a positive ``shift`` means a better development than before
-(«bedre enn 2014–2017»), a negative one worse; a difference within the verdict rule's
-``flat_band`` of the first period's starting level is «omtrent som 2014–2017». An indicator
+(«bedre enn 2014–2017»), a negative one worse. A difference that, added up over the later
+period's years, stays within the verdict rule's ``flat_band`` of the first period's starting level
+is «omtrent som 2014–2017» (the same tolerance the verdicts give a whole period's change). An indicator
 without direction is not judged. This is a description of the series, not a test of effect:
 every row carries the caution text.
 """
@@ -70,7 +71,8 @@ def period_rows(series: pd.DataFrame, spec: BeforeAfter, direction: str, flat_ba
         average = averages[period.id]
         shift, judged = None, None
         if period.id != reference.id:
-            shift, judged = _shift(average, averages[reference.id], direction, flat_band, level)
+            years = period.last_year - period.first_year + 1
+            shift, judged = _shift(average, averages[reference.id], direction, flat_band * level / years)
         rows.append(
             {
                 "period_id": period.id,
@@ -93,13 +95,13 @@ def _years(period) -> str:
     return f"{period.first_year}–{period.last_year}"
 
 
-def _shift(average, reference, direction, flat_band, level) -> tuple[float | None, str]:
+def _shift(average, reference, direction, band) -> tuple[float | None, str]:
     if direction not in SIGN:
         return None, NOT_JUDGED
     if average is None or reference is None:
         return None, INSUFFICIENT
     shift = (average - reference) * SIGN[direction]
-    band = flat_band * level if level == level else 0.0  # NaN level: no band
+    band = band if band == band else 0.0  # no starting level (NaN): no band
     if abs(shift) <= band:
         return shift, SIMILAR
     return shift, BETTER if shift > 0 else WORSE

@@ -153,8 +153,8 @@ def findings_section(cat: Catalogue, spec: FindingsSpec) -> list:
                 f"{first.first_year + 1}–{first.last_year}), i indikatorens enhet. Færre enn "
                 f"{before_after.min_changes} endringer i en periode gir «for lite data». Forskjellen fra "
                 f"{first.first_year}–{first.last_year}, snudd etter indikatorens ønskede retning, sier om "
-                "utviklingen ble bedre eller svakere; en forskjell innenfor "
-                f"{share_nb(rule.flat_band)} av startnivået per år er «omtrent som før».",
+                "utviklingen ble bedre eller svakere; en forskjell som summert over periodens år er mindre "
+                f"enn {share_nb(rule.flat_band)} av startnivået, er «omtrent som før».",
             )
         ),
         BulletList(measures),
