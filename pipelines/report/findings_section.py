@@ -263,10 +263,11 @@ def _trend_table(rows, catalogue, indicator_id, group, periods, *levels: str) ->
     decimals = indicator.decimals + 1
     unit = unit_label_nb(indicator.unit)
     target = catalogue.target_groups[group].name_nb.lower()
+    first = f"{periods[0].first_year}–{periods[0].last_year}"
     headers = (
         ['<th scope="col">Område</th>']
         + [f'<th scope="col" class="num">{_e(f"{p.first_year}–{p.last_year}")}</th>' for p in periods]
-        + [f'<th scope="col">{_e(f"Etter 2018 mot {periods[0].first_year}–{periods[0].last_year}")}</th>']
+        + [f'<th scope="col">{_e(f"{p.first_year}–{p.last_year} mot {first}")}</th>' for p in periods[1:]]
     )
     body = []
     selected = rows[rows["geo_level"].isin(levels)]
@@ -277,10 +278,11 @@ def _trend_table(rows, catalogue, indicator_id, group, periods, *levels: str) ->
             average = by_period.loc[p.id, "average_annual_change"] if p.id in by_period.index else None
             shown = "For lite data" if pd.isna(average) else format_signed_nb(float(average), decimals)
             cells.append(f'<td class="num">{_e(shown)}</td>')
-        after = by_period.loc[periods[1].id] if periods[1].id in by_period.index else None
-        shift = after["trend_shift"] if after is not None else None
-        label = after["trend_shift_nb"] if after is not None and isinstance(shift, str) else "–"
-        cells.append(f"<td>{_pill(SHIFT_STATUS.get(shift, 'not_assessed'), label)}</td>")
+        for p in periods[1:]:
+            later = by_period.loc[p.id] if p.id in by_period.index else None
+            shift = later["trend_shift"] if later is not None else None
+            label = later["trend_shift_nb"] if later is not None and isinstance(shift, str) else "–"
+            cells.append(f"<td>{_pill(SHIFT_STATUS.get(shift, 'not_assessed'), label)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     where = " og ".join(LEVEL_NAMES_NB[level].lower() for level in levels)
     in_unit = f", {unit}" if unit else ""
