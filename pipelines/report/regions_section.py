@@ -106,7 +106,8 @@ def _indicator_table(region, own: pd.DataFrame) -> str:
     """The key indicators for the region, the nation and each county (``region_data``'s rows)."""
     from pipelines.report.html import data_table
 
-    places = own.drop_duplicates("place_code")["place_name"]
+    # the region's column is «Regionen»: its long office name is the page's heading already
+    places = ["Regionen", *own.drop_duplicates("place_code")["place_name"].iloc[1:]]
     headers = ['<th scope="col">Indikator</th>', '<th scope="col">År</th>']
     headers += [f'<th scope="col" class="num">{_e(name)}</th>' for name in places]
     body = []
