@@ -22,7 +22,7 @@ def _text(fragment: str) -> str:
 @pytest.fixture(scope="module")
 def tables(pipeline_run: Path) -> dict[str, pd.DataFrame]:
     with open_release(latest_release(pipeline_run)) as con:
-        return read_regions(con)
+        return read_regions(con, con.execute("SELECT * FROM indicator_values_public").df())
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,6 @@ def build_report(
         catalogue, read_index(base_dir), base_dir, png_data_uri, key_indicators(catalogue)
     )
     findings = load_findings_spec(catalogue)
-    bodies = section_bodies(read_findings(con), findings, catalogue, base_dir, release, png_data_uri)
-    bodies["regioner"] = regions_section_body(read_regions(con), catalogue)
+    bodies = section_bodies(read_findings(con, values), findings, catalogue, base_dir, release, png_data_uri)
+    bodies["regioner"] = regions_section_body(read_regions(con, values), catalogue)
     return write_report(content, charts, base_dir, release, maps, bodies), content, charts

@@ -46,16 +46,14 @@ def _pill(status_class: str, label: str) -> str:
     return f'<span class="status status-{_e(status_class)}">{_e(label)}</span>'
 
 
-def read_findings(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """The release's findings tables and the public values they rest on."""
+def read_findings(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The release's findings tables, with the public values (already read by the report) they
+    rest on: the nation and the counties."""
     return {
         "verdicts": con.execute("SELECT * FROM finding_verdicts").df(),
         "tests": con.execute("SELECT * FROM finding_tests").df(),
         "trends": con.execute("SELECT * FROM priority_trends").df(),
-        "values": con.execute(
-            "SELECT indicator_id, target_group, geo_level, geo_code, year, value, data_origin "
-            "FROM indicator_values_public WHERE geo_level IN ('land', 'fylke')"
-        ).df(),
+        "values": values[values["geo_level"].isin(["land", "fylke"])],
     }
 
 

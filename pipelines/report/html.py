@@ -133,17 +133,17 @@ def render_html(
     charts = [(indicator_id, png_data_uri(Path(path))) for indicator_id, path in chart_paths.items()]
     year = str(content.year)
     release_text = _release_nb(release)
-    sections = [
-        _summary_section(content),
-        _attainment_section(content),
-        _county_section(content),
-        _changes_section(content),
-        _charts_section(content, charts),
-        *(_section(key, bodies[key]) for key in OPTIONAL_SECTIONS if key in bodies and key != "regioner"),
-        _section("kart", maps or _p("Ingen kart i denne utgaven.")),
-        *(_section(key, bodies[key]) for key in ("regioner",) if key in bodies),
-        _about_section(content, release, release_text),
-    ]
+    built = {
+        "sammendrag": _summary_section(content),
+        "maloppnaelse": _attainment_section(content),
+        "fylker": _county_section(content),
+        "endringer": _changes_section(content),
+        "utvikling": _charts_section(content, charts),
+        "kart": _section("kart", maps or _p("Ingen kart i denne utgaven.")),
+        "om-dataene": _about_section(content, release, release_text),
+        **{key: _section(key, bodies[key]) for key in OPTIONAL_SECTIONS if key in bodies},
+    }
+    sections = [built[key] for key, _ in SECTIONS if key in built]
     # Inside the page header (a landmark), so a screen reader's landmark list reaches it too.
     banner = (
         f'<p class="banner" role="note"><strong>{_e(BANNER_TEXT)}</strong></p>' if content.synthetic else ""

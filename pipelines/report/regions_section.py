@@ -28,16 +28,14 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def read_regions(con) -> dict[str, pd.DataFrame]:
-    """The release's geography, goal roll-ups and public values the section needs."""
+def read_regions(con, values: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The release's geography and goal roll-ups, with the public values the report already read."""
     return {
         "geography": con.execute("SELECT * FROM dim_geography").df(),
         "rollup": con.execute(
             "SELECT * FROM goal_rollup WHERE rollup_by = 'goal' AND geo_level IN ('land', 'statsforvalter')"
         ).df(),
-        "values": con.execute(
-            "SELECT * FROM indicator_values_public WHERE geo_level IN ('land', 'statsforvalter', 'fylke')"
-        ).df(),
+        "values": values[values["geo_level"].isin(["land", "statsforvalter", "fylke"])],
     }
 
 
